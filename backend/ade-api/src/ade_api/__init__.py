@@ -1,0 +1,3 @@
+"""ADE api package."""
+
+__version__ = "0.1.0"

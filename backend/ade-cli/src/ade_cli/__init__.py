@@ -1,0 +1,3 @@
+"""ADE cli package."""
+
+__version__ = "0.1.0"

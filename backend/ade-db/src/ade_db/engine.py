@@ -1,0 +1,105 @@
+"""Engine and session factories shared by the API, the worker and the CLI."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import weakref
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from ade_db.settings import DatabaseSettings
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Pick ADE's drivers: psycopg 3 for PostgreSQL (whatever driver the URL names or omits)."""
+    parsed = make_url(url)
+    # `postgres://` (as many hosting platforms print it) means PostgreSQL too.
+    if parsed.drivername.split("+")[0] in {"postgresql", "postgres"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """Whether a URL points at SQLite."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    """Create the folder of a SQLite file, owner-only, so a fresh data dir just works."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+    """Foreign keys on (SQLite leaves them off), WAL so readers never block the writer,
+    and a busy timeout so concurrent writers wait instead of failing at once.
+
+    The sqlite3 module's own transaction handling also gets out of the way, and SQLAlchemy
+    issues BEGIN itself: otherwise SAVEPOINTs and transactional DDL misbehave.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_db_engine(
+    url: str | URL | None = None, *, settings: DatabaseSettings | None = None
+) -> Engine:
+    """Create the engine for `url` (default: the settings' URL) with ADE's connection setup."""
+    settings = settings or DatabaseSettings()
+    parsed = normalize_url(url if url is not None else settings.url)
+    kwargs: dict[str, Any] = {"echo": settings.database_echo, "pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        _prepare_sqlite_file(parsed)
+        kwargs["connect_args"] = {"check_same_thread": False}
+    else:
+        kwargs.update(
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_timeout=settings.database_pool_timeout,
+        )
+    engine = create_engine(parsed, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        _install_sqlite_pragmas(engine, settings.database_sqlite_busy_timeout_ms)
+    _ENGINES.add(engine)
+    return engine
+
+
+# A forked child (RQ forks a work horse per job) must not reuse its parent's pooled
+# connections: one hook drops them for every live engine, without keeping engines alive.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _dispose_engines_in_child() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_dispose_engines_in_child)
+
+
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (responses are built after it)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,82 @@
+"""Settings pick the right database; engines connect with ADE's setup."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ade_db.engine import create_db_engine, create_session_factory, is_sqlite, normalize_url
+from ade_db.settings import DatabaseSettings
+
+
+def test_default_url_is_sqlite_under_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ADE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ADE_STORAGE_DATA_DIR", str(tmp_path / "data"))
+    settings = DatabaseSettings(_env_file=None)
+    assert settings.url == f"sqlite:///{tmp_path / 'data' / 'db' / 'ade.sqlite'}"
+    assert is_sqlite(settings.url)
+
+
+def test_database_url_setting_wins_and_is_kept_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADE_DATABASE_URL", "postgresql://ade:s3cret@db:5432/ade")
+    settings = DatabaseSettings(_env_file=None)
+    assert settings.url == "postgresql://ade:s3cret@db:5432/ade"
+    assert "s3cret" not in repr(settings)
+    assert "s3cret" not in str(settings.model_dump())
+
+
+def test_env_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("ADE_DATABASE_URL", raising=False)
+    env = tmp_path / ".env"
+    env.write_text("ADE_DATABASE_URL=sqlite:////tmp/from-env-file.sqlite\n")
+    assert DatabaseSettings(_env_file=env).url == "sqlite:////tmp/from-env-file.sqlite"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u@h/db", "postgresql+psycopg2://u@h/db", "postgres://u:p@h:5/db"],
+)
+def test_postgres_urls_use_psycopg3(url: str) -> None:
+    normalized = normalize_url(url)
+    assert normalized.drivername == "postgresql+psycopg"
+    assert normalized.database == "db"
+
+
+def test_other_urls_are_left_alone() -> None:
+    assert normalize_url("sqlite:////x/y.sqlite").drivername == "sqlite"
+
+
+def test_sqlite_engine_creates_its_folder_owner_only_and_sets_pragmas(tmp_path: Path) -> None:
+    db_file = tmp_path / "fresh" / "db" / "ade.sqlite"
+    engine = create_db_engine(f"sqlite:///{db_file}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+        mode = stat.S_IMODE(db_file.parent.stat().st_mode)
+        assert mode == 0o700
+    finally:
+        engine.dispose()
+
+
+def test_savepoints_roll_back_only_their_own_work_on_sqlite(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        session = create_session_factory(engine)()
+        with session.begin():
+            session.execute(text("INSERT INTO t VALUES (1)"))
+            nested = session.begin_nested()
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            nested.rollback()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT v FROM t")).scalars().all() == [1]
+    finally:
+        engine.dispose()

@@ -1,0 +1,3 @@
+"""ADE worker package."""
+
+__version__ = "0.1.0"
