@@ -1,0 +1,53 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from ade_api import __version__
+from ade_api.health.router import router as health_router
+from ade_api.settings import ApiSettings
+from ade_db import DatabaseSettings, create_db_engine, create_session_factory
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    engine: Engine | None = None,
+) -> FastAPI:
+    """Build the ADE API. Pass `engine` to share a database (tests); else one is made."""
+    settings = settings or ApiSettings()
+    owns_engine = engine is None
+    db_engine = engine or create_db_engine(settings=DatabaseSettings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_engine:
+                db_engine.dispose()
+
+    app = FastAPI(
+        title="ADE API",
+        summary="Automatic Data Extractor: messy spreadsheets in, one clean workbook out.",
+        version=__version__,
+        openapi_url=f"{API_PREFIX}/openapi.json" if settings.docs_enabled else None,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db_engine = db_engine
+    app.state.session_factory = create_session_factory(db_engine)
+
+    app.include_router(health_router, prefix=API_PREFIX)
+    # Load balancers and container health checks probe the bare paths.
+    app.include_router(health_router, include_in_schema=False)
+    return app

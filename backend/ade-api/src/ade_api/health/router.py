@@ -1,0 +1,30 @@
+"""`/health` (the process is up) and `/ready` (it can serve: database and schema ready)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from ade_api import __version__
+from ade_api.dependencies import DbEngineDep
+from ade_api.health import service
+from ade_api.health.schemas import Health, Readiness
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health() -> Health:
+    """Report that the API process is up."""
+    return Health(version=__version__)
+
+
+@router.get(
+    "/ready",
+    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}},
+)
+def ready(engine: DbEngineDep, response: Response) -> Readiness:
+    """Report whether the database is reachable and migrated to head."""
+    result = service.readiness(engine)
+    if result.status != "ready":
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return result

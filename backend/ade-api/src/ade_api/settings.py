@@ -1,0 +1,42 @@
+"""API settings, read once at start-up from the environment (prefix `ADE_`) or `.env`."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only for development and tests: production refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "ade-development-secret-key-change-me"  # noqa: S105
+
+
+class ApiSettings(BaseSettings):
+    """How the HTTP API listens and behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="ADE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    # Interactive docs are on by default except in production.
+    api_docs_enabled: bool | None = None
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def docs_enabled(self) -> bool:
+        if self.api_docs_enabled is not None:
+            return self.api_docs_enabled
+        return self.env != "production"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Self:
+        if self.env == "production":
+            key = self.secret_key.get_secret_value()
+            if key == DEVELOPMENT_SECRET_KEY or len(key) < 32:
+                raise ValueError(
+                    "ADE_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "when ADE_ENV=production"
+                )
+        return self

@@ -1,0 +1,54 @@
+"""Production refuses the development secret; docs are off in production by default."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from ade_api.app import create_app
+from ade_api.settings import DEVELOPMENT_SECRET_KEY, ApiSettings
+
+STRONG_KEY = "k" * 48
+
+
+def test_production_refuses_the_development_key() -> None:
+    with pytest.raises(ValidationError, match="ADE_SECRET_KEY"):
+        ApiSettings(env="production", _env_file=None)
+    with pytest.raises(ValidationError, match="ADE_SECRET_KEY"):
+        ApiSettings(env="production", secret_key=DEVELOPMENT_SECRET_KEY, _env_file=None)
+
+
+def test_production_refuses_a_short_key() -> None:
+    with pytest.raises(ValidationError, match="32 characters"):
+        ApiSettings(env="production", secret_key="short", _env_file=None)
+
+
+def test_production_accepts_a_strong_key_and_hides_it() -> None:
+    settings = ApiSettings(env="production", secret_key=STRONG_KEY, _env_file=None)
+    assert STRONG_KEY not in repr(settings)
+    assert settings.docs_enabled is False
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADE_API_PORT", "9123")
+    monkeypatch.setenv("ADE_API_HOST", "0.0.0.0")
+    settings = ApiSettings(_env_file=None)
+    assert (settings.api_host, settings.api_port) == ("0.0.0.0", 9123)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("enabled", "expected"), [(None, 404), (True, 200)])
+async def test_docs_in_production(
+    migrated_engine: Engine, enabled: bool | None, expected: int
+) -> None:
+    settings = ApiSettings(
+        env="production", secret_key=STRONG_KEY, api_docs_enabled=enabled, _env_file=None
+    )
+    app = create_app(settings, engine=migrated_engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/docs")).status_code == expected
+        assert (await client.get("/api/v1/openapi.json")).status_code == expected
+        assert (await client.get("/health")).status_code == 200
