@@ -1,0 +1,3 @@
+from ade_cli.main import main
+
+main()

@@ -1,0 +1,53 @@
+"""`ade api`: serve the HTTP API and inspect its routes.
+
+Heavy imports live inside the commands so `ade --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from ade_cli.commands.db import migrate_command, run_migrations
+from ade_cli.context import prepare_data_dir
+
+app = typer.Typer(help="Serve the HTTP API.", no_args_is_help=True)
+
+
+@app.command("serve")
+def serve_command(
+    host: str | None = typer.Option(None, help="Interface to bind (default: ADE_API_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default: ADE_API_PORT)."),
+    workers: int = typer.Option(1, min=1, help="Number of API processes."),
+    reload: bool = typer.Option(False, help="Restart on code changes (development)."),
+    migrate: bool = typer.Option(True, help="Apply pending migrations before serving."),
+) -> None:
+    """Serve the API with uvicorn until interrupted."""
+    from ade_api.server import serve
+    from ade_api.settings import ApiSettings
+
+    overrides = {k: v for k, v in {"api_host": host, "api_port": port}.items() if v is not None}
+    settings = ApiSettings(**overrides)  # type: ignore[arg-type]
+    prepare_data_dir()
+    if migrate:
+        run_migrations()
+    serve(settings, workers=workers, reload=reload)
+
+
+app.command("migrate", help="Alias of `ade db migrate`.")(migrate_command)
+
+
+@app.command("routes")
+def routes_command() -> None:
+    """Print the route table: method, path and what the endpoint does."""
+    from ade_api.app import create_app
+    from ade_api.settings import ApiSettings
+
+    schema = create_app(ApiSettings()).openapi()
+    rows = []
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            text = operation.get("description") or operation.get("summary") or ""
+            rows.append((method.upper(), path, text.strip().splitlines()[0] if text else ""))
+    width = max((len(path) for _, path, _ in rows), default=0)
+    for method, path, summary in sorted(rows, key=lambda row: (row[1], row[0])):
+        typer.echo(f"{method:<7} {path:<{width}}  {summary}")

@@ -1,0 +1,80 @@
+"""`ade db`: apply and inspect the database migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from ade_cli.context import open_engine
+from ade_cli.errors import CliError
+
+app = typer.Typer(help="Apply and inspect database migrations.", no_args_is_help=True)
+
+
+def run_migrations() -> str:
+    """Upgrade the configured database to head; return the head revision."""
+    from ade_db import migrate
+
+    engine = open_engine()
+    try:
+        migrate.upgrade(engine)
+        return migrate.head_revision()
+    finally:
+        engine.dispose()
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply every pending migration (upgrade to head)."""
+    head = run_migrations()
+    typer.echo(f"database at head {head}")
+
+
+@app.command("current")
+def current_command() -> None:
+    """Show the revision the database is at, and whether that is head."""
+    from ade_db import migrate
+
+    engine = open_engine()
+    try:
+        current = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = migrate.head_revision()
+    if current == head:
+        typer.echo(f"{current} (head)")
+    else:
+        typer.echo(f"{current or 'none'} (head is {head}: run `ade db migrate`)")
+
+
+@app.command("history")
+def history_command() -> None:
+    """List every migration, newest first."""
+    from ade_db import migrate
+
+    for revision in migrate.history():
+        marker = " (head)" if revision.is_head else ""
+        typer.echo(
+            f"{revision.down_revision or '<base>'} -> {revision.revision}{marker}: "
+            f"{revision.message.splitlines()[0] if revision.message else ''}"
+        )
+
+
+@app.command("stamp")
+def stamp_command(
+    revision: str = typer.Argument(help="Revision id to record, `head` or `base`."),
+) -> None:
+    """Record a revision as applied without running migrations (adopt a database)."""
+    from ade_db import migrate
+
+    engine = open_engine()
+    try:
+        try:
+            migrate.stamp(engine, revision)
+        except Exception as exc:
+            if "Can't locate revision" in str(exc) or "No such revision" in str(exc):
+                raise CliError(f"unknown revision {revision!r}; see `ade db history`") from exc
+            raise
+        current = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    typer.echo(f"database stamped at {current or 'base'}")

@@ -1,0 +1,77 @@
+"""`ade start`: the whole of ADE on one machine (API plus one worker) with no setup."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import typer
+
+from ade_cli.commands.db import run_migrations
+from ade_cli.context import prepare_data_dir
+from ade_cli.supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from ade_worker.embedded_redis import EmbeddedRedis
+    from ade_worker.settings import WorkerSettings
+
+
+@contextlib.contextmanager
+def _redis(settings: WorkerSettings, redis_dir: os.PathLike[str]) -> Iterator[EmbeddedRedis]:
+    from ade_worker.embedded_redis import EmbeddedRedis, embedded_redis
+
+    if settings.redis_url is not None:
+        yield EmbeddedRedis(url=settings.redis_url.get_secret_value(), kind="configured")
+        return
+    with embedded_redis(redis_dir) as redis:  # type: ignore[arg-type]
+        yield redis
+
+
+def start_command(
+    host: str | None = typer.Option(None, help="Interface for the API (default: ADE_API_HOST)."),
+    port: int | None = typer.Option(None, help="Port for the API (default: ADE_API_PORT)."),
+) -> None:
+    """Run the API and one worker together until Ctrl-C, on the embedded defaults.
+
+    Uses SQLite and local files in the data dir, and Redis from ADE_REDIS_URL, else a local
+    redis-server, else an in-process Redis-protocol server.
+    """
+    from ade_api.settings import ApiSettings
+    from ade_worker.settings import WorkerSettings
+
+    api = ApiSettings()
+    host = host or api.api_host
+    port = port or api.api_port
+    layout = prepare_data_dir()
+    head = run_migrations()
+    with _redis(WorkerSettings(), layout.redis_dir) as redis:
+        if redis.kind == "in-process":
+            typer.secho(
+                "warning: no redis-server found; using an in-process Redis that keeps nothing "
+                "across restarts. Install Redis or set ADE_REDIS_URL for real use.",
+                err=True,
+                fg=typer.colors.YELLOW,
+            )
+        env = {
+            **os.environ,
+            "ADE_REDIS_URL": redis.url,
+            "ADE_API_HOST": host,
+            "ADE_API_PORT": str(port),
+            "ADE_STORAGE_DATA_DIR": str(layout.data_dir),
+        }
+        supervisor = Supervisor(env=env)
+        supervisor.spawn("api", ["api", "serve", "--no-migrate"])
+        supervisor.spawn("worker", ["worker", "start"])
+        shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+        typer.echo(
+            f"ADE is starting: API http://{shown_host}:{port} (docs /docs), one worker, "
+            f"database at {head}, data in {layout.data_dir}, Redis: {redis.kind}. "
+            "Press Ctrl-C to stop."
+        )
+        code = supervisor.run()
+    typer.echo("ADE stopped.")
+    if code:
+        sys.exit(code)

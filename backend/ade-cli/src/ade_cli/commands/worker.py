@@ -1,0 +1,28 @@
+"""`ade worker`: run a queue worker."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from ade_cli.context import prepare_data_dir
+
+app = typer.Typer(help="Run queue workers.", no_args_is_help=True)
+
+
+@app.command("start")
+def start_command(
+    burst: bool = typer.Option(False, help="Exit once the queue is empty."),
+    name: str | None = typer.Option(None, help="Worker name (default: generated)."),
+) -> None:
+    """Take jobs from the queue and run them until stopped (Ctrl-C finishes the current job)."""
+    from ade_worker.settings import WorkerSettings
+    from ade_worker.worker import run_worker
+
+    settings = WorkerSettings()
+    if name:
+        settings = settings.model_copy(update={"worker_name": name})
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
+    prepare_data_dir()
+    run_worker(settings, burst=burst)

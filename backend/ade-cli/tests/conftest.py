@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
+from ade_worker.embedded_redis import EmbeddedRedis, find_redis_server, redis_server_process
+
+RunAde = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def ade_env(tmp_path: Path) -> dict[str, str]:
+    """An environment for `ade` subprocesses: a fresh data dir, nothing inherited from ADE_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADE_")}
+    env["ADE_STORAGE_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+@pytest.fixture
+def run_ade(ade_env: dict[str, str], tmp_path: Path) -> RunAde:
+    """Run `python -m ade_cli ARGS` as a user would, in a temp working directory."""
+
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ade_cli", *args],
+            env=env or ade_env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def real_redis() -> Iterator[EmbeddedRedis]:
+    """A real redis-server for the session. Required (not skipped) when ADE_TEST_REQUIRE_REDIS=1."""
+    binary = find_redis_server()
+    if binary is None:
+        if os.environ.get("ADE_TEST_REQUIRE_REDIS", "") in {"1", "true", "yes"}:
+            pytest.fail("redis-server is required (ADE_TEST_REQUIRE_REDIS=1) but not found")
+        pytest.skip("redis-server not installed")
+    with redis_server_process(binary) as redis:
+        yield redis

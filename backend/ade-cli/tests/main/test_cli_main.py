@@ -1,0 +1,60 @@
+"""Every command has help; `ade version` and `ade api routes` answer."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+
+import pytest
+from typer.testing import CliRunner
+
+from ade_cli.main import app
+
+RunAde = Callable[..., subprocess.CompletedProcess[str]]
+
+COMMANDS = [
+    [],
+    ["db"],
+    ["db", "migrate"],
+    ["db", "current"],
+    ["db", "history"],
+    ["db", "stamp"],
+    ["api"],
+    ["api", "serve"],
+    ["api", "migrate"],
+    ["api", "routes"],
+    ["worker"],
+    ["worker", "start"],
+    ["start"],
+    ["version"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "ade")
+def test_every_command_has_help(command: list[str]) -> None:
+    result = CliRunner().invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    # A real description, not just the usage line.
+    assert len(result.output.strip().splitlines()) > 4
+
+
+def test_version_lists_every_package() -> None:
+    result = CliRunner().invoke(app, ["version"])
+    assert result.exit_code == 0
+    for name in ["ade_db", "ade_storage", "ade_engine", "ade_api", "ade_worker"]:
+        assert name in result.output
+
+
+def test_routes_prints_the_route_table(run_ade: RunAde) -> None:
+    result = run_ade("api", "routes")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert any(line.split()[:2] == ["GET", "/api/v1/health"] for line in lines)
+    assert any(line.split()[:2] == ["GET", "/api/v1/ready"] for line in lines)
+
+
+def test_unknown_command_fails(run_ade: RunAde) -> None:
+    result = run_ade("frobnicate")
+    assert result.returncode == 2
+    assert "No such command" in result.stderr
