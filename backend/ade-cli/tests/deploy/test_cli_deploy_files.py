@@ -1,0 +1,109 @@
+"""docker-compose.yml and the docs stay consistent with the CLI and the settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic_settings import BaseSettings
+from typer.testing import CliRunner
+
+from ade_api.settings import ApiSettings
+from ade_cli.main import app
+from ade_db.settings import DatabaseSettings
+from ade_storage.settings import StorageSettings
+from ade_worker.settings import WorkerSettings
+
+ROOT = Path(__file__).resolve().parents[4]
+SETTINGS: list[type[BaseSettings]] = [
+    ApiSettings,
+    DatabaseSettings,
+    StorageSettings,
+    WorkerSettings,
+]
+
+
+def _env_names() -> set[str]:
+    names = set()
+    for cls in SETTINGS:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        names |= {f"{prefix}{field}".upper() for field in cls.model_fields}
+    return names
+
+
+def _compose() -> dict[str, object]:
+    loaded: dict[str, object] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+def _ade_services() -> dict[str, dict[str, object]]:
+    services = _compose()["services"]
+    assert isinstance(services, dict)
+    return {
+        name: spec
+        for name, spec in services.items()
+        if isinstance(spec.get("command"), list) and spec["command"][0] == "ade"
+    }
+
+
+def test_compose_runs_migrate_api_and_worker() -> None:
+    commands = {name: spec["command"] for name, spec in _ade_services().items()}
+    assert commands["migrate"][:3] == ["ade", "db", "migrate"]  # type: ignore[index]
+    assert commands["api"][:3] == ["ade", "api", "serve"]  # type: ignore[index]
+    assert commands["worker"][:3] == ["ade", "worker", "start"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("service", ["migrate", "api", "worker"])
+def test_compose_commands_are_valid_cli_invocations(service: str) -> None:
+    command = _ade_services()[service]["command"]
+    assert isinstance(command, list)
+    # Parsing with --help checks every option name without running the command.
+    result = CliRunner().invoke(app, [*command[1:], "--help"])
+    assert result.exit_code == 0, result.output
+
+
+def test_compose_sets_only_known_settings() -> None:
+    known = _env_names()
+    for name, spec in _ade_services().items():
+        env = spec["environment"]
+        assert isinstance(env, dict)
+        unknown = {key for key in env if key.startswith("ADE_")} - known
+        assert not unknown, f"{name} sets unknown settings {unknown}"
+        assert env["ADE_ENV"] == "production"
+        assert str(env["ADE_DATABASE_URL"]).startswith("postgresql://")
+        assert str(env["ADE_REDIS_URL"]).startswith("redis://")
+
+
+def test_compose_starts_the_api_only_after_migrations() -> None:
+    services = _ade_services()
+    for name in ["api", "worker"]:
+        depends = services[name]["depends_on"]
+        assert isinstance(depends, dict)
+        assert depends["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_every_setting_is_documented() -> None:
+    documented = set(
+        re.findall(r"`(ADE_[A-Z0-9_]+)`", (ROOT / "docs/reference/settings.md").read_text())
+    )
+    missing = _env_names() - documented
+    assert not missing, f"settings missing from docs/reference/settings.md: {sorted(missing)}"
+
+
+def test_every_cli_command_is_documented() -> None:
+    text = (ROOT / "docs/reference/cli.md").read_text()
+    for command in [
+        "start",
+        "db migrate",
+        "db current",
+        "db history",
+        "db stamp",
+        "api serve",
+        "api migrate",
+        "api routes",
+        "worker start",
+        "version",
+    ]:
+        assert f"`ade {command}" in text, command

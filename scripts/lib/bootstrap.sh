@@ -1,0 +1,73 @@
+# Shared set-up for scripts/start and scripts/test: find or install uv, install system
+# packages the test suite needs. Sourced, not run.
+
+UV_VERSION="0.13.8"
+export UV_PYTHON_DOWNLOADS="${UV_PYTHON_DOWNLOADS:-never}"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Sets UV to a working uv command: the one on PATH, else one installed into .tools/.
+ensure_uv() {
+  if command -v uv >/dev/null 2>&1; then
+    UV="uv"
+    return
+  fi
+  local tools=".tools/uv-${UV_VERSION}"
+  if [[ ! -x "${tools}/bin/uv" ]]; then
+    local python
+    python="$(command -v python3 || command -v python || true)"
+    if [[ -z "${python}" ]]; then
+      echo "error: Python 3.11 or newer is needed (python3 not found)" >&2
+      exit 1
+    fi
+    if ! "${python}" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      echo "error: Python 3.11 or newer is needed (found $("${python}" --version 2>&1))" >&2
+      exit 1
+    fi
+    log "installing uv ${UV_VERSION} into ${tools}"
+    rm -rf "${tools}"
+    "${python}" -m venv "${tools}"
+    "${tools}/bin/python" -m pip install --quiet --disable-pip-version-check "uv==${UV_VERSION}"
+  fi
+  UV="${tools}/bin/uv"
+}
+
+# The Python environment, exactly as uv.lock pins it.
+sync_env() {
+  log "installing Python packages (uv sync --frozen)"
+  "${UV}" sync --frozen --all-packages --quiet
+}
+
+_have_postgres_server() {
+  command -v initdb >/dev/null 2>&1 && return 0
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
+_as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo -n "$@"
+  else
+    return 1
+  fi
+}
+
+# redis-server and the PostgreSQL server binaries, from the system package manager when
+# missing. Without root (or apt), say what is missing and carry on: the tests then fail
+# clearly, or skip where ADE_TEST_REQUIRE_* allows it.
+ensure_system_packages() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
+  _have_postgres_server || missing+=("postgresql")
+  ((${#missing[@]})) || return 0
+  if command -v apt-get >/dev/null 2>&1; then
+    log "installing system packages: ${missing[*]}"
+    if _as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
+      && _as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null; then
+      return 0
+    fi
+  fi
+  log "warning: could not install ${missing[*]}; install them with your package manager"
+}
