@@ -1,0 +1,101 @@
+"""The run summary: a short account of a run, as data (``--json``) or as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def build_summary(
+    artifact: dict[str, Any],
+    output_path: Path | None,
+    artifact_path: Path,
+    events_path: Path | None,
+) -> dict[str, Any]:
+    tables = []
+    for sheet in artifact.get("sheets", []):
+        for t in sheet.get("tables", []):
+            tables.append(
+                {
+                    "sheet": sheet["name"],
+                    "range": t["range"],
+                    "header_rows": t["header_rows"],
+                    "headerless": t["headerless"],
+                    "status": t["status"],
+                    "rows": t["rows"]["written"],
+                    "issues": t["issues"]["count"],
+                    "mapping": [
+                        {
+                            "header": m["header"],
+                            "column": m["column"],
+                            "field": m["field"],
+                            "score": m["score"],
+                        }
+                        for m in t["mapping"]
+                    ],
+                    "unmapped_fields": t["unmapped_fields"],
+                    "table_issues": [i["message"] for i in t["table_issues"]],
+                }
+            )
+    skipped = [
+        {"sheet": s["name"], "reason": s["reason"]}
+        for s in artifact.get("sheets", [])
+        if s.get("status") == "skipped"
+    ]
+    metrics = artifact.get("metrics", {})
+    return {
+        "status": artifact.get("status"),
+        "input": artifact.get("input", {}).get("name"),
+        "config": artifact.get("config", {}).get("title"),
+        "tables": tables,
+        "skipped_sheets": skipped,
+        "rows": metrics.get("rows_processed", 0),
+        "issues": metrics.get("issues", 0),
+        "elapsed_ms": metrics.get("elapsed_ms", 0),
+        "outputs": {
+            "normalized": str(output_path) if output_path else None,
+            "artifact": str(artifact_path),
+            "events": str(events_path) if events_path else None,
+        },
+        "error": artifact.get("error"),
+    }
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Plain text for terminals."""
+    lines: list[str] = []
+    status = summary.get("status")
+    lines.append(
+        f"{summary.get('input')}: {status} in {summary.get('elapsed_ms', 0) / 1000:.2f}s"
+        f" with config {summary.get('config')!r}"
+    )
+    for t in summary.get("tables", []):
+        head = (
+            "no header"
+            if t["headerless"]
+            else "header row " + ", ".join(map(str, t["header_rows"]))
+        )
+        lines.append(
+            f"  table {t['sheet']}!{t['range']} ({head}): {t['rows']} rows, "
+            f"{t['issues']} issues"
+            + ("" if t["status"] == "mapped" else " - skipped, nothing mapped")
+        )
+        for m in t["mapping"]:
+            header = m["header"] or f"column {m['column']}"
+            lines.append(f"    {header!r} ({m['column']}) -> {m['field']}  [{m['score']:.3f}]")
+        if t["unmapped_fields"] and t["status"] == "mapped":
+            lines.append(f"    unmapped fields: {', '.join(t['unmapped_fields'])}")
+        for msg in t["table_issues"]:
+            lines.append(f"    issue: {msg}")
+    for s in summary.get("skipped_sheets", []):
+        lines.append(f"  sheet {s['sheet']!r} skipped: {s['reason']}")
+    lines.append(f"  rows: {summary.get('rows', 0)}, issues: {summary.get('issues', 0)}")
+    outputs = summary.get("outputs", {})
+    if outputs.get("normalized"):
+        lines.append(f"  wrote {outputs['normalized']}")
+    lines.append(f"  artifact {outputs.get('artifact')}")
+    if summary.get("error"):
+        err = summary["error"]
+        where = f" ({err['file']}:{err['line']})" if err.get("file") else ""
+        lines.append(f"  error: {err['message']}{where}")
+    return "\n".join(lines)

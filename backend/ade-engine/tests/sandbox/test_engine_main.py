@@ -1,0 +1,102 @@
+"""python -m ade_engine: one job folder in, outputs and exit codes out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROWS = [["Member ID", "Email"], [1, "a@x.org"], [2, "b@x.org"]]
+
+
+def make_job(root: Path, workbook: Path, config: Path) -> Path:
+    (root / "input").mkdir(parents=True)
+    shutil.copy(workbook, root / "input" / workbook.name)
+    shutil.copytree(config, root / "config")
+    return root
+
+
+def engine(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ade_engine", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_job_folder_happy_path(
+    tmp_path: Path, xlsx: Callable[..., Path], roster_config: Path
+) -> None:
+    job = make_job(tmp_path / "job", xlsx([{"name": "S", "rows": ROWS}]), roster_config)
+    (job / "vendor").mkdir()
+    (job / "vendor" / "roster_helper.py").write_text("MARK = 'vendored'\n")
+    (job / "config" / "hooks" / "audit.py").write_text(
+        "import roster_helper\n\ndef run(*, logger, **_):\n    logger.info(roster_helper.MARK)\n"
+    )
+    proc = engine("--job-dir", str(job))
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert status["status"] == "succeeded"
+    assert (job / "output" / "normalized.xlsx").is_file()
+    art = json.loads((job / "output" / "artifact.json").read_text())
+    assert art["status"] == "succeeded"
+    assert art["metrics"]["rows_processed"] == 2
+    events = [
+        json.loads(line) for line in (job / "logs" / "events.ndjson").read_text().splitlines()
+    ]
+    assert events[0]["event"] == "run.started"
+    assert events[-1]["event"] == "run.completed"
+    assert any(e["event"] == "log" and e["message"] == "vendored" for e in events)
+
+
+def test_cwd_is_the_default_job_folder(
+    tmp_path: Path, xlsx: Callable[..., Path], roster_config: Path
+) -> None:
+    job = make_job(tmp_path / "job", xlsx([{"name": "S", "rows": ROWS}]), roster_config)
+    proc = engine(cwd=job)
+    assert proc.returncode == 0, proc.stderr
+    assert (job / "output" / "artifact.json").is_file()
+
+
+def test_failed_run_exits_1_and_writes_the_artifact(tmp_path: Path, roster_config: Path) -> None:
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    job = make_job(tmp_path / "job", bad, roster_config)
+    proc = engine("--job-dir", str(job))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: ")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    art = json.loads((job / "output" / "artifact.json").read_text())
+    assert art["status"] == "failed"
+    assert art["error"]["type"] == "input"
+    assert not (job / "output" / "normalized.xlsx").exists()
+    last = json.loads((job / "logs" / "events.ndjson").read_text().splitlines()[-1])
+    assert last["event"] == "run.failed"
+
+
+@pytest.mark.parametrize("layout", ["no-input", "two-inputs", "no-config", "bad-arg"])
+def test_usage_errors_exit_2(
+    tmp_path: Path, xlsx: Callable[..., Path], roster_config: Path, layout: str
+) -> None:
+    job = make_job(tmp_path / "job", xlsx([{"name": "S", "rows": ROWS}]), roster_config)
+    args = ["--job-dir", str(job)]
+    if layout == "no-input":
+        shutil.rmtree(job / "input")
+    elif layout == "two-inputs":
+        (job / "input" / "other.csv").write_text("a,b\n1,2\n")
+    elif layout == "no-config":
+        shutil.rmtree(job / "config")
+    else:
+        args = ["--jobdir", str(job)]
+    proc = engine(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ")
+    assert not (job / "output" / "artifact.json").exists()
