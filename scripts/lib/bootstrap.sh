@@ -3,6 +3,9 @@
 
 UV_VERSION="0.13.8"
 export UV_PYTHON_DOWNLOADS="${UV_PYTHON_DOWNLOADS:-never}"
+# Trust the system's certificate store, as pip does: package indexes behind a TLS-inspecting
+# proxy then work wherever the proxy's CA is installed.
+export UV_SYSTEM_CERTS="${UV_SYSTEM_CERTS:-1}"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
