@@ -10,6 +10,7 @@ from ade_cli import __version__
 from ade_cli.commands import api, db, worker
 from ade_cli.commands.start import start_command
 from ade_cli.errors import CliError, describe
+from ade_engine.cli import config_app, run_command
 
 app = typer.Typer(
     name="ade",
@@ -22,6 +23,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(api.app, name="api")
 app.add_typer(worker.app, name="worker")
 app.command("start")(start_command)
+# The engine owns its commands, so `ade run` behaves exactly like the sandbox entrypoint.
+app.command("run")(run_command)
+app.add_typer(config_app, name="config")
 
 
 @app.command("version")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -27,6 +29,10 @@ COMMANDS = [
     ["worker", "start"],
     ["start"],
     ["version"],
+    ["run"],
+    ["config"],
+    ["config", "init"],
+    ["config", "validate"],
 ]
 
 
@@ -58,3 +64,22 @@ def test_unknown_command_fails(run_ade: RunAde) -> None:
     result = run_ade("frobnicate")
     assert result.returncode == 2
     assert "No such command" in result.stderr
+
+
+def test_engine_commands_are_mounted(run_ade: RunAde, tmp_path: Path) -> None:
+    init = run_ade("config", "init", "cfg")
+    assert init.returncode == 0, init.stderr
+    assert run_ade("config", "validate", "cfg").returncode == 0
+    sample = next((tmp_path / "cfg" / "samples").iterdir())
+    result = run_ade("run", str(sample), "--config", "cfg", "--out", "out", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "succeeded"
+    for name in ["normalized.xlsx", "artifact.json", "events.ndjson"]:
+        assert (tmp_path / "out" / name).is_file()
+
+
+def test_run_failure_is_one_line(run_ade: RunAde) -> None:
+    result = run_ade("run", "missing.csv", "--config", "cfg", "--out", "out")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "ade: error: input file not found: missing.csv"

@@ -30,7 +30,7 @@ config_app = typer.Typer(
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"error: {message}".replace("\n", " "), err=True)
+    typer.echo(f"ade: error: {message}".replace("\n", " "), err=True)
     return typer.Exit(code)
 
 

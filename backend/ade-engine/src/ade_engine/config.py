@@ -433,11 +433,17 @@ class _Importer:
             raise ImportError(f"cannot import {rel}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
+        # A config package is the author's folder (or a job's snapshot): leave no
+        # __pycache__ litter in it, and never run a stale cached copy of its code.
+        writes_bytecode = not sys.dont_write_bytecode
+        sys.dont_write_bytecode = True
         try:
             spec.loader.exec_module(module)
         except BaseException:
             sys.modules.pop(name, None)
             raise
+        finally:
+            sys.dont_write_bytecode = not writes_bytecode
         return module
 
     def close(self) -> None:

@@ -62,7 +62,7 @@ def test_failed_run_exits_1_with_one_line(tmp_path: Path, roster_config: Path) -
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("error: run failed:")
+    assert lines[0].startswith("ade: error: run failed:")
     assert "corrupt" in lines[0]
     assert "Traceback" not in result.output
     assert (tmp_path / "out" / "artifact.json").is_file()
@@ -103,7 +103,7 @@ def test_missing_input_is_a_usage_error(tmp_path: Path, roster_config: Path) -> 
         ],
     )
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: input file not found: {tmp_path / 'nope.xlsx'}"
+    assert result.stderr.strip() == f"ade: error: input file not found: {tmp_path / 'nope.xlsx'}"
 
 
 def test_config_init_then_validate(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_config_validate_lists_problems(tmp_path: Path, roster_config: Path) -> 
     assert result.exit_code == 1
     assert "bogus: unknown key" in result.stdout
     assert "columns[2].path: file not found" in result.stdout
-    assert result.stderr.strip() == f"error: {roster_config}: 2 problems"
+    assert result.stderr.strip() == f"ade: error: {roster_config}: 2 problems"
     as_json = runner.invoke(ade_app(), ["config", "validate", str(roster_config), "--json"])
     assert json.loads(as_json.stdout)["valid"] is False
 

@@ -66,7 +66,12 @@ def _runner() -> tuple[list[str], int | None, int | None]:
         raise PostgresUnavailableError(
             f"running as root and there is no `{_UNPRIVILEGED_USER}` user to run initdb as"
         ) from exc
-    return ["runuser", "-u", _UNPRIVILEGED_USER, "--"], entry.pw_uid, entry.pw_gid
+    runuser = shutil.which("runuser") or next(
+        (str(p) for p in (Path("/usr/sbin/runuser"), Path("/sbin/runuser")) if p.exists()), None
+    )
+    if runuser is None:
+        raise PostgresUnavailableError("running as root and `runuser` was not found")
+    return [runuser, "-u", _UNPRIVILEGED_USER, "--"], entry.pw_uid, entry.pw_gid
 
 
 def _run(cmd: list[str], prefix: list[str]) -> None:
