@@ -10,6 +10,9 @@ from sqlalchemy import Engine
 
 from ade_api import __version__
 from ade_api.health.router import router as health_router
+from ade_api.logging import configure_logging
+from ade_api.middleware import RequestContextMiddleware
+from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
 
@@ -47,7 +50,17 @@ def create_app(
     app.state.db_engine = db_engine
     app.state.session_factory = create_session_factory(db_engine)
 
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
     app.include_router(health_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The factory uvicorn runs (in every worker process): JSON logs, then the app."""
+    settings = ApiSettings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,163 @@
+"""RFC 9457 problem details: the one table mapping errors to HTTP answers.
+
+Every error response ADE sends is `application/problem+json` with `type`, `title`, `status`,
+`detail`, the request id, and `errors: [{loc, msg}]` for input problems. Nothing else ever
+reaches a client: unexpected exceptions are logged with the request id and answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from ade_api import errors
+
+logger = logging.getLogger("ade_api.errors")
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://ade.dev/problems/"
+
+# error class -> (status, slug, title). Subclasses resolve to their nearest entry.
+ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str, str]] = {
+    errors.InvalidInputError: (400, "invalid-input", "Invalid input"),
+    errors.AuthenticationRequiredError: (401, "unauthenticated", "Authentication required"),
+    errors.PermissionDeniedError: (403, "forbidden", "Permission denied"),
+    errors.NotFoundError: (404, "not-found", "Not found"),
+    errors.ConflictError: (409, "conflict", "Conflict"),
+    errors.PreconditionFailedError: (412, "precondition-failed", "Precondition failed"),
+    errors.PayloadTooLargeError: (413, "payload-too-large", "Payload too large"),
+    errors.UnsupportedMediaTypeError: (415, "unsupported-media-type", "Unsupported media type"),
+    errors.PreconditionRequiredError: (428, "precondition-required", "Precondition required"),
+    errors.RateLimitedError: (429, "rate-limited", "Too many requests"),
+}
+
+# Status codes raised by the framework itself (unknown route, wrong method...).
+_HTTP_TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Permission denied"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors_list: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build one problem-details response."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = _request_id(request)
+    if request_id:
+        body["request_id"] = request_id
+        # Set here too: a 500 is answered outside the middleware that normally adds it.
+        headers = {**(headers or {}), "X-Request-ID": request_id}
+    if errors_list is not None:
+        body["errors"] = errors_list
+    return JSONResponse(
+        jsonable_encoder(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def _lookup(error: errors.DomainError) -> tuple[int, str, str]:
+    for cls in type(error).__mro__:
+        if cls in ERROR_TABLE:
+            return ERROR_TABLE[cls]
+    return 500, "internal-error", "Internal server error"
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.DomainError)
+    status, slug, title = _lookup(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, errors.AuthenticationRequiredError):
+        headers["WWW-Authenticate"] = "Bearer"
+    problems = [{"loc": list(p.loc), "msg": p.msg} for p in exc.errors] if exc.errors else None
+    return problem_response(
+        request,
+        status=status,
+        slug=slug,
+        title=title,
+        detail=exc.detail,
+        errors_list=problems,
+        headers=headers or None,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"loc": [str(part) for part in error.get("loc", ())], "msg": str(error.get("msg", ""))}
+        for error in exc.errors()
+    ]
+    return problem_response(
+        request,
+        status=422,
+        slug="validation-error",
+        title="Request validation failed",
+        detail=f"{len(problems)} problem(s) in the request",
+        errors_list=problems,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug, title = _HTTP_TITLES.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem_response(
+        request,
+        status=exc.status_code,
+        slug=slug,
+        title=title,
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception(
+        "unhandled error",
+        extra={"request_id": _request_id(request), "path": request.url.path},
+    )
+    return problem_response(
+        request,
+        status=500,
+        slug="internal-error",
+        title="Internal server error",
+        detail="Something went wrong on our side; the request id identifies it in our logs.",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register the handlers: domain errors, validation, framework HTTP errors, the rest."""
+    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
