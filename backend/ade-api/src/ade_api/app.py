@@ -7,13 +7,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from ade_api import __version__
+from ade_api.auth.router import router as auth_router
 from ade_api.health.router import router as health_router
 from ade_api.logging import configure_logging
 from ade_api.middleware import RequestContextMiddleware
 from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
+from ade_api.users.router import router as users_router
+from ade_api.users.service import bootstrap_initial_admin
+from ade_api.workspaces.router import router as workspaces_router
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
 
 API_PREFIX = "/api/v1"
@@ -32,6 +37,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
+            # The first admin of an empty installation (ADE_INITIAL_ADMIN_EMAIL/PASSWORD).
+            await run_in_threadpool(bootstrap_initial_admin, app.state.session_factory, settings)
             yield
         finally:
             if owns_engine:
@@ -54,6 +61,9 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
 
     app.include_router(health_router, prefix=API_PREFIX)
+    app.include_router(auth_router, prefix=API_PREFIX)
+    app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(workspaces_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
     return app

@@ -37,4 +37,11 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 DbEngineDep = Annotated[Engine, Depends(get_engine)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client never sees a success
+# whose writes are not yet (or never) saved.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+# The signed-in user (Bearer token or X-API-Key; else 401). Defined with the auth rules and
+# imported last, because the resolver itself needs `SessionDep` and `SettingsDep` above.
+from ade_api.auth.dependencies import CurrentPrincipal as CurrentPrincipal  # noqa: E402
+from ade_api.auth.dependencies import CurrentUser as CurrentUser  # noqa: E402

@@ -23,6 +23,14 @@ class ApiSettings(BaseSettings):
     api_docs_enabled: bool | None = None
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Login tokens (`POST /auth/login`) are valid this long; logout revokes one sooner.
+    access_token_ttl_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
+    # This many failed logins in a row lock the account for `login_lockout_seconds`.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
+    # For containers: the first admin, created at start-up when no user exists yet.
+    initial_admin_email: str | None = None
+    initial_admin_password: SecretStr | None = None
 
     @property
     def docs_enabled(self) -> bool:

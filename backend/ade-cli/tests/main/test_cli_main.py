@@ -33,6 +33,8 @@ COMMANDS = [
     ["config"],
     ["config", "init"],
     ["config", "validate"],
+    ["users"],
+    ["users", "create"],
 ]
 
 

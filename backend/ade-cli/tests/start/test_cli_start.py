@@ -99,6 +99,7 @@ def test_start_serves_api_and_worker_and_stops_cleanly(
         code, out, err = _interrupt_and_wait(process)
         assert code == 0, err
         assert "ADE is starting" in out
+        assert "auth/login" in out
         assert "ADE stopped." in out
         assert not _listening(port)
         assert _wait_for(lambda: workers_on_queue() == [], timeout=10)

@@ -71,6 +71,10 @@ def start_command(
             f"database at {head}, data in {layout.data_dir}, Redis: {redis.kind}. "
             "Press Ctrl-C to stop."
         )
+        typer.echo(
+            f"sign in: POST http://{shown_host}:{port}/api/v1/auth/login with an email and "
+            "password; no user yet? create one with `ade users create --email E --admin`."
+        )
         code = supervisor.run()
     typer.echo("ADE stopped.")
     if code:

@@ -1,0 +1,16 @@
+"""`GET /me`: the signed-in user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ade_api.dependencies import CurrentUser
+from ade_api.users.schemas import UserOut
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/me")
+def read_me(user: CurrentUser) -> UserOut:
+    """Return the signed-in user."""
+    return UserOut.model_validate(user)
