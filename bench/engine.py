@@ -1,6 +1,6 @@
 """Engine benchmark: prints figures, asserts nothing.
 
-    uv run python bench/engine.py [--rows 100000] [--repeat 3] [--keep DIR]
+    uv run python bench/engine.py [--rows 100000] [--repeat 3] [--keep DIR] [--no-extra]
 
 1. Generates a roster workbook: a title row, a blank row, a header row, then ``rows`` rows of
    20 columns (integers, strings, ISO-formatted date cells and floats), written with XlsxWriter
@@ -14,6 +14,11 @@
    runs, highest RSS.
 4. Prints rows/s, the ratio to the bare read, peak RSS and the 2x-rows/1x-rows time ratio, next
    to the targets (<= 3x the bare read, < 300 MB, <= 2.2x).
+5. Unless ``--no-extra``, one run each of: the same rows spread over 5 sheets (one workbook),
+   with the engine's default sheet budget, with sheets loaded strictly one at a time
+   (``RETAIN_CELLS = 0``) and with every sheet kept loaded (what the engine did before sheets
+   were loaded one at a time); and the same data as CSV at ``rows`` and 2x ``rows``. These show
+   what memory is bounded by (see docs/explanation/engine.md, "Memory").
 """
 
 from __future__ import annotations
@@ -53,39 +58,70 @@ HEADERS = [
 ]
 
 
-def generate(path: Path, rows: int, seed: int = 1) -> None:
-    import xlsxwriter
+def roster_row(i: int, rnd: random.Random) -> list[object]:
+    base = dt.date(1950, 1, 1)
+    return [
+        100000 + i,
+        f"First{i}",
+        f"Last{i}",
+        f"user{i}@example.com",
+        f"555-{i % 10000:04d}",
+        base + dt.timedelta(days=i % 18000),
+        base + dt.timedelta(days=15000 + i % 9000),
+        round(rnd.random() * 1000, 2),
+        f"City{i % 100}",
+        "ST",
+        f"{i % 99999:05d}",
+        f"Dept{i % 10}",
+        "Member",
+        i % 100,
+        rnd.random() * 10000,
+        "active",
+        f"note {i}",
+        i % 37,
+        f"R{i % 5}",
+        base + dt.timedelta(days=26000 + i % 300),
+    ]
+
+
+def generate(path: Path, rows: int, seed: int = 1, sheets: int = 1) -> None:
+    """``rows`` roster rows, split evenly over ``sheets`` sheets (each with its own title,
+    blank row and header row)."""
+    import xlsxwriter  # type: ignore[import-untyped]
 
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    ws = wb.add_worksheet("Roster")
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
-    ws.write_string(0, 0, "Member roster export")
-    ws.write_row(2, 0, HEADERS)
     rnd = random.Random(seed)
-    base = dt.date(1950, 1, 1)
-    for i in range(rows):
-        r = 3 + i
-        ws.write_number(r, 0, 100000 + i)
-        ws.write_string(r, 1, f"First{i}")
-        ws.write_string(r, 2, f"Last{i}")
-        ws.write_string(r, 3, f"user{i}@example.com")
-        ws.write_string(r, 4, f"555-{i % 10000:04d}")
-        ws.write_datetime(r, 5, base + dt.timedelta(days=i % 18000), date_fmt)
-        ws.write_datetime(r, 6, base + dt.timedelta(days=15000 + i % 9000), date_fmt)
-        ws.write_number(r, 7, round(rnd.random() * 1000, 2))
-        ws.write_string(r, 8, f"City{i % 100}")
-        ws.write_string(r, 9, "ST")
-        ws.write_string(r, 10, f"{i % 99999:05d}")
-        ws.write_string(r, 11, f"Dept{i % 10}")
-        ws.write_string(r, 12, "Member")
-        ws.write_number(r, 13, i % 100)
-        ws.write_number(r, 14, rnd.random() * 10000)
-        ws.write_string(r, 15, "active")
-        ws.write_string(r, 16, f"note {i}")
-        ws.write_number(r, 17, i % 37)
-        ws.write_string(r, 18, f"R{i % 5}")
-        ws.write_datetime(r, 19, base + dt.timedelta(days=26000 + i % 300), date_fmt)
+    per_sheet = rows // sheets
+    for s in range(sheets):
+        ws = wb.add_worksheet("Roster" if sheets == 1 else f"Roster{s + 1}")
+        ws.write_string(0, 0, "Member roster export")
+        ws.write_row(2, 0, HEADERS)
+        for k in range(per_sheet):
+            i = s * per_sheet + k
+            r = 3 + k
+            for c, v in enumerate(roster_row(i, rnd)):
+                if isinstance(v, str):
+                    ws.write_string(r, c, v)
+                elif isinstance(v, dt.date):
+                    ws.write_datetime(r, c, v, date_fmt)
+                else:
+                    ws.write_number(r, c, v)
     wb.close()
+
+
+def generate_csv(path: Path, rows: int, seed: int = 1) -> None:
+    """The same roster as CSV: a title line, a blank line, the header, then ``rows`` rows."""
+    import csv
+
+    rnd = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Member roster export"])
+        w.writerow([])
+        w.writerow(HEADERS)
+        for i in range(rows):
+            w.writerow(v.isoformat() if isinstance(v, dt.date) else v for v in roster_row(i, rnd))
 
 
 def _child(args: list[str]) -> tuple[str, float]:
@@ -117,19 +153,26 @@ def bare_read(path: Path) -> float:
     return best
 
 
-def engine_run(path: Path, config: Path, work: Path) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of ``python -m ade_engine`` on a fresh job folder."""
-    job = work / f"job-{path.stem}"
+def engine_run(
+    path: Path, config: Path, work: Path, retain_cells: int | None = None
+) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of ``python -m ade_engine`` on a fresh job folder
+    (``retain_cells``: run it with ``pipeline.RETAIN_CELLS`` set to that instead)."""
+    job = work / f"job-{path.name}"
     shutil.rmtree(job, ignore_errors=True)
     (job / "input").mkdir(parents=True)
     os.link(path, job / "input" / path.name)
     shutil.copytree(config, job / "config")
+    command = [sys.executable, "-m", "ade_engine", "--job-dir", str(job)]
+    if retain_cells is not None:
+        code = (
+            "import sys, ade_engine.pipeline as p; "
+            f"p.RETAIN_CELLS = {retain_cells}; "
+            "from ade_engine.__main__ import main; sys.exit(main(sys.argv[1:]))"
+        )
+        command = [sys.executable, "-c", code, "--job-dir", str(job)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ade_engine", "--job-dir", str(job)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
     out = proc.stdout.read().decode() if proc.stdout else ""
@@ -144,11 +187,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None, help="keep files in this folder")
     parser.add_argument("--repeat", type=int, default=3, help="engine runs per size (best)")
+    parser.add_argument("--no-extra", action="store_true", help="skip the multi-sheet and CSV runs")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         if args.child[0] == "generate":
-            generate(Path(args.child[1]), int(args.child[2]))
+            generate(Path(args.child[1]), int(args.child[2]), sheets=int(args.child[3]))
+        elif args.child[0] == "csv":
+            generate_csv(Path(args.child[1]), int(args.child[2]))
         elif args.child[0] == "bare":
             print(bare_read(Path(args.child[1])))
         return
@@ -161,17 +207,7 @@ def main() -> None:
     shutil.rmtree(config, ignore_errors=True)
     init_config(config)
     n1, n2 = args.rows, args.rows * 2
-    files = {}
-    for n in (n1, n2):
-        path = work / f"roster-{n}.xlsx"
-        if not path.exists():
-            t0 = time.perf_counter()
-            _child(["--child", "generate", str(path), str(n)])
-            print(
-                f"generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) "
-                f"in {time.perf_counter() - t0:.1f}s"
-            )
-        files[n] = path
+    files = {n: make_input(work, "generate", f"roster-{n}.xlsx", n, 1) for n in (n1, n2)}
 
     out, bare_rss = _child(["--child", "bare", str(files[n1])])
     bare = float(out.strip().splitlines()[-1])
@@ -198,8 +234,45 @@ def main() -> None:
         f"ade run, {n2:,} rows: {t2:.2f}s ({n2 / t2:,.0f} rows/s), peak RSS {rss2:.0f} MB; "
         f"{n2:,}/{n1:,} time ratio {t2 / t1:.2f} (target <= 2.2)"
     )
+    if not args.no_extra:
+        extra(work, config, n1)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def make_input(work: Path, kind: str, name: str, rows: int, sheets: int) -> Path:
+    path = work / name
+    if not path.exists():
+        t0 = time.perf_counter()
+        _child(["--child", kind, str(path), str(rows), str(sheets)])
+        print(
+            f"generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) "
+            f"in {time.perf_counter() - t0:.1f}s"
+        )
+    return path
+
+
+def extra(work: Path, config: Path, rows: int) -> None:
+    """Single runs that show what memory is bounded by: sheets, and CSV."""
+    from ade_engine.pipeline import RETAIN_CELLS
+
+    sheets = 5
+    multi = make_input(work, "generate", f"roster-{rows}-{sheets}sheets.xlsx", rows, sheets)
+    per = rows // sheets
+    for label, retain in (
+        (f"default budget ({RETAIN_CELLS:,} cells)", None),
+        ("one sheet at a time (RETAIN_CELLS = 0)", 0),
+        ("every sheet kept loaded", 10**12),
+    ):
+        t, rss = engine_run(multi, config, work, retain)
+        print(
+            f"ade run, {rows:,} rows as {sheets} sheets x {per:,} rows, {label}: "
+            f"{t:.2f}s, peak RSS {rss:.0f} MB"
+        )
+    for n in (rows, rows * 2):
+        path = make_input(work, "csv", f"roster-{n}.csv", n, 1)
+        t, rss = engine_run(path, config, work)
+        print(f"ade run, {n:,} rows of CSV: {t:.2f}s ({n / t:,.0f} rows/s), peak RSS {rss:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ def new_artifact(input_path: Path) -> dict[str, Any]:
             "elapsed_ms": 0,
         },
         "error": None,
+        "secondary_errors": [],
     }
 
 

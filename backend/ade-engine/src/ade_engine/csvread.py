@@ -10,7 +10,9 @@ splits the most sample rows into the same number (>1) of fields wins; ties go in
 Quoting follows the csv module's Excel dialect (``"`` quotes, doubled to escape), so quoted
 newlines stay inside their value.
 
-Values are typed as a person reads them (see :func:`type_text`).
+Values are typed as a person reads them (see :func:`type_text`). A ``;``-delimited file is
+taken to come from a locale whose decimal separator is the comma (that is why its list
+separator is ``;``), so its numbers are typed by :func:`type_text_decimal_comma`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ _SLASH_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DOT_RE = re.compile(r"(\d{1,2})[.-](\d{1,2})[.-](\d{4})")
 _YMD_SLASH_RE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
 _FIRST = frozenset("0123456789-.")
+_COMMA_DEC_RE = re.compile(r"-?(?:0|[1-9]\d*),\d+")
+_DOT_GROUPED_INT_RE = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+")
+_DOT_GROUPED_COMMA_DEC_RE = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+,\d+")
 
 
 def _date(y: int, m: int, d: int) -> dt.date | None:
@@ -123,6 +128,29 @@ def type_text(text: str) -> Any:
     return s
 
 
+def type_text_decimal_comma(text: str) -> Any:
+    """Like :func:`type_text`, for files whose decimal separator is the comma (``;``-delimited).
+
+    - ``1,5`` -> ``1.5``; ``-0,25`` -> ``-0.25``; ``1234,56`` -> ``1234.56``
+    - ``1.234,56`` -> ``1234.56`` and ``1.234.567`` -> ``1234567``: the dot groups thousands,
+      so ``1.234`` (a dot followed by exactly three digits) is ``1234``
+    - a dot anywhere else is still a decimal point (``12.5`` -> ``12.5``)
+    - ``1,234,567`` and other commas that are not one decimal comma stay text
+    - everything else (dates, ids with leading zeros, booleans) as in :func:`type_text`
+    """
+    s = text.strip()
+    if s and s[0] in _FIRST:
+        if "," in s:
+            if _COMMA_DEC_RE.fullmatch(s):
+                return float(s.replace(",", "."))
+            if _DOT_GROUPED_COMMA_DEC_RE.fullmatch(s):
+                return float(s.replace(".", "").replace(",", "."))
+            return s
+        if "." in s and _DOT_GROUPED_INT_RE.fullmatch(s):
+            return int(s.replace(".", ""))
+    return type_text(text)
+
+
 def detect_encoding(path: Path) -> str:
     """The codec to read ``path`` with (see the module docstring for the rules)."""
     with path.open("rb") as fh:
@@ -179,11 +207,13 @@ def open_csv(path: Path) -> Workbook:
     with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
         sample = fh.read(SAMPLE_BYTES)
     delimiter = sniff_delimiter(sample)
+    decimal = "," if delimiter == ";" else "."
+    typer = type_text_decimal_comma if decimal == "," else type_text
 
     def rows() -> Iterator[list[Any]]:
         with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
             for record in csv.reader(fh, delimiter=delimiter):
-                yield [type_text(v) for v in record]
+                yield [typer(v) for v in record]
 
     sheet = Sheet(name=path.stem[:31] or "Sheet1", index=0, typed_text=True)
     sheet._rows = rows
@@ -191,5 +221,5 @@ def open_csv(path: Path) -> Workbook:
         path=path,
         format="csv",
         sheets=[sheet],
-        details={"encoding": encoding, "delimiter": delimiter},
+        details={"encoding": encoding, "delimiter": delimiter, "decimal_separator": decimal},
     )

@@ -2,12 +2,21 @@
 
 :func:`run` is the library entry point used by ``ade run``, ``python -m ade_engine`` and the
 worker. Sheets are scanned and every table is scored and mapped first (``detect``, ``map``);
-then each mapped table's rows stream through ``transform``, ``validate`` and ``output`` in
-chunks of ``engine.chunk_rows`` rows, so memory stays bounded however long the input is.
+``before_save`` hooks then see every table's mapping before any output row exists; then each
+mapped table's rows stream through ``transform``, ``validate`` and ``output`` in chunks of
+``engine.chunk_rows`` rows, so memory stays bounded however long the input is. The artifact is
+written once the run has succeeded or failed, then ``run_end`` hooks run (for failed runs too)
+and the artifact is written again with whatever they added.
+
+Sheets are loaded one at a time through a :class:`~ade_engine.read.SheetPool`: a sheet that has
+tables stays loaded between detection and writing only while the other sheets kept loaded hold
+at most :data:`RETAIN_CELLS` cells; otherwise it is released and read again when its rows are
+written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 import traceback
@@ -28,7 +37,14 @@ from ade_engine.detect import ScoreBoard, build_matcher, score_table
 from ade_engine.errors import EngineError, InputError, OutputError, from_config_exception
 from ade_engine.events import ConfigLogger, EventCallback, EventSink
 from ade_engine.mapping import assign
-from ade_engine.read import Sheet, Workbook, clean_column, col_letter, open_workbook
+from ade_engine.read import (
+    Sheet,
+    SheetPool,
+    Workbook,
+    clean_column,
+    col_letter,
+    open_workbook,
+)
 from ade_engine.summary import build_summary
 from ade_engine.tables import SheetScanner, Table, iter_table_chunks
 from ade_engine.transform import transform_column
@@ -36,6 +52,10 @@ from ade_engine.validate import validate_column
 from ade_engine.write import XlsxWriter
 
 ProgressCallback = Callable[[int, int], None]
+
+#: Cells of already scanned sheets that may stay loaded (besides the sheet in use) so that
+#: they need not be parsed again when their rows are written: about 50 MB of reader memory.
+RETAIN_CELLS = 500_000
 
 
 @dataclass
@@ -63,6 +83,7 @@ class _TablePlan:
     board: ScoreBoard
     mapping: dict[int, int]  # field index -> table column position
     record: dict[str, Any]
+    view: dict[str, Any]  # what hooks see as `table` (after_mapping) or in `tables` (before_save)
     append: list[tuple[int, int]] = field(default_factory=list)  # (output index, column pos)
 
 
@@ -109,24 +130,41 @@ class _Run:
         self.manifest_view = dict(config.manifest.raw)
         self._classifier_sheet: list[dict[str, str]] = []
         self.writer: XlsxWriter | None = None
+        self.workbook: Workbook | None = None
+        self.pool = SheetPool(RETAIN_CELLS)
+        self.produced = False  # normalized.xlsx was moved into place
+
+    def close(self) -> None:
+        """Drop an unfinished output, release every loaded sheet and close the input."""
+        if self.writer is not None and not self.produced:
+            self.writer.abort()
+        self.pool.close()
+        if self.workbook is not None:
+            with contextlib.suppress(Exception):  # nothing to save from a reader that won't close
+                self.workbook.close()
+            self.workbook = None
 
     # ------------------------------------------------------------------ hooks
+    def call_hook(self, rel: str, fn: Callable[..., Any], stage: str, **extra: Any) -> Any:
+        return call_config(
+            self.config,
+            fn,
+            f"{rel}: run() at {stage}",
+            {
+                "stage": stage,
+                "state": self.state,
+                "manifest": self.manifest_view,
+                "artifact": self.artifact,
+                "table": None,
+                "logger": self.logger.bind(rel),
+                **extra,
+            },
+        )
+
     def hooks(self, stage: str, table: dict[str, Any] | None = None) -> Any:
         result = None
         for rel, fn in self.config.hooks.get(stage, []):
-            result = call_config(
-                self.config,
-                fn,
-                f"{rel}: run() at {stage}",
-                {
-                    "stage": stage,
-                    "state": self.state,
-                    "manifest": self.manifest_view,
-                    "artifact": self.artifact,
-                    "table": table,
-                    "logger": self.logger.bind(rel),
-                },
-            )
+            result = self.call_hook(rel, fn, stage, table=table)
             if table is not None and isinstance(result, dict):
                 table["mapping"] = result.get("mapping", result)
         return result
@@ -163,7 +201,7 @@ class _Run:
                 record.update(status="skipped", reason=f"{sheet.visibility} sheet")
                 self.sink.emit("sheet.skipped", sheet=sheet.name, reason=record["reason"])
                 continue
-            sheet.prepare()
+            self.pool.load(sheet)
             for holder in self._classifier_sheet:
                 holder["name"] = sheet.name
             scanner = SheetScanner(
@@ -181,7 +219,7 @@ class _Run:
             record["hidden_columns"] = sorted(col_letter(c) for c in sheet.hidden_columns)
             non_blank = sum(v for k, v in scan.row_types.items() if k != "blank")
             if not non_blank:
-                sheet.release()
+                self.pool.done(sheet)
                 record.update(status="skipped", reason="empty sheet")
                 self.sink.emit("sheet.skipped", sheet=sheet.name, reason="empty sheet")
                 continue
@@ -189,7 +227,7 @@ class _Run:
             self.artifact["metrics"]["sheets_scanned"] += 1
             if not scan.tables:
                 record["reason"] = "no table found (only titles, notes or free text)"
-                sheet.release()
+                self.pool.done(sheet)
             for table in scan.tables:
                 self.sink.emit(
                     "table.detected",
@@ -248,13 +286,13 @@ class _Run:
         timers = self.timers
         timers.start("map")
         t0 = time.perf_counter()
-        modules = self.config.enabled
         plans: list[_TablePlan] = []
         for sheet, table, board in found:
             assigned = assign(board.total, self.settings.min_score)
             mapping = {f: c for c, f in assigned.items()}
             letters = [col.letter for col in table.columns]
             hook_table: dict[str, Any] = {
+                "id": f"{table.sheet}#{table.number}",
                 "sheet": table.sheet,
                 "number": table.number,
                 "range": table.a1,
@@ -276,20 +314,20 @@ class _Run:
                     }
                     for c, col in enumerate(table.columns)
                 },
-                "mapping": {
-                    m.spec.field: (letters[mapping[f]] if f in mapping else None)
-                    for f, m in enumerate(modules)
-                },
+                "mapping": self._letters(mapping, letters),
             }
             changed_by: list[str] = []
             if self.config.hooks.get("after_mapping"):
                 before = dict(hook_table["mapping"])
                 self.hooks("after_mapping", hook_table)
-                mapping = self._hook_mapping(hook_table, letters)
+                mapping = self._hook_mapping(hook_table, letters, "after_mapping")
                 if hook_table["mapping"] != before:
                     changed_by = [rel for rel, _ in self.config.hooks["after_mapping"]]
-            record = self._table_record(sheet, table, board, mapping, changed_by)
-            plans.append(_TablePlan(sheet, table, board, mapping, record))
+                hook_table["mapping"] = self._letters(mapping, letters)
+            record = self._table_record(table, board, mapping, changed_by)
+            sheet_record = next(s for s in self.artifact["sheets"] if s["name"] == sheet.name)
+            sheet_record["tables"].append(record)
+            plans.append(_TablePlan(sheet, table, board, mapping, record, hook_table))
             self.sink.emit(
                 "mapping.decided",
                 sheet=table.sheet,
@@ -302,10 +340,66 @@ class _Run:
         timers.complete("map")
         return plans
 
-    def _hook_mapping(self, hook_table: dict[str, Any], letters: list[str]) -> dict[int, int]:
+    def _letters(self, mapping: dict[int, int], letters: list[str]) -> dict[str, str | None]:
+        """A mapping as hooks see it: {field: column letter or None} for every enabled field."""
+        return {
+            m.spec.field: (letters[mapping[f]] if f in mapping else None)
+            for f, m in enumerate(self.config.enabled)
+        }
+
+    # ------------------------------------------------------------------ before_save
+    def before_save(self, plans: list[_TablePlan]) -> None:
+        """Run ``before_save`` hooks once every table is mapped and before any row is written.
+
+        Hooks get ``tables`` (every table as ``after_mapping`` saw it, with the final
+        mapping) and may change a table's ``mapping``; the change is checked like one made at
+        ``after_mapping`` and recorded in ``mapping_changed_by``. Anything a hook puts in
+        ``state`` is seen by the transforms and validators that run next.
+        """
+        hooks = self.config.hooks.get("before_save", [])
+        if hooks:
+            before = [dict(plan.view["mapping"]) for plan in plans]
+            for rel, fn in hooks:
+                self.call_hook(rel, fn, "before_save", tables=[plan.view for plan in plans])
+            rels = [rel for rel, _ in hooks]
+            for plan, old in zip(plans, before, strict=True):
+                view = plan.view
+                if view.get("mapping") == old:
+                    continue
+                letters = [col.letter for col in plan.table.columns]
+                plan.mapping = self._hook_mapping(view, letters, "before_save")
+                view["mapping"] = self._letters(plan.mapping, letters)
+                if view["mapping"] == old:
+                    continue
+                changed_by = plan.record["mapping_changed_by"] + [
+                    rel for rel in rels if rel not in plan.record["mapping_changed_by"]
+                ]
+                known = {i["field"] for i in plan.record["table_issues"]}
+                plan.record.update(
+                    self._table_record(plan.table, plan.board, plan.mapping, changed_by, known)
+                )
+                self.sink.emit(
+                    "mapping.changed",
+                    stage="before_save",
+                    sheet=plan.table.sheet,
+                    table=plan.table.number,
+                    range=plan.table.a1,
+                    mapping=plan.record["mapping"],
+                    unmapped_fields=plan.record["unmapped_fields"],
+                    changed_by=changed_by,
+                )
+        # Sheets none of whose tables will be written are not needed any more.
+        needed = {id(plan.sheet) for plan in plans if plan.mapping}
+        for plan in plans:
+            if id(plan.sheet) not in needed:
+                self.pool.done(plan.sheet)
+
+    def _hook_mapping(
+        self, hook_table: dict[str, Any], letters: list[str], stage: str
+    ) -> dict[int, int]:
         fields = [m.spec.field for m in self.config.enabled]
         proposed = hook_table.get("mapping")
-        rel, fn = self.config.hooks["after_mapping"][-1]
+        rel, fn = self.config.hooks[stage][-1]
         if not isinstance(proposed, dict):
             raise contract_error(
                 self.config,
@@ -339,11 +433,11 @@ class _Run:
 
     def _table_record(
         self,
-        sheet: Sheet,
         table: Table,
         board: ScoreBoard,
         mapping: dict[int, int],
         changed_by: list[str],
+        known_issues: set[str] | None = None,
     ) -> dict[str, Any]:
         modules = self.config.enabled
         by_col = {c: f for f, c in mapping.items()}
@@ -395,7 +489,8 @@ class _Run:
             if m.spec.required and f not in mapping
         ]
         for issue in table_issues:
-            self.logger.warning(f"{table.name}: {issue['message']}")
+            if issue["field"] not in (known_issues or set()):
+                self.logger.warning(f"{table.name}: {issue['message']}")
         record: dict[str, Any] = {
             "id": f"{table.sheet}#{table.number}",
             "number": table.number,
@@ -416,11 +511,15 @@ class _Run:
             "table_issues": table_issues,
             "issues": {"count": 0, "by_field": {}},
             "status": "mapped" if mapping else "skipped",
-            "reason": None if mapping else "no column reached min_score for any field",
+            "reason": None,
             "output_rows": None,
         }
-        sheet_record = next(s for s in self.artifact["sheets"] if s["name"] == sheet.name)
-        sheet_record["tables"].append(record)
+        if not mapping:
+            record["reason"] = (
+                f"no field mapped after hooks ({', '.join(changed_by)})"
+                if changed_by
+                else "no column reached min_score for any field"
+            )
         return record
 
     # ------------------------------------------------------------------ transform/validate/out
@@ -459,13 +558,12 @@ class _Run:
         for name in ("transform", "validate", "output"):
             timers.start(name)
         issues_total = 0
-        last_plan = {id(p.sheet): i for i, p in enumerate(plans)}
+        last_plan = {id(p.sheet): i for i, p in enumerate(plans) if p.mapping}
         for plan_index, plan in enumerate(plans):
             if not plan.mapping:
-                if last_plan[id(plan.sheet)] == plan_index:
-                    plan.sheet.release()
                 continue
             table, sheet = plan.table, plan.sheet
+            self.pool.load(sheet)
             spreadsheet = not sheet.typed_text
             first_out = writer.next_row
             table_info = {"sheet": table.sheet, "number": table.number, "range": table.a1}
@@ -535,7 +633,7 @@ class _Run:
             if written:
                 plan.record["output_rows"] = [first_out, writer.next_row - 1]
             if last_plan[id(sheet)] == plan_index:
-                sheet.release()
+                self.pool.done(sheet)
         self.artifact["metrics"]["rows_processed"] = done
         self.artifact["metrics"]["issues"] = issues_total
         timers.complete("transform")
@@ -565,7 +663,8 @@ def run(
     Writes ``out_dir/normalized.xlsx``, ``artifact_path`` (default ``out_dir/artifact.json``)
     and ``events_path`` (default ``out_dir/events.ndjson``). Never raises for a failed run:
     the result's ``status`` is ``"failed"`` and ``error`` says why (the artifact is written
-    either way). ``on_event`` receives every event dict; ``progress(done, total)`` is called
+    either way, and no ``normalized.xlsx`` is left in ``out_dir``, not even one from an
+    earlier run). ``on_event`` receives every event dict; ``progress(done, total)`` is called
     after each chunk of rows.
     """
     started = time.perf_counter()
@@ -574,76 +673,150 @@ def run(
     events_path = Path(events_path) if events_path else out_dir / "events.ndjson"
     artifact_path = Path(artifact_path) if artifact_path else out_dir / "artifact.json"
     output_path = out_dir / "normalized.xlsx"
+    overwrites_input = _same_file(output_path, input_path)
+    # An earlier run's outputs must not be taken for this run's, whatever happens next.
+    for stale in (output_path, artifact_path):
+        if not _same_file(stale, input_path):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
     artifact = new_artifact(input_path)
     sink = EventSink(events_path, on_event)
     error: EngineError | None = None
-    writer: XlsxWriter | None = None
-    wb: Workbook | None = None
     runner: _Run | None = None
-    produced = False
     try:
-        sink.emit(
-            "run.started", input=input_path.name, config=str(config_path), out_dir=str(out_dir)
-        )
-        with load_config(config_path) as config:
-            manifest = config.manifest
-            artifact["config"] = {"title": manifest.title, "files_hash": config.files_hash}
-            artifact["settings"] = dataclasses.asdict(manifest.engine)
-            runner = _Run(config, artifact, sink, progress)
-            runner.hooks("run_start")
-            wb = open_workbook(input_path)
-            artifact["input"]["format"] = wb.format
-            artifact["input"].update({k: v for k, v in wb.details.items() if not k.startswith("_")})
-            found = runner.detect(wb)
-            plans = runner.map(found)
-            writer = runner.process(plans, output_path)
-            runner.hooks("before_save")
-            t0 = time.perf_counter()
+        with contextlib.ExitStack() as stack:
             try:
-                writer.close()
-            except OSError as exc:
-                raise OutputError(f"could not write {output_path.name}: {exc}") from exc
-            produced = True
-            runner.timers.add("output", time.perf_counter() - t0)
-            runner.timers.complete("output", rows=artifact["metrics"]["rows_processed"])
-            artifact["passes"] = runner.timers.records()
-            finish(artifact, "succeeded", round((time.perf_counter() - started) * 1000))
-            runner.hooks("run_end")
-    except EngineError as exc:
-        error = exc
-    except Exception as exc:
-        error = EngineError(f"internal error: {type(exc).__name__}: {exc}")
-        error.type = "internal"
-        sink.emit("log", level="error", message="internal error", traceback=traceback.format_exc())
+                sink.emit(
+                    "run.started",
+                    input=input_path.name,
+                    config=str(config_path),
+                    out_dir=str(out_dir),
+                )
+                if overwrites_input:
+                    raise InputError(
+                        f"the input is {output_path}, which the run would overwrite; "
+                        "choose another output folder"
+                    )
+                config = stack.enter_context(load_config(config_path))
+                manifest = config.manifest
+                artifact["config"] = {"title": manifest.title, "files_hash": config.files_hash}
+                artifact["settings"] = dataclasses.asdict(manifest.engine)
+                runner = _Run(config, artifact, sink, progress)
+                runner.hooks("run_start")
+                runner.workbook = wb = open_workbook(input_path)
+                artifact["input"]["format"] = wb.format
+                artifact["input"].update(
+                    {k: v for k, v in wb.details.items() if not k.startswith("_")}
+                )
+                found = runner.detect(wb)
+                plans = runner.map(found)
+                runner.before_save(plans)
+                writer = runner.process(plans, output_path)
+                t0 = time.perf_counter()
+                try:
+                    writer.close()
+                except OSError as exc:
+                    raise OutputError(f"could not write {output_path.name}: {exc}") from exc
+                runner.produced = True
+                runner.timers.add("output", time.perf_counter() - t0)
+                runner.timers.complete("output", rows=artifact["metrics"]["rows_processed"])
+                artifact["passes"] = runner.timers.records()
+                finish(artifact, "succeeded", _elapsed_ms(started))
+            except EngineError as exc:
+                error = exc
+            except Exception as exc:
+                error = EngineError(f"internal error: {type(exc).__name__}: {exc}")
+                error.type = "internal"
+                sink.emit(
+                    "log", level="error", message="internal error", traceback=traceback.format_exc()
+                )
+            finally:
+                if runner is not None:
+                    runner.close()
+            if error is not None:
+                _fail(artifact, error, runner, output_path, started)
+            # The artifact is final: write it, then run_end hooks (for failed runs too; the
+            # config package is still loaded), then write it again with what they added.
+            write_artifact(artifact, artifact_path)
+            if runner is not None and runner.config.hooks.get("run_end"):
+                late = _run_end(runner, output_path, started)
+                error = error or late
+                write_artifact(artifact, artifact_path)
+            if error is not None:
+                sink.emit(
+                    "run.failed",
+                    error=artifact["error"],
+                    elapsed_ms=artifact["metrics"]["elapsed_ms"],
+                )
+            else:
+                sink.emit("run.completed", metrics=artifact["metrics"])
     finally:
-        if writer is None and runner is not None:
-            writer = runner.writer
-        if writer is not None and not produced:
-            writer.abort()
-        if wb is not None:
-            wb.close()
-    if error is not None:
-        if produced:
-            output_path.unlink(missing_ok=True)
-        if runner is not None:
-            artifact["passes"] = runner.timers.records()
-        finish(artifact, "failed", round((time.perf_counter() - started) * 1000), error.to_dict())
-        artifact["output"] = None
-        sink.emit("run.failed", error=error.to_dict(), elapsed_ms=artifact["metrics"]["elapsed_ms"])
-    else:
-        sink.emit("run.completed", metrics=artifact["metrics"])
-    write_artifact(artifact, artifact_path)
-    sink.close()
+        sink.close()
+    succeeded = artifact["status"] == "succeeded"
     summary = build_summary(
-        artifact, output_path if error is None else None, artifact_path, events_path
+        artifact, output_path if succeeded else None, artifact_path, events_path
     )
     return RunResult(
         status=artifact["status"],
         summary=summary,
-        output_path=output_path if error is None else None,
+        output_path=output_path if succeeded else None,
         artifact_path=artifact_path,
         events_path=events_path,
         metrics=dict(artifact["metrics"]),
         error=artifact["error"],
         artifact=artifact,
     )
+
+
+def _elapsed_ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def _fail(
+    artifact: dict[str, Any],
+    error: EngineError,
+    runner: _Run | None,
+    output_path: Path,
+    started: float,
+) -> None:
+    """Mark the artifact failed; no normalized.xlsx may stay behind."""
+    if runner is not None:
+        if runner.produced:
+            output_path.unlink(missing_ok=True)
+            runner.produced = False
+        artifact["passes"] = runner.timers.records()
+    finish(artifact, "failed", _elapsed_ms(started), error.to_dict())
+    artifact["output"] = None
+
+
+def _run_end(runner: _Run, output_path: Path, started: float) -> EngineError | None:
+    """Call every ``run_end`` hook once, in manifest order, with the final artifact.
+
+    On a run that succeeded so far, a hook that raises fails the run (its output is removed)
+    and is returned as the run's error; the hooks after it still run and see the failed
+    status. On a run that had already failed, a hook that raises does not replace the
+    original error: it is recorded in the artifact's ``secondary_errors`` and as a
+    ``hook.failed`` event.
+    """
+    artifact, new_error = runner.artifact, None
+    for rel, fn in runner.config.hooks["run_end"]:
+        try:
+            runner.call_hook(rel, fn, "run_end")
+        except EngineError as exc:
+            if artifact["status"] == "succeeded":
+                new_error = exc
+                _fail(artifact, exc, runner, output_path, started)
+                continue
+            problem = {"stage": "run_end", "hook": rel, **exc.to_dict()}
+            artifact["secondary_errors"].append(problem)
+            runner.sink.emit(
+                "hook.failed", stage="run_end", hook=rel, error=exc.to_dict(), secondary=True
+            )
+    return new_error

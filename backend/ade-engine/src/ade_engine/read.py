@@ -7,6 +7,11 @@ XML's ``<cols>`` element, read with a streaming parser that stops at ``<sheetDat
 
 CSV files are streamed with the :mod:`csv` module (see :mod:`ade_engine.csvread`).
 
+OLE compound files (legacy ``.xls``, and encrypted ``.xlsx``) are inspected before calamine
+opens them (:func:`inspect_cfb`), so that a password-protected file fails with a clear
+"encrypted" message. Sheets are loaded through a :class:`SheetPool`, which keeps memory bounded
+by one sheet plus a budget of cells however many sheets a workbook has.
+
 Rows are lists of cell values indexed from the sheet's first used column
 (:attr:`Sheet.col_offset`); the empty string marks an empty cell. Values are as read: numbers
 from spreadsheet cells are floats until :func:`clean_column` turns integral ones into ints.
@@ -15,11 +20,14 @@ from spreadsheet cells are floats until :func:`clean_column` turns integral ones
 from __future__ import annotations
 
 import datetime as dt
+import struct
+import sys
 import zipfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import ElementTree as SafeET
@@ -35,7 +43,7 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-@dataclass
+@dataclass(eq=False)
 class Sheet:
     """One sheet of an input: metadata plus a re-startable row iterator."""
 
@@ -49,9 +57,12 @@ class Sheet:
     col_offset: int = 0
     #: values are typed by the reader (CSV) rather than by cell type (spreadsheets).
     typed_text: bool = False
+    #: how many times the sheet was loaded (parsed) during the run.
+    loads: int = 0
     _rows: Any = None
     _prepare: Any = None
     _release: Any = None
+    _cells: Any = None
 
     def prepare(self) -> None:
         """Load the sheet (spreadsheets load a sheet at a time) and fill offsets and merges."""
@@ -63,10 +74,57 @@ class Sheet:
         if self._release is not None:
             self._release()
 
+    @property
+    def loaded_cells(self) -> int:
+        """Cells the loaded sheet holds in the reader's memory (0 when not loaded, and for CSV,
+        which is streamed): the used range's height x width, since calamine keeps it dense."""
+        return int(self._cells()) if self._cells is not None else 0
+
     def iter_rows(self) -> Iterator[list[Any]]:
         """Every row from row 0; row ``i`` of the iteration is sheet row ``i``."""
         rows: Iterator[list[Any]] = self._rows()
         return rows
+
+
+class SheetPool:
+    """Decides which sheets stay loaded, so that memory does not grow with the sheet count.
+
+    :meth:`load` loads a sheet, first releasing other loaded sheets (the last in sheet order
+    first, since sheets are written in order) until the ones kept hold at most
+    ``retain_cells`` cells. So at any time the loaded sheets are the one in use plus at most
+    ``retain_cells`` cells of others: small workbooks are parsed once, large ones are parsed
+    again (one sheet at a time) when their rows are written. :meth:`done` releases a sheet
+    that is no longer needed.
+    """
+
+    def __init__(self, retain_cells: int) -> None:
+        self.retain_cells = retain_cells
+        self._loaded: list[Sheet] = []
+
+    @property
+    def loaded(self) -> list[Sheet]:
+        return list(self._loaded)
+
+    def load(self, sheet: Sheet) -> None:
+        if any(s is sheet for s in self._loaded):
+            return
+        others = sorted(self._loaded, key=lambda s: s.index)
+        kept = sum(s.loaded_cells for s in others)
+        while others and kept > self.retain_cells:
+            victim = others.pop()
+            kept -= victim.loaded_cells
+            self.done(victim)
+        sheet.prepare()
+        self._loaded.append(sheet)
+
+    def done(self, sheet: Sheet) -> None:
+        sheet.release()
+        self._loaded = [s for s in self._loaded if s is not sheet]
+
+    def close(self) -> None:
+        for sheet in self._loaded:
+            sheet.release()
+        self._loaded = []
 
 
 @dataclass
@@ -100,10 +158,21 @@ def sniff_format(path: Path) -> str:
             f"supported: {SUPPORTED}"
         )
     if head.startswith(CFB_MAGIC):
-        if ext in (".xlsx", ".xlsm") and _cfb_is_encrypted(path):
+        kind = inspect_cfb(path)
+        if kind in ("encrypted-ooxml", "encrypted-biff"):
+            what = (
+                "an encrypted Office Open XML package"
+                if kind == "encrypted-ooxml"
+                else "a legacy Excel workbook with a password (FILEPASS record)"
+            )
             raise InputError(
-                f"{path.name} is encrypted (password-protected); save it without a password "
-                "and try again"
+                f"{path.name} is encrypted (password-protected): {what}; save it without a "
+                "password and try again"
+            )
+        if kind == "other":
+            raise InputError(
+                f"{path.name} is not a valid {ext} file: an OLE compound file with no workbook "
+                "stream (a Word or other Office document?)"
             )
         return "xls"
     if head.startswith(ZIP_MAGIC):
@@ -111,13 +180,175 @@ def sniff_format(path: Path) -> str:
     raise InputError(f"{path.name} is not a valid {ext} file (corrupt or not a spreadsheet)")
 
 
-def _cfb_is_encrypted(path: Path) -> bool:
+# --------------------------------------------------------------------------- OLE (CFB) files
+
+_MAXREGSECT = 0xFFFFFFFA  # sector numbers at or above this are markers (end of chain, free, ...)
+_BIFF_BOF = frozenset({0x0809, 0x0409, 0x0209, 0x0009})
+_BIFF_FILEPASS = 0x002F
+_BIFF_EOF = 0x000A
+_BIFF_SCAN_BYTES = 64 * 1024
+_MAX_MINI_STREAM = 16 << 20
+
+
+class _Cfb:
+    """The directory of an OLE compound file ([MS-CFB]) and its streams, read on demand.
+
+    Only what the engine needs to tell an encrypted workbook from a plain one: the header, the
+    FAT (through the DIFAT), the directory entries and stream reading (regular sectors or the
+    mini stream). Raises ValueError on anything malformed.
+    """
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        self.fh = fh
+        header = fh.read(512)
+        if len(header) < 512 or not header.startswith(CFB_MAGIC):
+            raise ValueError("not a compound file")
+        major, _order, sector_shift, mini_shift = struct.unpack_from("<HHHH", header, 26)
+        if sector_shift not in (9, 12) or mini_shift != 6:
+            raise ValueError("bad sector sizes")
+        self.sector_size = 1 << sector_shift
+        self.major = major
+        n_sectors = max(0, size - 512) // self.sector_size + 1
+        (n_fat, dir_start, _sig, self.cutoff, minifat_start, n_minifat, difat_start, n_difat) = (
+            struct.unpack_from("<8I", header, 44)
+        )
+        difat = list(struct.unpack_from("<109I", header, 76))
+        per_sector = self.sector_size // 4
+        sector = difat_start
+        for _ in range(min(n_difat, n_sectors)):
+            if sector >= _MAXREGSECT:
+                break
+            ids = self._ids(self._sector(sector))
+            difat.extend(ids[:-1])
+            sector = ids[-1]
+        fat_sectors = [s for s in difat if s < _MAXREGSECT][: min(n_fat, n_sectors)]
+        self.fat = array("I")
+        for s in fat_sectors:
+            self.fat.extend(self._ids(self._sector(s)))
+        if len(self.fat) < per_sector:
+            raise ValueError("no FAT")
+        directory = self._chain_bytes(dir_start, self.fat, self._sector)
+        self.entries: dict[str, tuple[int, int, int]] = {}  # lower name -> (type, start, size)
+        self.root: tuple[int, int] | None = None
+        for off in range(0, len(directory) - 127, 128):
+            raw = directory[off : off + 128]
+            name_len, kind = struct.unpack_from("<HB", raw, 64)
+            if kind == 0 or not 2 <= name_len <= 64:
+                continue
+            name = raw[: name_len - 2].decode("utf-16-le", "replace")
+            start, low, high = struct.unpack_from("<3I", raw, 116)
+            length = low if major == 3 else low | high << 32
+            if kind == 5:
+                self.root = (start, length)
+            else:
+                self.entries.setdefault(name.lower(), (kind, start, length))
+        self._minifat_start, self._n_minifat = minifat_start, n_minifat
+
+    @staticmethod
+    def _ids(data: bytes) -> array[int]:
+        ids = array("I", data)
+        if sys.byteorder == "big":
+            ids.byteswap()
+        return ids
+
+    def _sector(self, n: int) -> bytes:
+        self.fh.seek(512 + n * self.sector_size)
+        data = self.fh.read(self.sector_size)
+        if len(data) < self.sector_size:
+            raise ValueError("sector beyond the end of the file")
+        return data
+
+    @staticmethod
+    def _chain_bytes(
+        start: int, fat: array[int], read: Any, limit: int | None = None, unit: int = 0
+    ) -> bytes:
+        parts: list[bytes] = []
+        sector, got = start, 0
+        for _ in range(len(fat)):
+            if sector >= _MAXREGSECT or (limit is not None and got >= limit):
+                break
+            if sector >= len(fat):
+                raise ValueError("sector chain leaves the FAT")
+            data = read(sector)
+            parts.append(data)
+            got += len(data)
+            sector = fat[sector]
+        return b"".join(parts)
+
+    def stream(self, name: str, limit: int) -> bytes | None:
+        """The first ``limit`` bytes (at most) of stream ``name`` (case-insensitive)."""
+        entry = self.entries.get(name.lower())
+        if entry is None or entry[0] != 2:
+            return None
+        _kind, start, length = entry
+        want = min(length, limit)
+        if length >= self.cutoff:
+            return self._chain_bytes(start, self.fat, self._sector, want)[:want]
+        if self.root is None:
+            raise ValueError("no root entry")
+        root_start, root_size = self.root
+        if root_size > _MAX_MINI_STREAM:
+            raise ValueError("mini stream too large to inspect")
+        container = self._chain_bytes(root_start, self.fat, self._sector, root_size)
+        minifat = array("I")
+        minifat.extend(self._ids(self._chain_bytes(self._minifat_start, self.fat, self._sector)))
+
+        def mini(n: int) -> bytes:
+            data = container[n * 64 : n * 64 + 64]
+            if len(data) < 64:
+                raise ValueError("mini sector beyond the mini stream")
+            return data
+
+        return self._chain_bytes(start, minifat, mini, want)[:want]
+
+
+def inspect_cfb(path: Path) -> str | None:
+    """What an OLE compound file holds, for the read pass:
+
+    - ``"encrypted-ooxml"``: an encrypted .xlsx/.xlsm (streams ``EncryptionInfo`` and
+      ``EncryptedPackage``, [MS-OFFCRYPTO]);
+    - ``"encrypted-biff"``: a legacy .xls whose workbook globals hold a FILEPASS record;
+    - ``"xls"``: a legacy workbook (a ``Workbook`` or ``Book`` stream) without one;
+    - ``"other"``: a compound file with none of those streams (a .doc, say);
+    - ``None`` when the container cannot be parsed; then a raw scan of the first 4 MiB for
+      the encryption stream names decides between ``"encrypted-ooxml"`` and ``None``.
+    """
+    try:
+        with path.open("rb") as fh:
+            cfb = _Cfb(fh, path.stat().st_size)
+            names = cfb.entries
+            if "encryptioninfo" in names or "encryptedpackage" in names:
+                return "encrypted-ooxml"
+            for stream_name in ("Workbook", "Book"):
+                data = cfb.stream(stream_name, _BIFF_SCAN_BYTES)
+                if data is not None:
+                    return "encrypted-biff" if _biff_has_filepass(data) else "xls"
+            return "other"
+    except (ValueError, struct.error, OSError):
+        return "encrypted-ooxml" if _cfb_names_encryption(path) else None
+
+
+def _biff_has_filepass(data: bytes) -> bool:
+    """Whether the workbook globals substream (which starts the stream) holds FILEPASS."""
+    if len(data) < 4 or struct.unpack_from("<H", data, 0)[0] not in _BIFF_BOF:
+        return False
+    pos = 0
+    while pos + 4 <= len(data):
+        kind, length = struct.unpack_from("<HH", data, pos)
+        if kind == _BIFF_FILEPASS:
+            return True
+        if kind == _BIFF_EOF:
+            return False
+        pos += 4 + length
+    return False
+
+
+def _cfb_names_encryption(path: Path) -> bool:
     with path.open("rb") as fh:
         blob = fh.read(4 << 20)
     return (
         "EncryptionInfo".encode("utf-16-le") in blob
-        or b"EncryptedPackage" in blob
-        or ("EncryptedPackage".encode("utf-16-le") in blob)
+        or "EncryptedPackage".encode("utf-16-le") in blob
     )
 
 
@@ -170,14 +401,16 @@ def _open_calamine(path: Path, fmt: str) -> Workbook:
             visibility=visibility,
             hidden_columns=hidden_cols.get(meta.name, set()),
         )
-        sheet._rows, sheet._prepare, sheet._release = _calamine_rows_factory(
+        sheet._rows, sheet._prepare, sheet._release, sheet._cells = _calamine_rows_factory(
             wb, meta.name, sheet, path
         )
         sheets.append(sheet)
     return Workbook(path=path, format=fmt, sheets=sheets, details={"_close": wb.close})
 
 
-def _calamine_rows_factory(wb: Any, name: str, sheet: Sheet, path: Path) -> tuple[Any, Any, Any]:
+def _calamine_rows_factory(
+    wb: Any, name: str, sheet: Sheet, path: Path
+) -> tuple[Any, Any, Any, Any]:
     state: dict[str, Any] = {}
 
     def load() -> Any:
@@ -189,6 +422,7 @@ def _calamine_rows_factory(wb: Any, name: str, sheet: Sheet, path: Path) -> tupl
             start = cs.start
             sheet.col_offset = start[1] if start else 0
             sheet.merged = [(a[0], a[1], b[0], b[1]) for a, b in (cs.merged_cell_ranges or [])]
+            sheet.loads += 1
             state["sheet"] = cs
         return state["sheet"]
 
@@ -202,7 +436,11 @@ def _calamine_rows_factory(wb: Any, name: str, sheet: Sheet, path: Path) -> tupl
     def release() -> None:
         state.pop("sheet", None)
 
-    return rows, load, release
+    def cells() -> int:
+        cs = state.get("sheet")
+        return 0 if cs is None or cs.start is None else int(cs.height) * int(cs.width)
+
+    return rows, load, release, cells
 
 
 def _xlsx_hidden_columns(path: Path) -> dict[str, set[int]]:

@@ -58,6 +58,7 @@ def build_summary(
             "events": str(events_path) if events_path else None,
         },
         "error": artifact.get("error"),
+        "secondary_errors": [e["message"] for e in artifact.get("secondary_errors") or []],
     }
 
 
@@ -98,4 +99,6 @@ def format_summary(summary: dict[str, Any]) -> str:
         err = summary["error"]
         where = f" ({err['file']}:{err['line']})" if err.get("file") else ""
         lines.append(f"  error: {err['message']}{where}")
+    for message in summary.get("secondary_errors") or []:
+        lines.append(f"  also: {message}")
     return "\n".join(lines)

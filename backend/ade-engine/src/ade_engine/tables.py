@@ -216,7 +216,10 @@ class SheetScanner:
                 continue
             code, hscore = classify(ss, row, r, 0, len(row))
             codes.append(code)
-            if code == HEADER or hscore:
+            # Only header rows need their score and key (table finding reads them for rows
+            # labelled header); keeping them for every all-text data row cost hundreds of
+            # bytes a row.
+            if code == HEADER:
                 hscores[r] = hscore
                 keys[r] = _row_key(row, ss.filled)
         return ids, sigs, codes, hscores, keys
@@ -394,7 +397,7 @@ class SheetScanner:
                     ss = seg_cache[(sid, k)] = self._seg_sig(sigs[sid], c0, c1)
                 code, hscore = self._classify_row(ss, row, r, c0, c1 + 1)
                 codes[k][r - r0] = code
-                if code == HEADER or hscore:
+                if code == HEADER:
                     hscores[k][r] = hscore
                     row_keys[k][r] = _row_key(row, ss.filled)
 

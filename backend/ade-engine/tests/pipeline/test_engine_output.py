@@ -195,7 +195,7 @@ def test_rows_stream_in_chunks_with_the_same_result(
             fields=FIELDS[:2],
             modules={"member_id": module},
             engine={"chunk_rows": chunk_rows},
-            hooks={"before_save": ["hooks/h.py"]},
+            hooks={"run_end": ["hooks/h.py"]},
             files={"hooks/h.py": hook},
         )
         out = tmp_path / f"out{chunk_rows}"

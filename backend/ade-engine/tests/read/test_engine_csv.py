@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from python_calamine import CalamineWorkbook
 
-from ade_engine.csvread import detect_encoding, sniff_delimiter, type_text
+from ade_engine import run
+from ade_engine.csvread import (
+    detect_encoding,
+    sniff_delimiter,
+    type_text,
+    type_text_decimal_comma,
+)
 from ade_engine.read import open_workbook
 
 
@@ -111,3 +119,79 @@ def test_csv_rows_are_re_readable(tmp_path: Path) -> None:
     path.write_text("a,b\n1,2\n", encoding="utf-8")
     (sheet,) = open_workbook(path).sheets
     assert list(sheet.iter_rows()) == list(sheet.iter_rows())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,5", 1.5),
+        ("-0,25", -0.25),
+        ("1234,56", 1234.56),
+        ("1.234,56", 1234.56),
+        ("-1.234.567,5", -1234567.5),
+        ("1.234.567", 1234567),  # dots group thousands
+        ("1.234", 1234),  # a dot followed by exactly three digits groups thousands
+        ("12.5", 12.5),  # any other dot is a decimal point
+        ("42", 42),
+        ("00123", "00123"),
+        ("01,5", "01,5"),  # a leading zero before the comma: not a number
+        ("1,234,567", "1,234,567"),  # more than one comma: text
+        ("1.23,4", "1.23,4"),  # broken grouping: text
+        ("15.03.2024", dt.date(2024, 3, 15)),
+        ("2024-03-15", dt.date(2024, 3, 15)),
+        ("true", True),
+        ("Köln", "Köln"),
+    ],
+)
+def test_type_text_decimal_comma(text: str, expected: Any) -> None:
+    value = type_text_decimal_comma(text)
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+EUROPEAN_ROWS = [
+    ["Member ID", "Amount", "Balance", "Joined"],
+    ["001", "1,5", "1.234,56", "15.03.2024"],
+    ["002", "-0,25", "12.345.678,9", "01.02.2023"],
+]
+
+
+def test_semicolon_csv_types_decimal_commas(tmp_path: Path) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_text("\n".join(";".join(r) for r in EUROPEAN_ROWS) + "\n", encoding="utf-8")
+    wb = open_workbook(path)
+    assert (wb.details["delimiter"], wb.details["decimal_separator"]) == (";", ",")
+    assert rows_of(path) == [
+        ["Member ID", "Amount", "Balance", "Joined"],
+        ["001", 1.5, 1234.56, dt.date(2024, 3, 15)],
+        ["002", -0.25, 12345678.9, dt.date(2023, 2, 1)],
+    ]
+
+
+def test_comma_csv_leaves_decimal_commas_alone(tmp_path: Path) -> None:
+    path = tmp_path / "us.csv"
+    lines = [",".join(f'"{v}"' if "," in v else v for v in r) for r in EUROPEAN_ROWS]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    wb = open_workbook(path)
+    assert (wb.details["delimiter"], wb.details["decimal_separator"]) == (",", ".")
+    assert rows_of(path)[1:] == [
+        ["001", "1,5", "1.234,56", dt.date(2024, 3, 15)],
+        ["002", "-0,25", "12.345.678,9", dt.date(2023, 2, 1)],
+    ]
+
+
+def test_decimal_commas_reach_the_output_as_numbers(
+    tmp_path: Path, config_dir: Callable[..., Path]
+) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_text("\n".join(";".join(r) for r in EUROPEAN_ROWS) + "\n", encoding="utf-8")
+    config = config_dir(fields=[("member_id", "Member ID", []), ("amount", "Amount", [])])
+    result = run(path, config, tmp_path / "out")
+    assert result.ok, result.error
+    assert result.artifact["input"]["decimal_separator"] == ","
+    wb = CalamineWorkbook.from_path(str(tmp_path / "out" / "normalized.xlsx"))
+    assert wb.get_sheet_by_index(0).to_python() == [
+        ["Member ID", "Amount"],
+        ["001", 1.5],
+        ["002", -0.25],
+    ]

@@ -6,7 +6,13 @@ from typing import Any
 
 
 def run(
-    *, stage: str, state: dict[str, Any], table: dict[str, Any] | None = None, logger: Any, **_: Any
+    *,
+    stage: str,
+    state: dict[str, Any],
+    artifact: dict[str, Any],
+    table: dict[str, Any] | None = None,
+    logger: Any,
+    **_: Any,
 ) -> None:
     if stage == "run_start":
         state["tables_seen"] = 0
@@ -17,4 +23,6 @@ def run(
         logger.info(f"table {table['range']} on {table['sheet']!r}: {len(mapped)} fields mapped")
         # A hook may change the mapping: table["mapping"]["email"] = "C"
     elif stage == "run_end":
-        logger.info(f"roster config done: {state['tables_seen']} table(s)")
+        # run_end also runs when the run failed: artifact["status"] and artifact["error"] say.
+        status = artifact["status"]
+        logger.info(f"roster config done ({status}): {state.get('tables_seen', 0)} table(s)")
