@@ -3,13 +3,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
-from ade_worker.embedded_redis import EmbeddedRedis, find_redis_server, redis_server_process
+from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
 
 RunAde = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -38,15 +38,3 @@ def run_ade(ade_env: dict[str, str], tmp_path: Path) -> RunAde:
         )
 
     return run
-
-
-@pytest.fixture(scope="session")
-def real_redis() -> Iterator[EmbeddedRedis]:
-    """A real redis-server for the session. Required (not skipped) when ADE_TEST_REQUIRE_REDIS=1."""
-    binary = find_redis_server()
-    if binary is None:
-        if os.environ.get("ADE_TEST_REQUIRE_REDIS", "") in {"1", "true", "yes"}:
-            pytest.fail("redis-server is required (ADE_TEST_REQUIRE_REDIS=1) but not found")
-        pytest.skip("redis-server not installed")
-    with redis_server_process(binary) as redis:
-        yield redis
