@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 
+import fakeredis
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -48,6 +49,8 @@ def _test_sessions(connection: Connection) -> sessionmaker[Session]:
 def app(migrated_engine: Engine, db_connection: Connection) -> FastAPI:
     app = create_app(ApiSettings(env="test", _env_file=None), engine=migrated_engine)
     app.state.session_factory = _test_sessions(db_connection)
+    # An in-memory Redis for readiness; the real queue is exercised end to end elsewhere.
+    app.state.redis = fakeredis.FakeRedis()
     return app
 
 

@@ -20,6 +20,7 @@ from ade_api.users.router import router as users_router
 from ade_api.users.service import bootstrap_initial_admin
 from ade_api.workspaces.router import router as workspaces_router
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
+from redis import Redis
 
 API_PREFIX = "/api/v1"
 
@@ -41,6 +42,7 @@ def create_app(
             await run_in_threadpool(bootstrap_initial_admin, app.state.session_factory, settings)
             yield
         finally:
+            app.state.redis.close()
             if owns_engine:
                 db_engine.dispose()
 
@@ -56,6 +58,8 @@ def create_app(
     app.state.settings = settings
     app.state.db_engine = db_engine
     app.state.session_factory = create_session_factory(db_engine)
+    # Connects lazily; short timeouts so /ready answers fast when Redis is down.
+    app.state.redis = Redis.from_url(settings.redis_dsn, socket_connect_timeout=1, socket_timeout=2)
 
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)

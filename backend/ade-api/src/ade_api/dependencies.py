@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ade_api.settings import ApiSettings
+from redis import Redis
 
 
 def get_settings(request: Request) -> ApiSettings:
@@ -20,6 +21,11 @@ def get_settings(request: Request) -> ApiSettings:
 def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.db_engine
     return engine
+
+
+def get_redis(request: Request) -> Redis:
+    redis: Redis = request.app.state.redis
+    return redis
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -37,6 +43,7 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 DbEngineDep = Annotated[Engine, Depends(get_engine)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
 # scope="function": commit before the response is sent, so a client never sees a success
 # whose writes are not yet (or never) saved.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from ade_api import __version__
 from ade_api.app import create_app
 from ade_api.settings import ApiSettings
 from ade_db.engine import create_db_engine
+from redis import Redis
 
 pytestmark = pytest.mark.anyio
 
@@ -30,6 +33,24 @@ async def test_ready_on_a_migrated_database(client: httpx.AsyncClient, path: str
     assert body["status"] == "ready"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["migrations"]["ok"] is True
+    assert body["checks"]["redis"] == {"ok": True, "detail": "reachable"}
+
+
+async def test_not_ready_when_redis_is_unreachable(app: FastAPI) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app.state.redis = Redis.from_url(
+        f"redis://:pw-secret@127.0.0.1:{port}/0", socket_connect_timeout=1
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["redis"] == {"ok": False, "detail": "unreachable"}
+    assert body["checks"]["database"]["ok"] is True
+    assert "pw-secret" not in response.text
 
 
 async def test_not_ready_before_migrations(tmp_path: Path) -> None:

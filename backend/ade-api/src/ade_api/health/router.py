@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from ade_api import __version__
-from ade_api.dependencies import DbEngineDep
+from ade_api.dependencies import DbEngineDep, RedisDep
 from ade_api.health import service
 from ade_api.health.schemas import Health, Readiness
 
@@ -22,9 +22,9 @@ def health() -> Health:
     "/ready",
     responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}},
 )
-def ready(engine: DbEngineDep, response: Response) -> Readiness:
-    """Report whether the database is reachable and migrated to head."""
-    result = service.readiness(engine)
+def ready(engine: DbEngineDep, redis: RedisDep, response: Response) -> Readiness:
+    """Report whether the database is reachable and migrated to head and Redis answers."""
+    result = service.readiness(engine, redis)
     if result.status != "ready":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return result

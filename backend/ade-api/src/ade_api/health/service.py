@@ -1,14 +1,17 @@
-"""Readiness rules: the database answers and its schema is at the newest migration."""
+"""Readiness rules: the database answers, its schema is at the newest migration, and the
+queue's Redis answers."""
 
 from __future__ import annotations
 
 import logging
 
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ade_api.health.schemas import Check, Readiness
 from ade_db import migrate
+from redis import Redis
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +40,18 @@ def check_database(engine: Engine) -> dict[str, Check]:
     return {"database": Check(ok=True, detail="reachable"), "migrations": migrations}
 
 
-def readiness(engine: Engine) -> Readiness:
+def check_redis(redis: Redis) -> Check:
+    """Ping the queue's Redis. Never raises, and never reports the URL."""
+    try:
+        redis.ping()
+    except (RedisError, OSError) as exc:
+        logger.warning("readiness: redis unreachable: %s", type(exc).__name__)
+        return Check(ok=False, detail="unreachable")
+    return Check(ok=True, detail="reachable")
+
+
+def readiness(engine: Engine, redis: Redis) -> Readiness:
     """Every check, and ready only when all pass."""
-    checks = check_database(engine)
+    checks = {**check_database(engine), "redis": check_redis(redis)}
     ready = all(check.ok for check in checks.values())
     return Readiness(status="ready" if ready else "not_ready", checks=checks)
