@@ -36,6 +36,12 @@ async def test_ready_on_a_migrated_database(client: httpx.AsyncClient, path: str
     assert body["checks"]["redis"] == {"ok": True, "detail": "reachable"}
 
 
+async def _get_ready(app: FastAPI) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.get("/ready")
+
+
 async def test_not_ready_when_redis_is_unreachable(app: FastAPI) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -43,9 +49,7 @@ async def test_not_ready_when_redis_is_unreachable(app: FastAPI) -> None:
     app.state.redis = Redis.from_url(
         f"redis://:pw-secret@127.0.0.1:{port}/0", socket_connect_timeout=1
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/ready")
+    response = await _get_ready(app)
     assert response.status_code == 503
     body = response.json()
     assert body["checks"]["redis"] == {"ok": False, "detail": "unreachable"}
@@ -55,10 +59,7 @@ async def test_not_ready_when_redis_is_unreachable(app: FastAPI) -> None:
 
 async def test_not_ready_before_migrations(tmp_path: Path) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
-    app = create_app(ApiSettings(env="test", _env_file=None), engine=engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/ready")
+    response = await _get_ready(create_app(ApiSettings(env="test", _env_file=None), engine=engine))
     engine.dispose()
     assert response.status_code == 503
     body = response.json()
@@ -72,10 +73,7 @@ async def test_not_ready_when_the_database_is_unreachable(tmp_path: Path) -> Non
     target = tmp_path / "is-a-dir.sqlite"
     target.mkdir()
     engine = create_db_engine(f"sqlite:///{target}")
-    app = create_app(ApiSettings(env="test", _env_file=None), engine=engine)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/ready")
+    response = await _get_ready(create_app(ApiSettings(env="test", _env_file=None), engine=engine))
     engine.dispose()
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == {"ok": False, "detail": "unreachable"}

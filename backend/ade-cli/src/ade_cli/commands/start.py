@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -20,13 +21,13 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def _redis(settings: WorkerSettings, redis_dir: os.PathLike[str]) -> Iterator[EmbeddedRedis]:
+def _redis(settings: WorkerSettings, redis_dir: Path) -> Iterator[EmbeddedRedis]:
     from ade_worker.embedded_redis import EmbeddedRedis, embedded_redis
 
     if settings.redis_url is not None:
         yield EmbeddedRedis(url=settings.redis_url.get_secret_value(), kind="configured")
         return
-    with embedded_redis(redis_dir) as redis:  # type: ignore[arg-type]
+    with embedded_redis(redis_dir) as redis:
         yield redis
 
 
