@@ -4,9 +4,17 @@ Everything other packages need is importable from here; the submodules are an
 implementation detail of how the code is organised.
 """
 
+from ade_storage.archive import ArchiveLimits, read_zip, write_zip
 from ade_storage.blob import BlobInfo, BlobSource, BlobStore, iter_chunks
 from ade_storage.bootstrap import ensure_data_dirs
 from ade_storage.errors import (
+    ArchiveCorruptError,
+    ArchiveDuplicateMemberError,
+    ArchiveEncryptedError,
+    ArchiveError,
+    ArchiveLimitError,
+    ArchiveUnsafeMemberError,
+    ArchiveUnsupportedError,
     BlobNotFoundError,
     BlobTooLargeError,
     StorageError,
@@ -33,6 +41,14 @@ __all__ = [
     "SHA256_RE",
     "SUFFIX_RE",
     "ULID_RE",
+    "ArchiveCorruptError",
+    "ArchiveDuplicateMemberError",
+    "ArchiveEncryptedError",
+    "ArchiveError",
+    "ArchiveLimitError",
+    "ArchiveLimits",
+    "ArchiveUnsafeMemberError",
+    "ArchiveUnsupportedError",
     "BlobInfo",
     "BlobNotFoundError",
     "BlobSource",
@@ -47,10 +63,12 @@ __all__ = [
     "build_blob_store",
     "ensure_data_dirs",
     "iter_chunks",
+    "read_zip",
     "resolve_within",
     "safe_filename",
     "safe_relative_path",
     "validate_sha256",
     "validate_suffix",
     "validate_ulid",
+    "write_zip",
 ]

@@ -8,6 +8,13 @@ while still distinguishing the cases that deserve a different HTTP status or ret
 from __future__ import annotations
 
 __all__ = [
+    "ArchiveCorruptError",
+    "ArchiveDuplicateMemberError",
+    "ArchiveEncryptedError",
+    "ArchiveError",
+    "ArchiveLimitError",
+    "ArchiveUnsafeMemberError",
+    "ArchiveUnsupportedError",
     "BlobNotFoundError",
     "BlobTooLargeError",
     "StorageError",
@@ -65,3 +72,58 @@ class BlobTooLargeError(StorageError):
     def __str__(self) -> str:
         what = "blob" if self.key is None else f"blob {self.key!r}"
         return f"{what} exceeds the limit of {self.limit} bytes"
+
+
+class ArchiveError(StorageError, ValueError):
+    """An uploaded zip archive was refused; nothing from it was used.
+
+    Like :class:`UnsafePathError` it is also a :class:`ValueError` (bad input, 4xx). ``member``
+    names the offending archive member (``None`` when the archive as a whole is at fault) and
+    ``reason`` is short and human readable, safe to show to the user.
+    """
+
+    def __init__(self, reason: str, member: str | None = None) -> None:
+        super().__init__(reason, member)
+        self.reason = reason
+        self.member = member
+
+    def __str__(self) -> str:
+        # repr() keeps hostile member names (newlines, NUL, surrogates) printable.
+        if self.member is None:
+            return f"invalid archive: {self.reason}"
+        return f"invalid archive member {self.member!r}: {self.reason}"
+
+
+class ArchiveCorruptError(ArchiveError):
+    """The upload is not a zip archive, or it is truncated or damaged (e.g. a bad CRC)."""
+
+
+class ArchiveLimitError(ArchiveError):
+    """The archive exceeded a size, count or compression-ratio limit (zip-bomb guard).
+
+    ``limit`` is the limit that was exceeded (bytes, a file count or a ratio).
+    """
+
+    def __init__(self, reason: str, limit: int | float, member: str | None = None) -> None:
+        super().__init__(reason, member)
+        # Exception pickling calls cls(*args); keep args in __init__'s order.
+        self.args = (reason, limit, member)
+        self.limit = limit
+
+
+class ArchiveUnsafeMemberError(ArchiveError):
+    """A member's path failed the safe-path rules (zip-slip), or it is not a regular file
+    (a symbolic link, device, FIFO, socket)."""
+
+
+class ArchiveDuplicateMemberError(ArchiveError):
+    """Two members have the same path, or a path is used both as a file and as a folder."""
+
+
+class ArchiveUnsupportedError(ArchiveError):
+    """The archive uses a feature ADE does not accept (e.g. a compression method other than
+    stored/deflate)."""
+
+
+class ArchiveEncryptedError(ArchiveUnsupportedError):
+    """A member is encrypted (password-protected archives are not accepted)."""

@@ -6,6 +6,7 @@
     data/documents/<workspace_id>/<document_id>/source<suffix>
     data/configs/<config_id>/<version_id>/      published version files (immutable)
     data/jobs/<job_id>/{input,config,vendor,output,logs}/ and artifact.json
+    data/dry-runs/<config_id>/<run_id>/         config-draft plans and dry-runs (short-lived)
     data/cache/vendor/<requirements sha256>/
     data/redis/                                 embedded redis-server's working directory
 
@@ -124,6 +125,11 @@ class StorageLayout:
         return self.data_dir / "jobs"
 
     @property
+    def dry_runs_dir(self) -> Path:
+        """Sandboxes of config-draft plans and dry-runs (short-lived; pruned by the API)."""
+        return self.data_dir / "dry-runs"
+
+    @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 
@@ -144,6 +150,7 @@ class StorageLayout:
             self.documents_dir,
             self.configs_dir,
             self.jobs_dir,
+            self.dry_runs_dir,
             self.cache_dir,
             self.vendor_cache_root,
             self.redis_dir,
@@ -173,6 +180,11 @@ class StorageLayout:
         config = validate_ulid(config_id, what="config id")
         version = validate_ulid(version_id, what="config version id")
         return self.configs_dir / config / version
+
+    def dry_run_dir(self, config_id: str, run_id: str) -> Path:
+        """One plan or dry-run sandbox of a config's draft, ``dry-runs/<config_id>/<run_id>/``."""
+        config = validate_ulid(config_id, what="config id")
+        return self.dry_runs_dir / config / validate_ulid(run_id, what="dry-run id")
 
     # -- jobs ----------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ def test_storage_top_level_dirs(layout: StorageLayout) -> None:
     assert layout.documents_dir == data / "documents"
     assert layout.configs_dir == data / "configs"
     assert layout.jobs_dir == data / "jobs"
+    assert layout.dry_runs_dir == data / "dry-runs"
     assert layout.cache_dir == data / "cache"
     assert layout.vendor_cache_root == data / "cache" / "vendor"
     assert layout.redis_dir == data / "redis"
@@ -47,10 +48,20 @@ def test_storage_top_level_dirs(layout: StorageLayout) -> None:
         data / "documents",
         data / "configs",
         data / "jobs",
+        data / "dry-runs",
         data / "cache",
         data / "cache" / "vendor",
         data / "redis",
     )
+
+
+def test_storage_dry_run_dir_validates_both_ids(layout: StorageLayout) -> None:
+    run = "01ARZ3NDEKTSV4RRFFQ69G5FAW"
+    assert layout.dry_run_dir(DOC.lower(), run) == layout.dry_runs_dir / DOC / run
+    with pytest.raises(UnsafePathError):
+        layout.dry_run_dir("../etc", run)
+    with pytest.raises(UnsafePathError):
+        layout.dry_run_dir(DOC, "../../x")
 
 
 def test_storage_layout_accepts_str_and_is_pure(tmp_path: Path) -> None:
