@@ -12,14 +12,27 @@ Layout (the job dir defaults to the current directory)::
 Exit codes: 0 success, 1 failed run (artifact still written), 2 usage error (bad arguments or a
 job folder without exactly one input file or without a config folder). The last line on stdout
 is a JSON object: status, artifact path and metrics; errors also go to stderr as one line.
+
+``--plan`` only checks the config package (no input file needed) and writes
+``<job>/output/plan.json`` (see :mod:`ade_engine.plan`); exit 0 when the package is valid, 1 when
+it is not, 2 on usage errors; the last stdout line is ``{"status": "valid"|"invalid", "plan":
+path, "problems": count}``.
+
+Both modes run config code under :mod:`ade_engine.guard`: it may change files only inside the
+job folder and may not start processes; temporary files go to ``<job>/tmp`` (``TMPDIR``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,18 +46,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--job-dir", type=Path, default=None, help="the job folder (default: the current directory)"
     )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="only check the config package and write output/plan.json (no input needed)",
+    )
     args = parser.parse_args(argv)
     job = (args.job_dir or Path.cwd()).resolve()
     if not job.is_dir():
         sys.stderr.write(f"error: job folder not found: {job}\n")
         return 2
-    input_dir = job / "input"
-    inputs = sorted(p for p in input_dir.iterdir() if p.is_file()) if input_dir.is_dir() else []
-    if len(inputs) != 1:
-        sys.stderr.write(
-            f"error: {input_dir} must hold exactly one input file (found {len(inputs)})\n"
-        )
-        return 2
+    inputs: list[Path] = []
+    if not args.plan:
+        input_dir = job / "input"
+        inputs = sorted(p for p in input_dir.iterdir() if p.is_file()) if input_dir.is_dir() else []
+        if len(inputs) != 1:
+            sys.stderr.write(
+                f"error: {input_dir} must hold exactly one input file (found {len(inputs)})\n"
+            )
+            return 2
     config_dir = job / "config"
     if not config_dir.is_dir():
         sys.stderr.write(f"error: config folder not found: {config_dir}\n")
@@ -53,8 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     if vendor.is_dir():
         sys.path.insert(0, str(vendor))
 
+    # The engine's own modules are imported before the guard, config code only after it.
+    from ade_engine import guard
     from ade_engine.pipeline import run
+    from ade_engine.plan import build_plan
 
+    _sandbox(job, guard)
+    if args.plan:
+        return _plan(job, config_dir, build_plan)
     try:
         result = run(
             inputs[0],
@@ -80,6 +106,47 @@ def main(argv: list[str] | None = None) -> int:
         err = result.error or {}
         where = f" ({err.get('file')}:{err.get('line')})" if err.get("file") else ""
         sys.stderr.write(f"error: {err.get('message', 'run failed')}{where}\n")
+        return 1
+    return 0
+
+
+def _sandbox(job: Path, guard: ModuleType) -> None:
+    """Temporary files go to <job>/tmp, then the guard allows changes inside <job> only.
+
+    The guard cannot be removed: :func:`main` is meant to own its process (tests run it in a
+    subprocess).
+    """
+    tmp = job / "tmp"
+    tmp.mkdir(exist_ok=True)
+    # Both: tempfile may have cached a folder already, and libraries may read TMPDIR directly.
+    os.environ["TMPDIR"] = str(tmp)
+    tempfile.tempdir = str(tmp)
+    guard.install(job)
+
+
+def _plan(job: Path, config_dir: Path, build_plan: Callable[[Path], dict[str, Any]]) -> int:
+    from ade_engine.artifact import write_artifact
+
+    plan_path = job / "output" / "plan.json"
+    try:
+        plan = build_plan(config_dir)
+        write_artifact(plan, plan_path)
+    except Exception as exc:  # e.g. an unwritable output folder: one line, exit 1
+        sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")
+        return 1
+    problems = plan["problems"]
+    status = "valid" if plan["valid"] else "invalid"
+    sys.stdout.write(
+        json.dumps({"status": status, "plan": str(plan_path), "problems": len(problems)}) + "\n"
+    )
+    if not plan["valid"]:
+        first = problems[0] if problems else {}
+        where = first.get("path") or first.get("file")
+        if first.get("file") and first.get("line"):
+            where = f"{first['file']}:{first['line']}"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        head = f"{where}: " if where else ""
+        sys.stderr.write(f"error: invalid config package: {head}{first.get('message', '')}{more}\n")
         return 1
     return 0
 

@@ -14,7 +14,6 @@ import hashlib
 import importlib.util
 import inspect
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -28,311 +27,48 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ade_engine.errors import ConfigCodeError, ConfigError, from_config_exception
+from ade_engine.manifest import (
+    BUILTIN_ROW_TYPES,
+    ENGINE_DEFAULTS,
+    HOOK_STAGES,
+    MANIFEST_SCHEMA,
+    ColumnSpec,
+    ConfigProblem,
+    EngineSettings,
+    Manifest,
+    RowTypeSpec,
+    hash_file_digests,
+    is_hashed,
+    is_safe_relative,
+    parse_manifest,
+)
 
-MANIFEST_SCHEMA = "ade.manifest/v1"
-HOOK_STAGES = ("run_start", "after_mapping", "before_save", "run_end")
-BUILTIN_ROW_TYPES = ("header", "data", "blank", "note", "total")
-FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-ROW_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-TOP_LEVEL_KEYS = {"schema", "title", "engine", "columns", "row_types", "hooks"}
-COLUMN_KEYS = {
-    "field",
-    "label",
-    "path",
-    "ordinal",
-    "required",
-    "enabled",
-    "synonyms",
-    "description",
-}
-ROW_TYPE_KEYS = {"name", "path"}
-#: Defaults of the ``engine`` block; keys beyond the contract's five are engine extensions.
-ENGINE_DEFAULTS: dict[str, Any] = {
-    "min_score": 0.5,
-    "sample_size": 200,
-    "header_scan_rows": 50,
-    "unmapped_columns": "drop",
-    "output_sheet": "Normalized",
-    "include_source": False,
-    "chunk_rows": 10_000,
-}
-
-
-@dataclass(frozen=True)
-class ConfigProblem:
-    """One problem in a config package: a JSON path in the manifest, or a file and line."""
-
-    message: str
-    path: str | None = None
-    file: str | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        if self.path:
-            return f"{self.path}: {self.message}"
-        if self.file:
-            where = f"{self.file}:{self.line}" if self.line else self.file
-            return f"{where}: {self.message}"
-        return self.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "file": self.file, "line": self.line, "message": self.message}
-
-
-@dataclass
-class EngineSettings:
-    min_score: float = 0.5
-    sample_size: int = 200
-    header_scan_rows: int = 50
-    unmapped_columns: str = "drop"
-    output_sheet: str = "Normalized"
-    include_source: bool = False
-    chunk_rows: int = 10_000
-
-
-@dataclass
-class ColumnSpec:
-    field: str
-    label: str
-    path: str
-    ordinal: int
-    required: bool = False
-    enabled: bool = True
-    synonyms: list[str] = dc_field(default_factory=list)
-
-
-@dataclass
-class RowTypeSpec:
-    name: str
-    path: str
-
-
-@dataclass
-class Manifest:
-    title: str
-    engine: EngineSettings
-    columns: list[ColumnSpec]
-    row_types: list[RowTypeSpec]
-    hooks: dict[str, list[str]]
-    raw: dict[str, Any]
-
-    @property
-    def enabled_columns(self) -> list[ColumnSpec]:
-        return sorted((c for c in self.columns if c.enabled), key=lambda c: c.ordinal)
-
-
-# --------------------------------------------------------------------------- manifest checks
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _safe_rel(path: str) -> bool:
-    p = PurePosixPath(path)
-    return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path
-
-
-def parse_manifest(data: Any, root: Path) -> tuple[Manifest | None, list[ConfigProblem]]:
-    """Validate manifest data; return the model (None when invalid) and every problem."""
-    problems: list[ConfigProblem] = []
-
-    def bad(path: str, message: str) -> None:
-        problems.append(ConfigProblem(message=message, path=path))
-
-    if not isinstance(data, dict):
-        bad("$", "the manifest must be a JSON object")
-        return None, problems
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            bad(key, "unknown key")
-    if data.get("schema") != MANIFEST_SCHEMA:
-        bad("schema", f"must be {MANIFEST_SCHEMA!r}")
-    title = data.get("title", "")
-    if not isinstance(title, str):
-        bad("title", "must be a string")
-        title = ""
-
-    engine = EngineSettings()
-    raw_engine = data.get("engine", {})
-    if not isinstance(raw_engine, dict):
-        bad("engine", "must be an object")
-        raw_engine = {}
-    for key, value in raw_engine.items():
-        where = f"engine.{key}"
-        if key not in ENGINE_DEFAULTS:
-            bad(where, "unknown key")
-        elif key == "min_score":
-            if not _is_number(value) or value < 0:
-                bad(where, "must be a number >= 0")
-            else:
-                engine.min_score = float(value)
-        elif key in ("sample_size", "header_scan_rows", "chunk_rows"):
-            if not _is_int(value) or value < 1:
-                bad(where, "must be a positive integer")
-            else:
-                setattr(engine, key, int(value))
-        elif key == "unmapped_columns":
-            if value not in ("drop", "append"):
-                bad(where, "must be 'drop' or 'append'")
-            else:
-                engine.unmapped_columns = value
-        elif key == "output_sheet":
-            if (
-                not isinstance(value, str)
-                or not value
-                or len(value) > 31
-                or any(ch in value for ch in "[]:*?/\\")
-                or value.lower() == "issues"
-            ):
-                bad(
-                    where,
-                    "must be a valid sheet name (1-31 characters, none of []:*?/\\, not 'Issues')",
-                )
-            else:
-                engine.output_sheet = value
-        elif key == "include_source":
-            if not isinstance(value, bool):
-                bad(where, "must be true or false")
-            else:
-                engine.include_source = value
-
-    columns: list[ColumnSpec] = []
-    raw_columns = data.get("columns")
-    if not isinstance(raw_columns, list) or not raw_columns:
-        bad("columns", "must be a non-empty list")
-        raw_columns = []
-    seen_fields: set[str] = set()
-    seen_ordinals: set[int] = set()
-    for i, col in enumerate(raw_columns):
-        where = f"columns[{i}]"
-        if not isinstance(col, dict):
-            bad(where, "must be an object")
-            continue
-        ok = True
-        for key in col:
-            if key not in COLUMN_KEYS:
-                bad(f"{where}.{key}", "unknown key")
-        fld = col.get("field")
-        if not isinstance(fld, str) or not FIELD_RE.match(fld):
-            bad(f"{where}.field", "must match [a-z][a-z0-9_]*")
-            ok = False
-        elif fld in seen_fields:
-            bad(f"{where}.field", f"duplicate field {fld!r}")
-            ok = False
-        else:
-            seen_fields.add(fld)
-        label = col.get("label")
-        if not isinstance(label, str) or not label.strip():
-            bad(f"{where}.label", "must be a non-empty string")
-            ok = False
-        ordinal = col.get("ordinal")
-        if not isinstance(ordinal, int) or isinstance(ordinal, bool) or ordinal < 1:
-            bad(f"{where}.ordinal", "must be a positive integer")
-            ok = False
-        elif ordinal in seen_ordinals:
-            bad(f"{where}.ordinal", f"duplicate ordinal {ordinal}")
-            ok = False
-        else:
-            seen_ordinals.add(ordinal)
-        path = col.get("path")
-        if not isinstance(path, str) or not _safe_rel(path):
-            bad(f"{where}.path", "must be a relative path inside the package")
-            ok = False
-        elif not (root / path).is_file():
-            bad(f"{where}.path", "file not found")
-            ok = False
-        elif not path.endswith(".py"):
-            bad(f"{where}.path", "must be a .py file")
-            ok = False
-        for key in ("required", "enabled"):
-            if key in col and not isinstance(col[key], bool):
-                bad(f"{where}.{key}", "must be true or false")
-                ok = False
-        synonyms = col.get("synonyms", [])
-        if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
-            bad(f"{where}.synonyms", "must be a list of strings")
-            ok = False
-        if (
-            ok
-            and isinstance(fld, str)
-            and isinstance(label, str)
-            and isinstance(path, str)
-            and isinstance(ordinal, int)
-        ):
-            columns.append(
-                ColumnSpec(
-                    field=fld,
-                    label=label,
-                    path=path,
-                    ordinal=ordinal,
-                    required=bool(col.get("required", False)),
-                    enabled=bool(col.get("enabled", True)),
-                    synonyms=list(synonyms),
-                )
-            )
-    if raw_columns and not any(c.get("enabled", True) for c in raw_columns if isinstance(c, dict)):
-        bad("columns", "at least one column must be enabled")
-
-    row_types: list[RowTypeSpec] = []
-    raw_rt = data.get("row_types", [])
-    if not isinstance(raw_rt, list):
-        bad("row_types", "must be a list")
-        raw_rt = []
-    for i, rt in enumerate(raw_rt):
-        where = f"row_types[{i}]"
-        if not isinstance(rt, dict):
-            bad(where, "must be an object")
-            continue
-        for key in rt:
-            if key not in ROW_TYPE_KEYS:
-                bad(f"{where}.{key}", "unknown key")
-        name, path = rt.get("name"), rt.get("path")
-        ok = True
-        if not isinstance(name, str) or not ROW_TYPE_RE.match(name):
-            bad(f"{where}.name", "must match [a-z][a-z0-9_]*")
-            ok = False
-        if not isinstance(path, str) or not _safe_rel(path):
-            bad(f"{where}.path", "must be a relative path inside the package")
-            ok = False
-        elif not (root / path).is_file():
-            bad(f"{where}.path", "file not found")
-            ok = False
-        if ok:
-            row_types.append(RowTypeSpec(name=name, path=path))  # type: ignore[arg-type]
-
-    hooks: dict[str, list[str]] = {stage: [] for stage in HOOK_STAGES}
-    raw_hooks = data.get("hooks", {})
-    if not isinstance(raw_hooks, dict):
-        bad("hooks", "must be an object")
-        raw_hooks = {}
-    for stage, entries in raw_hooks.items():
-        if stage not in HOOK_STAGES:
-            bad(f"hooks.{stage}", f"unknown stage (one of {', '.join(HOOK_STAGES)})")
-            continue
-        if not isinstance(entries, list):
-            bad(f"hooks.{stage}", "must be a list of paths")
-            continue
-        for j, entry in enumerate(entries):
-            where = f"hooks.{stage}[{j}]"
-            if not isinstance(entry, str) or not _safe_rel(entry):
-                bad(where, "must be a relative path inside the package")
-            elif not (root / entry).is_file():
-                bad(where, "file not found")
-            else:
-                hooks[stage].append(entry)
-
-    if problems:
-        return None, problems
-    manifest = Manifest(
-        title=title, engine=engine, columns=columns, row_types=row_types, hooks=hooks, raw=data
-    )
-    return manifest, problems
+# Re-exported: the manifest model used to live here and callers import it from this module.
+__all__ = [
+    "BUILTIN_ROW_TYPES",
+    "ENGINE_DEFAULTS",
+    "HOOK_STAGES",
+    "MANIFEST_SCHEMA",
+    "ColumnModule",
+    "ColumnSpec",
+    "ConfigProblem",
+    "EngineSettings",
+    "LoadedConfig",
+    "Manifest",
+    "PackageCheck",
+    "RowTypeSpec",
+    "call_column_function",
+    "call_config",
+    "check_package",
+    "config_location",
+    "contract_error",
+    "files_hash",
+    "inspect_package",
+    "load_config",
+    "package_dir",
+    "parse_manifest",
+    "read_manifest",
+]
 
 
 # --------------------------------------------------------------------------- module loading
@@ -364,14 +100,18 @@ class LoadedConfig:
 
 
 def files_hash(root: Path) -> str:
-    """sha256 over every file of the package (relative path and content), in path order."""
+    """The files_hash of the package folder ``root``: :func:`~ade_engine.manifest.hash_files`
+    of its files, each read in blocks rather than whole."""
+    paths = ((p.relative_to(root).as_posix(), p) for p in root.rglob("*") if p.is_file())
+    return hash_file_digests((rel, _file_digest(p)) for rel, p in paths if is_hashed(rel))
+
+
+def _file_digest(path: Path) -> bytes:
     digest = hashlib.sha256()
-    for p in sorted(root.rglob("*")):
-        if not p.is_file() or "__pycache__" in p.parts or p.suffix == ".pyc":
-            continue
-        digest.update(p.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(p.read_bytes()).digest())
-    return digest.hexdigest()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
 
 
 def config_location(fn: Callable[..., Any], root: Path) -> tuple[str | None, int | None]:
@@ -404,6 +144,7 @@ class _Importer:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.namespace = f"_ade_cfg_{uuid.uuid4().hex[:12]}"
+        self.import_errors: dict[ConfigProblem, str] = {}
         pkg = types.ModuleType(self.namespace)
         pkg.__path__ = [str(root)]
         pkg.__package__ = self.namespace
@@ -460,7 +201,10 @@ def _import_checked(
         return importer.import_file(rel)
     except Exception as exc:
         err = from_config_exception(exc, root, f"importing {rel}", fallback_file=rel)
-        problems.append(ConfigProblem(message=err.message, file=err.file, line=err.line))
+        problem = ConfigProblem(message=err.message, file=err.file, line=err.line)
+        problems.append(problem)
+        # Kept so that a run failing on this import reports the exception's type too.
+        importer.import_errors[problem] = type(exc).__name__
         return None
 
 
@@ -572,7 +316,7 @@ def package_dir(path: Path) -> Iterator[Path]:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if not n.endswith("/")]
             for name in names:
-                if not _safe_rel(name) or name.startswith("/"):
+                if not is_safe_relative(name) or name.startswith("/"):
                     raise ConfigError(f"unsafe path in config zip: {name!r}")
             # A zip of the folder itself (one top directory holding manifest.json) is accepted.
             prefix = ""
@@ -593,24 +337,57 @@ def package_dir(path: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@dataclass
+class PackageCheck:
+    """Everything found checking a package: the problems and, as far as it got, the manifest
+    and the callables of its modules (importable only while :func:`inspect_package` is open).
+    """
+
+    root: Path | None
+    problems: list[ConfigProblem]
+    manifest: Manifest | None = None
+    columns: list[ColumnModule] = dc_field(default_factory=list)
+    row_types: list[tuple[RowTypeSpec, Callable[..., Any]]] = dc_field(default_factory=list)
+    hooks: dict[str, list[tuple[str, Callable[..., Any]]]] = dc_field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+@contextlib.contextmanager
+def inspect_package(path: Path) -> Iterator[PackageCheck]:
+    """Check the package at ``path`` (folder or zip) as :func:`check_package` does, and keep
+    what was loaded: the modules stay in ``sys.modules`` until the context exits.
+
+    Never raises for a bad package (a missing or corrupt one is one problem, ``root`` None).
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            root = stack.enter_context(package_dir(Path(path)))
+        except ConfigError as exc:
+            # Only opening the package is caught here: errors raised in the caller's block
+            # must reach the caller.
+            yield PackageCheck(root=None, problems=[ConfigProblem(message=exc.message)])
+            return
+        data, problems = read_manifest(root)
+        manifest = None
+        if not problems:
+            manifest, problems = parse_manifest(data, root)
+        check = PackageCheck(root=root, problems=problems, manifest=manifest)
+        if manifest is not None:
+            importer = _Importer(root)
+            stack.callback(importer.close)
+            check.columns, check.row_types, check.hooks = _load_modules(
+                root, manifest, importer, problems
+            )
+        yield check
+
+
 def check_package(path: Path) -> list[ConfigProblem]:
     """Every problem in the package at ``path`` (folder or zip); empty when it is valid."""
-    try:
-        with package_dir(Path(path)) as root:
-            data, problems = read_manifest(root)
-            if problems:
-                return problems
-            manifest, problems = parse_manifest(data, root)
-            if manifest is None:
-                return problems
-            importer = _Importer(root)
-            try:
-                _load_modules(root, manifest, importer, problems)
-            finally:
-                importer.close()
-            return problems
-    except ConfigError as exc:
-        return [ConfigProblem(message=exc.message)]
+    with inspect_package(path) as check:
+        return check.problems
 
 
 @contextlib.contextmanager
@@ -636,8 +413,13 @@ def load_config(path: Path) -> Iterator[LoadedConfig]:
             columns, row_types, hooks = _load_modules(root, manifest, importer, problems)
             if problems:
                 first = problems[0]
-                if first.file and first.message.startswith("importing "):
-                    raise ConfigCodeError(first.message, file=first.file, line=first.line)
+                if first in importer.import_errors:
+                    raise ConfigCodeError(
+                        first.message,
+                        file=first.file,
+                        line=first.line,
+                        exc_type=importer.import_errors[first],
+                    )
                 raise ConfigError(
                     _problems_message(problems), problems, file=first.file, line=first.line
                 )
