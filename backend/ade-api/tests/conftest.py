@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
+from importlib import resources
+from pathlib import Path
 
 import fakeredis
 import httpx
@@ -12,10 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_api.app import create_app
 from ade_api.auth import security
 from ade_api.settings import ApiSettings
+from ade_api.storage import Storage
 from ade_api.users import service as users_service
-from ade_db.models import User
+from ade_db.enums import WorkspaceRole
+from ade_db.models import Document, User, Workspace, WorkspaceMember
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
 from ade_db.types import new_id
+from ade_storage import StorageSettings
+from ade_worker.settings import SandboxSettings
 
 
 @pytest.fixture
@@ -46,8 +53,19 @@ def _test_sessions(connection: Connection) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def app(migrated_engine: Engine, db_connection: Connection) -> FastAPI:
-    app = create_app(ApiSettings(env="test", _env_file=None), engine=migrated_engine)
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def app(migrated_engine: Engine, db_connection: Connection, data_dir: Path) -> FastAPI:
+    app = create_app(
+        ApiSettings(env="test", _env_file=None),
+        engine=migrated_engine,
+        storage_settings=StorageSettings(data_dir=data_dir, _env_file=None),
+        # Real sandbox subprocesses, with limits small enough to fail fast.
+        sandbox_settings=SandboxSettings(_env_file=None, timeout_seconds=60, memory_mb=2048),
+    )
     app.state.session_factory = _test_sessions(db_connection)
     # An in-memory Redis for readiness; the real queue is exercised end to end elsewhere.
     app.state.redis = fakeredis.FakeRedis()
@@ -115,3 +133,60 @@ def auth_headers(app: FastAPI) -> AuthHeaders:
         return {"Authorization": f"Bearer {issued.token}"}
 
     return headers
+
+
+MakeWorkspace = Callable[..., str]
+
+
+@pytest.fixture
+def make_workspace(db_connection: Connection) -> MakeWorkspace:
+    """Create (and commit) a workspace owned by `owner`, with extra members by role."""
+
+    def make(owner: User, members: dict[str, User] | None = None) -> str:
+        with _test_sessions(db_connection)() as session:
+            workspace = Workspace(name="Acme", slug=f"acme-{new_id().lower()}")
+            session.add(workspace)
+            session.flush()
+            roles = {owner.id: WorkspaceRole.OWNER} | {
+                user.id: WorkspaceRole(role) for role, user in (members or {}).items()
+            }
+            for user_id, role in roles.items():
+                session.add(WorkspaceMember(workspace_id=workspace.id, user_id=user_id, role=role))
+            session.commit()
+            return workspace.id
+
+    return make
+
+
+MakeDocument = Callable[..., str]
+ROSTER_SAMPLE = resources.files("ade_engine") / "templates" / "roster" / "samples" / "members.csv"
+
+
+@pytest.fixture
+def make_document(app: FastAPI, db_connection: Connection) -> MakeDocument:
+    """A stored document (blob and row), as an upload would leave it; the roster sample by
+    default."""
+
+    def make(workspace_id: str, content: bytes | None = None, suffix: str = ".csv") -> str:
+        data = ROSTER_SAMPLE.read_bytes() if content is None else content
+        storage: Storage = app.state.storage
+        document_id = new_id()
+        key = storage.layout.document_key(workspace_id, document_id, suffix)
+        storage.blobs.put(key, [data])
+        with _test_sessions(db_connection)() as session:
+            session.add(
+                Document(
+                    id=document_id,
+                    workspace_id=workspace_id,
+                    original_filename=f"upload{suffix}",
+                    content_type="application/octet-stream",
+                    file_type=suffix.lstrip("."),
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    storage_key=key,
+                )
+            )
+            session.commit()
+        return document_id
+
+    return make

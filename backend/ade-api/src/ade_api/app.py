@@ -11,15 +11,21 @@ from starlette.concurrency import run_in_threadpool
 
 from ade_api import __version__
 from ade_api.auth.router import router as auth_router
+from ade_api.configs.router import router as configs_router
+from ade_api.configs.sandbox import Sandbox
+from ade_api.drafts.router import router as drafts_router
 from ade_api.health.router import router as health_router
 from ade_api.logging import configure_logging
 from ade_api.middleware import RequestContextMiddleware
 from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
+from ade_api.storage import Storage
 from ade_api.users.router import router as users_router
 from ade_api.users.service import bootstrap_initial_admin
 from ade_api.workspaces.router import router as workspaces_router
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
+from ade_storage import StorageSettings
+from ade_worker.settings import SandboxSettings
 from redis import Redis
 
 API_PREFIX = "/api/v1"
@@ -29,9 +35,16 @@ def create_app(
     settings: ApiSettings | None = None,
     *,
     engine: Engine | None = None,
+    storage_settings: StorageSettings | None = None,
+    sandbox_settings: SandboxSettings | None = None,
 ) -> FastAPI:
-    """Build the ADE API. Pass `engine` to share a database (tests); else one is made."""
+    """Build the ADE API. Pass `engine` to share a database (tests); else one is made.
+
+    Storage and sandbox settings are read from the environment unless given.
+    """
     settings = settings or ApiSettings()
+    storage = Storage.from_settings(storage_settings or StorageSettings())
+    sandbox_limits = (sandbox_settings or SandboxSettings()).limits()
     owns_engine = engine is None
     db_engine = engine or create_db_engine(settings=DatabaseSettings())
 
@@ -58,6 +71,13 @@ def create_app(
     app.state.settings = settings
     app.state.db_engine = db_engine
     app.state.session_factory = create_session_factory(db_engine)
+    app.state.storage = storage
+    app.state.sandbox = Sandbox(
+        storage.layout,
+        sandbox_limits,
+        max_concurrent=settings.dry_run_max_concurrent,
+        retention_seconds=settings.dry_run_retention_seconds,
+    )
     # Connects lazily; short timeouts so /ready answers fast when Redis is down.
     app.state.redis = Redis.from_url(settings.redis_dsn, socket_connect_timeout=1, socket_timeout=2)
 
@@ -68,6 +88,8 @@ def create_app(
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
     app.include_router(workspaces_router, prefix=API_PREFIX)
+    app.include_router(configs_router, prefix=API_PREFIX)
+    app.include_router(drafts_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
     return app

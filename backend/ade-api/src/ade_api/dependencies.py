@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ade_api.settings import ApiSettings
+from ade_api.storage import Storage
 from redis import Redis
 
 
@@ -28,6 +29,11 @@ def get_redis(request: Request) -> Redis:
     return redis
 
 
+def get_storage(request: Request) -> Storage:
+    storage: Storage = request.app.state.storage
+    return storage
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session: the only place that commits (on success) or rolls back."""
     session: Session = request.app.state.session_factory()
@@ -44,6 +50,7 @@ def get_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
 DbEngineDep = Annotated[Engine, Depends(get_engine)]
 RedisDep = Annotated[Redis, Depends(get_redis)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
 # scope="function": commit before the response is sent, so a client never sees a success
 # whose writes are not yet (or never) saved.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

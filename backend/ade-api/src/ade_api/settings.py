@@ -33,6 +33,18 @@ class ApiSettings(BaseSettings):
     # For containers: the first admin, created at start-up when no user exists yet.
     initial_admin_email: str | None = None
     initial_admin_password: SecretStr | None = None
+    # Config packages are small source trees; these bound what one draft may hold.
+    config_max_file_bytes: int = Field(default=512 * 1024, ge=1)
+    config_max_package_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
+    config_max_files: int = Field(default=500, ge=1)
+    # A zip sent to `configs:import`, compressed.
+    config_import_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # Dry-runs and plans run config code in the sandbox, synchronously: bound how long one may
+    # take and how many run at once in one API process (more answer 429).
+    dry_run_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    dry_run_max_concurrent: int = Field(default=2, ge=1)
+    # A dry-run's preview output can be downloaded for this long.
+    dry_run_retention_seconds: int = Field(default=3600, ge=60)
 
     @property
     def docs_enabled(self) -> bool:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ade_api.testing import Route, expected_status, fill
 from ade_db.enums import WorkspaceRole
 from ade_db.models import User
 
@@ -20,17 +21,6 @@ pytestmark = pytest.mark.anyio
 
 MakeUser = Callable[..., User]
 AuthHeaders = Callable[[User], dict[str, str]]
-
-RANK = {"viewer": 1, "editor": 2, "owner": 3}
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str  # {ws}, {target} and {newcomer} are filled in per test
-    minimum: str
-    success: int
-    body: dict[str, Any] | None = None
 
 
 ROLE_TABLE = [
@@ -74,15 +64,10 @@ async def _setup(client: httpx.AsyncClient, make_user: MakeUser, auth: AuthHeade
 
 
 def _fill(value: Any, world: World) -> Any:
-    if isinstance(value, str):
-        return (
-            value.replace("{ws}", world.workspace_id)
-            .replace("{target}", world.target.id)
-            .replace("{newcomer}", world.newcomer.id)
-        )
-    if isinstance(value, dict):
-        return {k: _fill(v, world) for k, v in value.items()}
-    return value
+    return fill(
+        value,
+        {"ws": world.workspace_id, "target": world.target.id, "newcomer": world.newcomer.id},
+    )
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor", "owner", "outsider"])
@@ -110,12 +95,7 @@ async def test_role_table(
         json=_fill(route.body, world),
         headers=auth_headers(caller),
     )
-    if role == "outsider":
-        expected = 404
-    elif RANK[role] >= RANK[route.minimum]:
-        expected = route.success
-    else:
-        expected = 403
+    expected = expected_status(role, route)
     assert response.status_code == expected, response.text
     if expected >= 400:
         assert response.headers["content-type"] == "application/problem+json"

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ade_api.errors import (
@@ -23,6 +22,7 @@ from ade_api.errors import (
 )
 from ade_api.event_log import record_event
 from ade_api.pagination import Page, PageParams, paginate
+from ade_api.persistence import flush_or_conflict
 from ade_api.workspaces.schemas import (
     MemberCreate,
     MemberOut,
@@ -101,23 +101,11 @@ def _free_slug(session: Session, base: str) -> str:
     return f"{base}-{n}"
 
 
-def _flush_or_conflict(session: Session, message: str, new: object | None = None) -> None:
-    """Flush in a savepoint; a unique violation (also from a concurrent request) becomes a
-    409 and leaves the session usable, with `new` discarded."""
-    try:
-        with session.begin_nested():
-            if new is not None:
-                session.add(new)
-            session.flush()
-    except IntegrityError as exc:
-        raise ConflictError(message) from exc
-
-
 def create_workspace(session: Session, user: User, data: WorkspaceCreate) -> WorkspaceOut:
     """Create a workspace; its creator becomes its owner."""
     slug = data.slug or _free_slug(session, _slugify(data.name))
     workspace = Workspace(name=data.name, slug=slug, created_by_id=user.id)
-    _flush_or_conflict(session, f"the slug {slug!r} is taken", workspace)
+    flush_or_conflict(session, f"the slug {slug!r} is taken", workspace)
     session.add(
         WorkspaceMember(workspace_id=workspace.id, user_id=user.id, role=WorkspaceRole.OWNER)
     )
@@ -165,7 +153,7 @@ def update_workspace(
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     for field, value in changes.items():
         setattr(workspace, field, value)
-    _flush_or_conflict(session, f"the slug {data.slug!r} is taken")
+    flush_or_conflict(session, f"the slug {data.slug!r} is taken")
     if changes:
         record_event(
             session,
@@ -233,7 +221,7 @@ def add_member(session: Session, access: WorkspaceAccess, data: MemberCreate) ->
     if user is None or not user.is_active:
         raise NotFoundError("user not found")
     member = WorkspaceMember(workspace_id=access.workspace.id, user_id=user.id, role=data.role)
-    _flush_or_conflict(session, "that user is already a member", member)
+    flush_or_conflict(session, "that user is already a member", member)
     record_event(
         session,
         "workspace.member_added",

@@ -1,0 +1,204 @@
+"""Plans and dry-runs of config drafts, run in the worker's sandbox (never in this process).
+
+The API only writes the draft's files and the document into a folder under
+`data/dry-runs/<config_id>/<run_id>/`, runs `python -m ade_engine` there through
+`ade_worker.sandbox.run_engine` (the same scrubbed, resource-limited subprocess the worker
+uses for jobs) and reads back what the engine wrote: `output/plan.json` for a plan,
+`output/artifact.json`, `output/normalized.xlsx` and `logs/events.ndjson` for a dry-run.
+A bounded number run at once per API process; more answer 429.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ade_api.configs._package import problems_error
+from ade_api.errors import RateLimitedError
+from ade_db.types import new_id
+from ade_engine.manifest import ConfigProblem
+from ade_storage import StorageLayout, resolve_within
+from ade_worker.sandbox import SandboxLimits, SandboxOutcome, run_engine
+
+PLAN_SCHEMA = "ade.plan/v1"
+_BUSY_RETRY_AFTER = 5
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """What `python -m ade_engine --plan` found (or why it could not finish)."""
+
+    valid: bool
+    problems: list[ConfigProblem]
+    plan: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DryRunReport:
+    """A finished dry-run: the sandbox's outcome and what the engine left behind."""
+
+    run_id: str
+    outcome: SandboxOutcome
+    artifact: dict[str, Any] | None
+    events: list[dict[str, Any]]
+    output: Path | None
+
+
+class Sandbox:
+    """Runs config drafts in sandbox subprocesses for one API process."""
+
+    def __init__(
+        self,
+        layout: StorageLayout,
+        limits: SandboxLimits,
+        *,
+        max_concurrent: int,
+        retention_seconds: int,
+    ) -> None:
+        self.layout = layout
+        self.limits = limits
+        self.retention_seconds = retention_seconds
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        if not self._slots.acquire(blocking=False):
+            raise RateLimitedError(
+                "too many plans and dry-runs are running; try again shortly",
+                retry_after=_BUSY_RETRY_AFTER,
+            )
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def _prepare(self, config_id: str, files: Mapping[str, bytes]) -> tuple[str, Path]:
+        run_id = new_id()
+        workdir = self.layout.dry_run_dir(config_id, run_id)
+        config_dir = workdir / "config"
+        for sub in ("input", "config", "output", "logs"):
+            (workdir / sub).mkdir(parents=True, exist_ok=True)
+        for path, content in files.items():
+            target = resolve_within(config_dir, path)  # paths were checked on the way in, too
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return run_id, workdir
+
+    # ------------------------------------------------------------------ plan
+
+    def plan(self, config_id: str, files: Mapping[str, bytes]) -> PlanReport:
+        """Validate the package in the sandbox and list what a run would execute."""
+        with self._slot():
+            _, workdir = self._prepare(config_id, files)
+            try:
+                outcome = run_engine(workdir, limits=self.limits, extra_args=["--plan"])
+                return _plan_report(workdir / "output" / "plan.json", outcome)
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+
+    def require_valid(self, config_id: str, files: Mapping[str, bytes]) -> None:
+        """400 listing every problem unless the package passes the sandbox plan."""
+        report = self.plan(config_id, files)
+        if not report.valid:
+            raise problems_error("the config package is invalid", report.problems)
+
+    # ------------------------------------------------------------------ dry-run
+
+    def dry_run(
+        self,
+        config_id: str,
+        files: Mapping[str, bytes],
+        document: BinaryIO,
+        suffix: str,
+        *,
+        timeout_seconds: float,
+    ) -> DryRunReport:
+        """Run the draft on a document; the folder stays for `retention_seconds` so its
+        preview output can be downloaded, then a later dry-run prunes it."""
+        self.prune()
+        with self._slot():
+            run_id, workdir = self._prepare(config_id, files)
+            with (workdir / "input" / f"source{suffix}").open("wb") as out:
+                shutil.copyfileobj(document, out, 1024 * 1024)
+            events: list[dict[str, Any]] = []
+            limits = SandboxLimits(
+                cpu_seconds=self.limits.cpu_seconds,
+                memory_mb=self.limits.memory_mb,
+                file_size_mb=self.limits.file_size_mb,
+                wall_seconds=min(self.limits.wall_seconds, timeout_seconds),
+                open_files=self.limits.open_files,
+            )
+            outcome = run_engine(workdir, limits=limits, on_event=events.append)
+            artifact = _read_json(workdir / "output" / "artifact.json")
+            output = workdir / "output" / "normalized.xlsx"
+            return DryRunReport(
+                run_id=run_id,
+                outcome=outcome,
+                artifact=artifact,
+                events=events,
+                output=output if outcome.status == "succeeded" and output.is_file() else None,
+            )
+
+    def output_path(self, config_id: str, run_id: str) -> Path | None:
+        """The preview workbook of a dry-run that is still kept, else None."""
+        output = self.layout.dry_run_dir(config_id, run_id) / "output" / "normalized.xlsx"
+        if not output.is_file() or self._expired(output.parent.parent):
+            return None
+        return output
+
+    def _expired(self, workdir: Path) -> bool:
+        try:
+            return time.time() - workdir.stat().st_mtime > self.retention_seconds
+        except FileNotFoundError:
+            return True
+
+    def prune(self) -> None:
+        """Remove dry-run folders older than the retention period."""
+        root = self.layout.dry_runs_dir
+        if not root.is_dir():
+            return
+        for config_dir in root.iterdir():
+            for workdir in config_dir.iterdir() if config_dir.is_dir() else ():
+                if self._expired(workdir):
+                    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _plan_report(path: Path, outcome: SandboxOutcome) -> PlanReport:
+    plan = _read_json(path)
+    if plan is None or plan.get("schema") != PLAN_SCHEMA:
+        # The engine could not even write its report: a module that hangs, exits or exhausts
+        # a limit while importing. Say so as one problem.
+        error = outcome.error or {}
+        message = error.get("message") or f"the sandbox ended with status {outcome.status}"
+        problem = ConfigProblem(
+            message=f"the package could not be checked: {message}",
+            file=error.get("file"),
+            line=error.get("line"),
+        )
+        return PlanReport(valid=False, problems=[problem], plan={})
+    problems = [
+        ConfigProblem(
+            message=str(p.get("message", "")),
+            path=p.get("path"),
+            file=p.get("file"),
+            line=p.get("line"),
+        )
+        for p in plan.get("problems", [])
+        if isinstance(p, dict)
+    ]
+    return PlanReport(valid=bool(plan.get("valid")) and not problems, problems=problems, plan=plan)

@@ -1,0 +1,139 @@
+"""Shapes of a config's draft: its files, manifest, plan and dry-run preview."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ade_api.configs.schemas import FileInfo
+
+FilePath = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class FileCreate(BaseModel):
+    """A new draft file; without `code` it is scaffolded from the template for its folder."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: FilePath
+    code: str | None = None
+
+
+class FileUpdate(BaseModel):
+    """The new content of a draft file (send `If-Match` with the ETag you read)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+
+
+class FileContent(FileInfo):
+    """A file with its content (UTF-8 text)."""
+
+    code: str
+
+
+class Problem(BaseModel):
+    """One problem of a package: a JSON path in the manifest, or a file and line."""
+
+    path: str | None = None
+    file: str | None = None
+    line: int | None = None
+    message: str
+
+
+class PlannedColumn(BaseModel):
+    """One output field and the code a run would call for it."""
+
+    field: str
+    label: str
+    ordinal: int
+    path: str
+    required: bool
+    enabled: bool
+    synonyms: list[str]
+    detectors: list[str]
+    transform: bool
+    validate_: bool = Field(alias="validate", serialization_alias="validate")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class PlanOut(BaseModel):
+    """The draft checked in the sandbox, and what a run would execute."""
+
+    valid: bool
+    problems: list[Problem]
+    files_hash: str
+    title: str | None = None
+    engine: dict[str, Any] = Field(default_factory=dict)
+    columns: list[PlannedColumn] = Field(default_factory=list)
+    row_types: list[dict[str, Any]] = Field(default_factory=list)
+    hooks: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class DryRunRequest(BaseModel):
+    """Run the draft on one of the workspace's documents."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: Annotated[str, StringConstraints(min_length=26, max_length=26)]
+
+
+class ColumnPreview(BaseModel):
+    """A source column: its header, every field's score and the winner."""
+
+    letter: str
+    index: int
+    header: str | None
+    scores: dict[str, float]
+    winner: str | None
+    winner_score: float | None
+    sample: list[Any] = Field(default_factory=list)
+
+
+class TablePreview(BaseModel):
+    """One table found in the document and how it was mapped."""
+
+    sheet: str
+    id: str
+    range: str
+    header_rows: list[int]
+    status: str | None = None
+    reason: str | None = None
+    columns: list[ColumnPreview]
+    mapping: list[dict[str, Any]]
+    unmapped_fields: list[Any] = Field(default_factory=list)
+    unmapped_columns: list[Any] = Field(default_factory=list)
+    rows: dict[str, Any] = Field(default_factory=dict)
+    table_issues: list[Any] = Field(default_factory=list)
+    issues: dict[str, Any] = Field(default_factory=dict)
+
+
+class LogLine(BaseModel):
+    """A line config code logged during the run."""
+
+    ts: str | None = None
+    level: str
+    message: str
+    source: str | None = None
+
+
+class DryRunOut(BaseModel):
+    """The mapping preview of a dry-run, its issues and logs, and where its output is."""
+
+    run_id: str
+    status: str = Field(description="succeeded, failed, timeout or crashed.")
+    document_id: str
+    files_hash: str
+    elapsed_ms: int
+    error: dict[str, Any] | None
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    tables: list[TablePreview]
+    logs: list[LogLine]
+    output_url: str | None = Field(
+        default=None, description="Download of the preview workbook while it is kept."
+    )
+    expires_at: datetime | None = None

@@ -1,0 +1,422 @@
+"""Draft rules: the one editable version of a config, file by file, its manifest, and the
+sandboxed plan and dry-run of what it holds.
+
+Every write names the content it replaces (`If-Match` with the file's sha256), so no one
+overwrites a colleague's save. The manifest always stays valid, the files it names always
+exist, and files_hash is recomputed after every change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import PurePosixPath
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ade_api.configs import service as configs
+from ade_api.configs._package import (
+    MANIFEST_PATH,
+    PackageLimits,
+    check_content,
+    check_path,
+    check_totals,
+    dump_manifest,
+    manifest_references,
+    parse_manifest_bytes,
+    sha256_hex,
+    validate_manifest,
+)
+from ade_api.configs.sandbox import DryRunReport, Sandbox
+from ade_api.configs.schemas import FileInfo
+from ade_api.configs.service import ConfigAccess
+from ade_api.drafts.schemas import (
+    ColumnPreview,
+    DryRunOut,
+    FileContent,
+    FileCreate,
+    LogLine,
+    PlanOut,
+    Problem,
+    TablePreview,
+)
+from ade_api.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+)
+from ade_api.pagination import Page, PageParams, paginate
+from ade_db.enums import WorkspaceRole
+from ade_db.models import ConfigFile, ConfigVersion, Document
+from ade_db.types import utcnow
+from ade_engine.scaffold import scaffold_file
+from ade_storage.blob import BlobStore
+
+_FILE_NOT_FOUND = "file not found in the draft"
+_FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _file(session: Session, draft: ConfigVersion, path: str) -> ConfigFile | None:
+    return session.scalars(
+        select(ConfigFile).where(ConfigFile.version_id == draft.id, ConfigFile.path == path)
+    ).one_or_none()
+
+
+def _existing(session: Session, draft: ConfigVersion, path: str) -> ConfigFile:
+    found = _file(session, draft, path)
+    if found is None:
+        raise NotFoundError(_FILE_NOT_FOUND)
+    return found
+
+
+def _paths(session: Session, draft: ConfigVersion) -> set[str]:
+    return set(session.scalars(select(ConfigFile.path).where(ConfigFile.version_id == draft.id)))
+
+
+def _sizes(session: Session, draft: ConfigVersion) -> dict[str, int]:
+    rows = session.execute(
+        select(ConfigFile.path, ConfigFile.size).where(ConfigFile.version_id == draft.id)
+    ).all()
+    return dict(rows)  # each row is a (path, size) pair
+
+
+def check_if_match(if_match: Sequence[str] | None, current_sha256: str) -> None:
+    """428 without `If-Match`; 412 unless it names the current content (or is `*`)."""
+    if if_match is None:
+        raise PreconditionRequiredError(
+            "this write needs an If-Match header with the ETag of the content it replaces"
+        )
+    if "*" not in if_match and current_sha256 not in if_match:
+        raise PreconditionFailedError(
+            "the file changed since you read it; read it again and reapply your change"
+        )
+
+
+def _info(row: ConfigFile) -> FileInfo:
+    return FileInfo(path=row.path, size=row.size, sha256=row.sha256)
+
+
+def _touch(
+    session: Session, ctx: ConfigAccess, draft: ConfigVersion, event: str, path: str
+) -> None:
+    configs.refresh_files_hash(session, draft)
+    ctx.config.updated_at = utcnow()
+    configs.record_config_event(session, ctx, event, {"path": path, "files_hash": draft.files_hash})
+
+
+# --------------------------------------------------------------------------- files
+
+
+def list_files(session: Session, ctx: ConfigAccess, params: PageParams) -> Page[FileInfo]:
+    """The draft's files (path, size, sha256)."""
+    draft = configs.draft_of(session, ctx.config)
+    return paginate(
+        session,
+        select(ConfigFile).where(ConfigFile.version_id == draft.id),
+        params,
+        sortable={"path": ConfigFile.path, "size": ConfigFile.size},
+        default_sort=["path"],
+        tiebreak=ConfigFile.id,
+        to_item=lambda row: _info(row[0]),
+    )
+
+
+def read_file(
+    session: Session, ctx: ConfigAccess, path: str, version_id: str | None = None
+) -> FileContent:
+    """One file of the draft (or of any version) with its content."""
+    version = (
+        configs.get_version(session, ctx.config, version_id)
+        if version_id
+        else configs.draft_of(session, ctx.config)
+    )
+    row = _file(session, version, path)
+    if row is None:
+        raise NotFoundError("file not found in this version")
+    return FileContent(
+        path=row.path, size=row.size, sha256=row.sha256, code=row.content.decode("utf-8")
+    )
+
+
+def _save_manifest(
+    session: Session, draft: ConfigVersion, data: Any, paths: set[str], limits: PackageLimits
+) -> ConfigFile:
+    manifest = validate_manifest(data, paths)
+    content = dump_manifest(manifest)
+    check_content(MANIFEST_PATH, content, limits)
+    row = _existing(session, draft, MANIFEST_PATH)
+    _write(row, content)
+    draft.manifest = manifest
+    return row
+
+
+def _write(row: ConfigFile, content: bytes) -> None:
+    row.content = content
+    row.sha256 = sha256_hex(content)
+    row.size = len(content)
+    row.updated_at = utcnow()
+
+
+def _new_column_entry(manifest: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """The manifest entry a new `columns/<field>.py` gets, if it names a new field."""
+    parts = PurePosixPath(path).parts
+    field = PurePosixPath(path).stem
+    if len(parts) != 2 or not _FIELD.match(field):
+        return None  # helpers such as columns/_shared.py are not fields
+    columns = manifest.get("columns") or []
+    if any(
+        isinstance(c, dict) and (c.get("field") == field or c.get("path") == path) for c in columns
+    ):
+        return None
+    ordinals = [c.get("ordinal") for c in columns if isinstance(c, dict)]
+    next_ordinal = max((o for o in ordinals if isinstance(o, int)), default=0) + 1
+    return {
+        "field": field,
+        "label": field.replace("_", " ").title(),
+        "path": path,
+        "ordinal": next_ordinal,
+        "required": False,
+        "enabled": True,
+        "synonyms": [],
+    }
+
+
+def create_file(
+    session: Session, ctx: ConfigAccess, body: FileCreate, limits: PackageLimits
+) -> FileInfo:
+    """Add a file; without code, scaffold it. A new column module joins the manifest."""
+    ctx.require_writable()
+    path = check_path(body.path)
+    draft = configs.draft_of(session, ctx.config)
+    if _file(session, draft, path) is not None:
+        raise ConflictError(f"{path} already exists; update it with PUT")
+    if body.code is None:
+        try:
+            content = scaffold_file(path, manifest=draft.manifest)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+    else:
+        content = body.code.encode("utf-8")
+    if path == MANIFEST_PATH:  # only reachable if the draft lost its manifest
+        raise ConflictError("manifest.json exists in every draft; update it instead")
+    check_content(path, content, limits)
+    sizes = _sizes(session, draft)
+    check_totals([*sizes.values(), len(content)], limits)
+    row = ConfigFile(
+        version_id=draft.id,
+        path=path,
+        content=content,
+        sha256=sha256_hex(content),
+        size=len(content),
+    )
+    session.add(row)
+    entry = (
+        _new_column_entry(dict(draft.manifest or {}), path) if path.startswith("columns/") else None
+    )
+    if entry is not None:
+        manifest = dict(draft.manifest)
+        manifest["columns"] = [*manifest.get("columns", []), entry]
+        _save_manifest(session, draft, manifest, {*sizes, path}, limits)
+    _touch(session, ctx, draft, "config.draft.file_created", path)
+    return _info(row)
+
+
+def update_file(
+    session: Session,
+    ctx: ConfigAccess,
+    path: str,
+    code: str,
+    if_match: Sequence[str] | None,
+    limits: PackageLimits,
+) -> FileInfo:
+    """Replace a file's content, if it is still the content the writer read."""
+    ctx.require_writable()
+    draft = configs.draft_of(session, ctx.config)
+    row = _existing(session, draft, check_path(path, loc=("path", "path")))
+    check_if_match(if_match, row.sha256)
+    content = code.encode("utf-8")
+    check_content(path, content, limits)
+    sizes = _sizes(session, draft)
+    sizes[path] = len(content)
+    check_totals(sizes.values(), limits)
+    if path == MANIFEST_PATH:
+        _save_manifest(session, draft, parse_manifest_bytes(content), set(sizes), limits)
+        # Keep the author's formatting: store what they sent, once it is known to be valid.
+    _write(row, content)
+    _touch(session, ctx, draft, "config.draft.file_updated", path)
+    return _info(row)
+
+
+def delete_file(
+    session: Session, ctx: ConfigAccess, path: str, if_match: Sequence[str] | None
+) -> None:
+    """Remove a file the manifest does not name."""
+    ctx.require_writable()
+    draft = configs.draft_of(session, ctx.config)
+    row = _existing(session, draft, check_path(path, loc=("path", "path")))
+    check_if_match(if_match, row.sha256)
+    if path == MANIFEST_PATH:
+        raise ConflictError("manifest.json cannot be deleted")
+    where = manifest_references(draft.manifest or {}).get(path)
+    if where is not None:
+        raise ConflictError(f"the manifest uses {path} ({where}); remove it there first")
+    session.delete(row)
+    _touch(session, ctx, draft, "config.draft.file_deleted", path)
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def read_manifest(session: Session, ctx: ConfigAccess) -> tuple[dict[str, Any], str]:
+    """The draft's manifest and the sha256 of manifest.json (its ETag)."""
+    draft = configs.draft_of(session, ctx.config)
+    row = _existing(session, draft, MANIFEST_PATH)
+    return parse_manifest_bytes(row.content), row.sha256
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch: objects merge key by key, null removes, the rest replaces."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def patch_manifest(
+    session: Session,
+    ctx: ConfigAccess,
+    patch: dict[str, Any],
+    if_match: Sequence[str] | None,
+    limits: PackageLimits,
+) -> tuple[dict[str, Any], str]:
+    """Apply a merge patch; the result must be a valid manifest (else 400, nothing saved)."""
+    ctx.require_writable()
+    draft = configs.draft_of(session, ctx.config)
+    current = _existing(session, draft, MANIFEST_PATH)
+    if if_match is not None:  # optional here: a merge patch names only what it changes
+        check_if_match(if_match, current.sha256)
+    merged = merge_patch(parse_manifest_bytes(current.content), patch)
+    row = _save_manifest(session, draft, merged, _paths(session, draft), limits)
+    _touch(session, ctx, draft, "config.draft.manifest_patched", MANIFEST_PATH)
+    return merged, row.sha256
+
+
+# --------------------------------------------------------------------------- plan, dry-run
+
+
+def plan(session: Session, ctx: ConfigAccess, sandbox: Sandbox) -> PlanOut:
+    """Check the whole draft in the sandbox and list what a run would execute."""
+    ctx.access.require(WorkspaceRole.EDITOR)
+    draft = configs.draft_of(session, ctx.config)
+    report = sandbox.plan(ctx.config.id, configs.file_contents(session, draft))
+    data = report.plan
+    return PlanOut(
+        valid=report.valid,
+        problems=[Problem(**p.to_dict()) for p in report.problems],
+        files_hash=draft.files_hash,
+        title=data.get("title"),
+        engine=data.get("engine") or {},
+        columns=data.get("columns") or [],
+        row_types=data.get("row_types") or [],
+        hooks=data.get("hooks") or {},
+    )
+
+
+def dry_run(
+    session: Session,
+    ctx: ConfigAccess,
+    document_id: str,
+    sandbox: Sandbox,
+    blobs: BlobStore,
+    *,
+    timeout_seconds: float,
+) -> DryRunOut:
+    """Run the draft on a document in the sandbox and return the mapping preview."""
+    ctx.access.require(WorkspaceRole.EDITOR)
+    document = session.get(Document, document_id.upper())
+    if document is None or document.workspace_id != ctx.access.workspace.id:
+        raise NotFoundError("document not found")
+    draft = configs.draft_of(session, ctx.config)
+    files = configs.file_contents(session, draft)
+    with blobs.open(document.storage_key) as source:
+        report = sandbox.dry_run(
+            ctx.config.id,
+            files,
+            source,
+            PurePosixPath(document.storage_key).suffix,
+            timeout_seconds=timeout_seconds,
+        )
+    return _preview(report, document.id, draft.files_hash, sandbox.retention_seconds)
+
+
+def _preview(report: DryRunReport, document_id: str, files_hash: str, keep: int) -> DryRunOut:
+    artifact = report.artifact or {}
+    tables: list[TablePreview] = []
+    for sheet in artifact.get("sheets") or []:
+        for table in sheet.get("tables") or []:
+            tables.append(
+                TablePreview(
+                    sheet=sheet.get("name", ""),
+                    columns=[ColumnPreview.model_validate(c) for c in table.get("columns") or []],
+                    **{k: v for k, v in table.items() if k in _TABLE_KEYS},
+                )
+            )
+    error = report.outcome.error or artifact.get("error")
+    return DryRunOut(
+        run_id=report.run_id,
+        status=report.outcome.status,
+        document_id=document_id,
+        files_hash=files_hash,
+        elapsed_ms=report.outcome.elapsed_ms,
+        error=error if report.outcome.status != "succeeded" else None,
+        metrics=artifact.get("metrics") or {},
+        tables=tables,
+        logs=[
+            LogLine(
+                ts=e.get("ts"),
+                level=str(e.get("level", "info")),
+                message=str(e.get("message", "")),
+                source=e.get("source"),
+            )
+            for e in report.events
+            if e.get("event") == "log"
+        ],
+        expires_at=utcnow() + timedelta(seconds=keep) if report.output else None,
+    )
+
+
+_TABLE_KEYS = (
+    "id",
+    "range",
+    "header_rows",
+    "status",
+    "reason",
+    "mapping",
+    "unmapped_fields",
+    "unmapped_columns",
+    "rows",
+    "table_issues",
+    "issues",
+)
+
+
+def dry_run_output(ctx: ConfigAccess, run_id: str, sandbox: Sandbox) -> Any:
+    """The preview workbook of a recent dry-run of this config."""
+    ctx.access.require(WorkspaceRole.EDITOR)
+    try:
+        path = sandbox.output_path(ctx.config.id, run_id)
+    except ValueError:
+        path = None
+    if path is None:
+        raise NotFoundError("no preview output for this dry-run (it failed or has expired)")
+    return path
