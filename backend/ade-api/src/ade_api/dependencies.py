@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from ade_api.persistence import run_after_commit
 from ade_api.settings import ApiSettings
 from ade_api.storage import Storage
 from redis import Redis
@@ -35,7 +36,11 @@ def get_storage(request: Request) -> Storage:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request's session: the only place that commits (on success) or rolls back."""
+    """The request's session: the only place that commits (on success) or rolls back.
+
+    Work registered with `persistence.after_commit` (enqueueing a job, removing a blob) runs
+    once the commit has succeeded, never for a request that rolled back.
+    """
     session: Session = request.app.state.session_factory()
     try:
         yield session
@@ -43,6 +48,8 @@ def get_session(request: Request) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    else:
+        run_after_commit(session)
     finally:
         session.close()
 

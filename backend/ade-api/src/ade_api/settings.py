@@ -33,6 +33,10 @@ class ApiSettings(BaseSettings):
     # For containers: the first admin, created at start-up when no user exists yet.
     initial_admin_email: str | None = None
     initial_admin_password: SecretStr | None = None
+    # Uploads over this size are refused while streaming (413), leaving nothing behind.
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    # Jobs a workspace may have queued at once; more answer 429 with Retry-After.
+    max_queued_jobs_per_workspace: int = Field(default=100, ge=1)
     # Config packages are small source trees; these bound what one draft may hold.
     config_max_file_bytes: int = Field(default=512 * 1024, ge=1)
     config_max_package_bytes: int = Field(default=5 * 1024 * 1024, ge=1)
