@@ -1,1 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ade_db import create_session_factory
+from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
+from ade_storage import LocalBlobStore, StorageLayout
+from ade_worker.settings import WorkerSettings
 from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def layout(data_dir: Path) -> StorageLayout:
+    return StorageLayout(data_dir)
+
+
+@pytest.fixture
+def blobs(data_dir: Path) -> LocalBlobStore:
+    return LocalBlobStore(data_dir)
+
+
+@pytest.fixture
+def sessions(migrated_engine: Engine) -> sessionmaker[Session]:
+    """Sessions on the migrated database that really commit: the code under test uses several
+    sessions and threads, like the worker does. Every test seeds its own rows (new ids)."""
+    return create_session_factory(migrated_engine)
+
+
+@pytest.fixture
+def worker_settings() -> WorkerSettings:
+    return WorkerSettings(_env_file=None, queue_name="test-jobs")

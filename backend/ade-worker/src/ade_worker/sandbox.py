@@ -7,6 +7,7 @@ launches ``python -m ade_engine --job-dir DIR`` in a child process with
 * ``cwd``, ``HOME`` and ``TMPDIR`` inside the job folder,
 * rlimits on CPU time, address space, file size and open files, and no core dumps,
 * its own process group, killed as a whole on cancel, on wall-clock timeout and after exit,
+* SIGKILLed by the kernel when the thread that launched it dies (``PR_SET_PDEATHSIG``),
 * stdout and stderr going to ``logs/stdout.log`` and ``logs/stderr.log`` (never pipes, so a
   chatty child can never block on a full pipe),
 
@@ -20,6 +21,8 @@ from here).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
@@ -46,6 +49,41 @@ STDERR_TAIL_BYTES = 4096
 MAX_EVENT_LINE = 16 * 1024 * 1024
 
 _MB = 1024 * 1024
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _load_prctl() -> Callable[[int, int], int] | None:
+    """libc's prctl on Linux, else None (the parent-death signal is Linux-only)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+    prctl = libc.prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return prctl
+
+
+_prctl = _load_prctl()
+
+
+def die_with_parent(expected_parent: int | None = None) -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux; else a no-op).
+
+    With `expected_parent`, a parent that died before the request took effect is caught too:
+    the process then kills itself at once. Returns whether the signal was set.
+    Note the kernel ties this to the parent *thread* that forked us.
+    """
+    if _prctl is None:
+        return False
+    if _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        return False
+    if expected_parent is not None and os.getppid() != expected_parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return True
 
 
 @dataclass(frozen=True)
@@ -132,9 +170,9 @@ def _limit_setter(limits: SandboxLimits) -> Callable[[], None]:
 
     Everything is computed here, in the parent, so the child runs as little Python as possible
     between fork and exec. preexec_fn is not safe in general when the parent has other threads
-    (one of them could hold a lock the child then needs); the worker is single-threaded when it
-    launches a job, and the function below only calls setrlimit, taking no Python-level locks,
-    which keeps it safe enough for a threaded caller such as the API as well.
+    (one of them could hold a lock the child then needs); the function below only calls prctl
+    (through a ctypes function loaded at import) and setrlimit, taking no Python-level locks,
+    which keeps it safe enough for threaded callers (the worker's heartbeat thread, the API).
     """
     _, cpu_hard_inherited = resource.getrlimit(resource.RLIMIT_CPU)
     cpu_soft = limits.cpu_seconds
@@ -154,7 +192,12 @@ def _limit_setter(limits: SandboxLimits) -> Callable[[], None]:
         (resource.RLIMIT_AS, _rlimit(resource.RLIMIT_AS, limits.memory_mb * _MB)),
     ]
 
+    parent = os.getpid()
+
     def apply() -> None:
+        # First: a sandbox must never outlive the process that launched it (a SIGKILLed
+        # worker must not leave a config run writing into a job folder someone else owns).
+        die_with_parent(parent)
         for limit, value in settings:
             resource.setrlimit(limit, value)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ade_worker.sandbox import SandboxLimits
@@ -22,6 +22,33 @@ class WorkerSettings(BaseSettings):
     queue_name: str = "ade-jobs"
     worker_name: str | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    # Jobs: retries, liveness and the reconciler.
+    job_max_attempts: int = Field(
+        3, ge=1, le=100, description="Runs of one job before a lost or killed run fails it."
+    )
+    job_heartbeat_seconds: float = Field(
+        5.0, gt=0, le=300, description="How often a running job's heartbeat_at is refreshed."
+    )
+    job_stale_seconds: float = Field(
+        30.0, gt=0, le=86_400, description="A running job with an older heartbeat is lost."
+    )
+    reconcile_interval_seconds: float = Field(
+        60.0, gt=0, le=86_400, description="How often each worker runs the reconciler."
+    )
+    requeue_grace_seconds: float = Field(
+        10.0, ge=0, le=86_400, description="Queued jobs younger than this are not re-enqueued."
+    )
+    uv_bin: str | None = Field(
+        None, description="The `uv` used to install requirements.txt (default: from PATH)."
+    )
+
+    @model_validator(mode="after")
+    def _stale_after_heartbeats(self) -> WorkerSettings:
+        # A stale threshold at or below the heartbeat period would declare healthy jobs lost.
+        if self.job_stale_seconds <= self.job_heartbeat_seconds:
+            raise ValueError("job_stale_seconds must be greater than job_heartbeat_seconds")
+        return self
 
     @property
     def redis_dsn(self) -> str:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 
-from rq import Worker
+from rq import Queue, Worker
+from rq.exceptions import StopRequested
+from rq.job import Job as RqJob
 
-from ade_worker.queue import connect, job_queue
+from ade_db.enums import JobStatus
+from ade_worker.queue import JOB_FUNCTION, connect, enqueue_job, job_queue
+from ade_worker.reconcile import Reconciler
+from ade_worker.record import job_status
 from ade_worker.settings import WorkerSettings
 from redis import Redis
 
@@ -14,10 +20,11 @@ logger = logging.getLogger(__name__)
 
 
 class AdeWorker(Worker):
-    """RQ's forking worker, tolerant of Redis-protocol servers with an odd CLIENT INFO.
+    """RQ's forking worker, plus what ADE needs around each job.
 
-    The embedded in-process Redis (used by `ade start` when no redis-server is installed)
-    answers CLIENT INFO in a form redis-py cannot parse; the address is only informational.
+    Tolerant of Redis-protocol servers with an odd CLIENT INFO: the embedded in-process Redis
+    (used by `ade start` when no redis-server is installed) answers CLIENT INFO in a form
+    redis-py cannot parse; the address is only informational.
     """
 
     def _set_ip_address(self, connection: Redis) -> None:
@@ -25,6 +32,37 @@ class AdeWorker(Worker):
             super()._set_ip_address(connection)
         except ValueError:
             self.ip_address = "unknown"
+
+    def fork_work_horse(self, job: RqJob, queue: Queue) -> None:
+        # Noted before the fork: in the horse, getppid() would already say 1 if we had died.
+        self._ade_worker_pid = os.getpid()
+        super().fork_work_horse(job, queue)
+
+    def main_work_horse(self, job: RqJob, queue: Queue) -> None:
+        # In the forked horse: tell run_job who its parent is, so it can die with it.
+        from ade_worker import tasks
+
+        tasks.mark_work_horse(getattr(self, "_ade_worker_pid", os.getppid()))
+        super().main_work_horse(job, queue)
+
+    def execute_job(self, job: RqJob, queue: Queue) -> None:
+        super().execute_job(job, queue)
+        if job.func_name == JOB_FUNCTION:
+            self._requeue_if_queued(str(job.id), queue.name)
+
+    def _requeue_if_queued(self, job_id: str, queue_name: str) -> None:
+        """A job the horse sent back to `queued` (a retryable failure) goes on the queue now
+        that RQ is done with this id; the reconciler covers a failure here."""
+        from ade_worker.tasks import runtime
+
+        try:
+            if job_status(runtime().sessions, job_id) == JobStatus.QUEUED.value:
+                enqueue_job(self.connection, job_id, queue_name=queue_name)
+        except StopRequested:
+            # RQ's SIGTERM handler raises this in an idle worker: it must reach work().
+            raise
+        except Exception:
+            logger.warning("could not re-enqueue job %s", job_id, exc_info=True)
 
 
 def build_worker(settings: WorkerSettings, connection: Redis | None = None) -> AdeWorker:
@@ -38,8 +76,24 @@ def build_worker(settings: WorkerSettings, connection: Redis | None = None) -> A
 def run_worker(settings: WorkerSettings, *, burst: bool = False) -> bool:
     """Process jobs until stopped (SIGINT/SIGTERM finish the current job first).
 
-    With `burst`, return once the queue is empty.
+    With `burst`, return once the queue is empty. The reconciler runs once before the first
+    job and then in the background.
     """
-    worker = build_worker(settings)
+    from ade_worker.reconcile import reconcile
+    from ade_worker.tasks import runtime
+
+    rt = runtime()  # built before any fork: work horses inherit it
+    connection = connect(settings.redis_dsn)
+    worker = build_worker(settings, connection)
     logger.info("worker %s listening on queue %s", worker.name, settings.queue_name)
-    return bool(worker.work(burst=burst, logging_level=settings.log_level.upper()))
+    reconciler: Reconciler | None = None
+    try:
+        if burst:
+            reconcile(rt.sessions, connect(settings.redis_dsn), settings)
+        else:
+            reconciler = Reconciler(rt.sessions, connect(settings.redis_dsn), settings)
+            reconciler.start()
+        return bool(worker.work(burst=burst, logging_level=settings.log_level.upper()))
+    finally:
+        if reconciler is not None:
+            reconciler.stop()

@@ -12,6 +12,8 @@ import os
 import resource
 import shutil
 import signal
+import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Callable
@@ -451,3 +453,58 @@ def test_event_tail_waits_for_the_file_and_for_whole_lines(tmp_path: Path) -> No
 def test_limits_reject_zero() -> None:
     with pytest.raises(ValueError, match="wall_seconds"):
         SandboxLimits(wall_seconds=0)
+
+
+LAUNCHER = """
+import sys
+from pathlib import Path
+from ade_worker.sandbox import SandboxLimits, run_engine
+run_engine(Path(sys.argv[1]), limits=SandboxLimits(wall_seconds=60.0))
+"""
+
+
+def test_a_sandbox_never_outlives_the_process_that_launched_it(tmp_path: Path) -> None:
+    # A worker SIGKILLed mid-run cannot kill its sandbox: the kernel must (PR_SET_PDEATHSIG).
+    # (Only the engine process itself: what config code forks past the guard is not covered.)
+    job = make_job(
+        tmp_path,
+        """
+        with open("pids", "w") as fh:
+            fh.write(str(os.getpid()))
+        open("ready", "w").close()
+        time.sleep(60)
+        """,
+    )
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(job)])
+    try:
+        wait_for(job / "ready", 20)
+        (engine_pid,) = read_ints(job / "pids")
+        assert engine_pid != launcher.pid
+    finally:
+        launcher.kill()
+        launcher.wait()
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            state = Path(f"/proc/{engine_pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            break
+        if state in ("Z", "X"):
+            break
+        assert time.monotonic() < deadline, "the sandbox outlived its launcher"
+        time.sleep(0.05)
+
+
+def test_die_with_parent_reports_whether_it_applies() -> None:
+    # In a child process: the signal must not be set on the test run itself.
+    code = (
+        "import ctypes, signal; from ade_worker.sandbox import die_with_parent\n"
+        "applied = die_with_parent()\n"
+        "got = ctypes.c_int()\n"
+        "ctypes.CDLL(None).prctl(2, ctypes.byref(got))  # PR_GET_PDEATHSIG\n"
+        "print(applied, got.value == signal.SIGKILL)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30
+    )
+    assert result.stdout.split() == ["True", "True"]

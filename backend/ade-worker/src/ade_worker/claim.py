@@ -1,0 +1,97 @@
+"""Claiming a queued job: one conditional UPDATE, so of several workers exactly one wins."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ade_db.enums import JobStatus
+from ade_db.models import Job
+from ade_db.types import utcnow
+from ade_worker.timeline import append_event
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """What the later steps need of a job this worker now owns (as attempt `attempt`)."""
+
+    job_id: str
+    attempt: int
+    worker_id: str
+    workspace_id: str
+    document_id: str
+    config_version_id: str
+    request_id: str | None
+
+
+def worker_identity() -> str:
+    """`<hostname>:<pid>` of this process: names the owner of a running job (and the process
+    to kill when it must be stopped by hand)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_job(
+    session_factory: sessionmaker[Session],
+    job_id: str,
+    *,
+    worker_id: str | None = None,
+    now: datetime | None = None,
+) -> ClaimedJob | None:
+    """Mark `job_id` running for this worker, or return None if it is not claimable.
+
+    Not claimable: not `queued` (another worker has it, or it ended) or cancel requested.
+    The claim and its `job.started` event commit together.
+    """
+    worker_id = worker_id or worker_identity()
+    now = now or utcnow()
+    with session_factory() as session:
+        result = session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.status == JobStatus.QUEUED.value,
+                Job.cancel_requested_at.is_(None),
+            )
+            .values(
+                status=JobStatus.RUNNING.value,
+                attempts=Job.attempts + 1,
+                started_at=now,
+                heartbeat_at=now,
+                worker_id=worker_id,
+                completed_at=None,
+                error=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        assert isinstance(result, CursorResult)
+        if result.rowcount != 1:
+            session.rollback()
+            return None
+        row = session.execute(
+            select(
+                Job.attempts,
+                Job.workspace_id,
+                Job.document_id,
+                Job.config_version_id,
+                Job.request_id,
+            ).where(Job.id == job_id)
+        ).one()
+        append_event(
+            session, job_id, "job.started", {"attempt": row.attempts, "worker_id": worker_id}
+        )
+        session.commit()
+    return ClaimedJob(
+        job_id=job_id,
+        attempt=int(row.attempts),
+        worker_id=worker_id,
+        workspace_id=row.workspace_id,
+        document_id=row.document_id,
+        config_version_id=row.config_version_id,
+        request_id=row.request_id,
+    )

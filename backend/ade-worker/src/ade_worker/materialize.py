@@ -1,0 +1,274 @@
+"""Building a job's folder, `jobs/<job_id>/`, from the database and blob storage:
+
+    input/source<suffix>   the document (copied from its blob)
+    config/                the config version's files, from its ConfigFile rows
+    vendor/                the version's requirements.txt installed (a link into the cache)
+    output/ logs/ tmp/     empty
+
+Every path that comes from the database goes through `resolve_within`. The folder is built
+from scratch each attempt: what an earlier attempt left must not leak into this one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ade_db.models import ConfigFile, Document
+from ade_storage import (
+    BlobNotFoundError,
+    BlobStore,
+    StorageLayout,
+    UnsafePathError,
+    resolve_within,
+    validate_suffix,
+)
+from ade_worker.claim import ClaimedJob
+from ade_worker.sandbox import SANDBOX_PATH
+
+log = logging.getLogger(__name__)
+
+REQUIREMENTS_FILE = "requirements.txt"
+#: How much of uv's stderr a RequirementsError quotes.
+UV_STDERR_LINES = 15
+#: An install that takes longer is stopped (and fails the job).
+INSTALL_TIMEOUT_SECONDS = 900.0
+#: Variables passed through to uv (network access and index choice), nothing else.
+UV_ENV_PASSTHROUGH = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_INDEX",
+    "UV_NATIVE_TLS",
+)
+
+
+class MaterializeError(Exception):
+    """The job folder cannot be built from what the database holds: the job fails, and a
+    rerun would fail the same way."""
+
+    error_type = "MaterializeError"
+
+
+class InputError(MaterializeError):
+    error_type = "InputError"
+
+
+class ConfigFilesError(MaterializeError):
+    error_type = "ConfigError"
+
+
+class RequirementsError(MaterializeError):
+    error_type = "RequirementsError"
+
+
+def requirements_lines(content: bytes) -> list[str]:
+    """The meaningful lines of a requirements file: comments and blank lines dropped."""
+    lines = []
+    for raw in content.decode("utf-8", errors="replace").splitlines():
+        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if line:
+            lines.append(line)
+    return lines
+
+
+def materialize_job(
+    session: Session,
+    claimed: ClaimedJob,
+    *,
+    layout: StorageLayout,
+    blobs: BlobStore,
+    uv_bin: str | None = None,
+) -> Path:
+    """Build the job folder for `claimed` and return it."""
+    job_dir = layout.job_dir(claimed.job_id)
+    if job_dir.is_symlink() or job_dir.is_file():
+        job_dir.unlink()
+    elif job_dir.exists():
+        shutil.rmtree(job_dir)
+    job_dir.mkdir(parents=True, mode=0o700)
+    for name in ("input", "config", "output", "logs", "tmp"):
+        (job_dir / name).mkdir(mode=0o700)
+
+    _copy_input(session, claimed, job_dir / "input", blobs)
+    requirements = _write_config(session, claimed, job_dir / "config")
+    vendor = job_dir / "vendor"
+    if requirements is not None and requirements_lines(requirements):
+        cache = install_requirements(
+            requirements, layout=layout, uv_bin=uv_bin, scratch=job_dir / "tmp"
+        )
+        vendor.symlink_to(cache, target_is_directory=True)
+    else:
+        vendor.mkdir(mode=0o700)
+    return job_dir
+
+
+def _copy_input(session: Session, claimed: ClaimedJob, input_dir: Path, blobs: BlobStore) -> None:
+    document = session.get(Document, claimed.document_id)
+    if document is None:
+        raise InputError("the job's document no longer exists")
+    try:
+        suffix = validate_suffix(PurePosixPath(document.storage_key).suffix)
+    except UnsafePathError as exc:
+        raise InputError(f"the document has no usable file type: {exc}") from exc
+    target = resolve_within(input_dir, f"source{suffix}")
+    try:
+        with blobs.open(document.storage_key) as src, target.open("xb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+    except BlobNotFoundError as exc:
+        raise InputError("the document's file is missing from storage") from exc
+    except UnsafePathError as exc:
+        raise InputError(f"the document's storage key is unsafe: {exc}") from exc
+
+
+def _write_config(session: Session, claimed: ClaimedJob, config_dir: Path) -> bytes | None:
+    """Write the version's files; return the content of its requirements.txt, if any."""
+    files = session.execute(
+        select(ConfigFile.path, ConfigFile.content)
+        .where(ConfigFile.version_id == claimed.config_version_id)
+        .order_by(ConfigFile.path)
+    ).all()
+    if not files:
+        raise ConfigFilesError("the config version has no files")
+    requirements: bytes | None = None
+    for path, content in files:
+        try:
+            target = resolve_within(config_dir, path)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # O_NOFOLLOW | O_EXCL: never through a link, never twice.
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(bytes(content))
+        except UnsafePathError as exc:
+            raise ConfigFilesError(f"config file path refused: {exc}") from exc
+        except OSError as exc:
+            raise ConfigFilesError(f"config file {path!r} cannot be written: {exc}") from exc
+        if path == REQUIREMENTS_FILE:
+            requirements = bytes(content)
+    return requirements
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path` (held across processes and machines sharing the volume,
+    where the filesystem supports it)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with path.open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _uv_env(home: Path, cache: Path) -> dict[str, str]:
+    """uv's environment, built from scratch: no database URL or secret reaches it."""
+    env = {
+        "PATH": SANDBOX_PATH,
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "UV_CACHE_DIR": str(cache),
+        "UV_NO_CONFIG": "1",
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_PROGRESS": "1",
+    }
+    for name in UV_ENV_PASSTHROUGH:
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def find_uv(uv_bin: str | None) -> str:
+    """The uv executable: the configured one, else the one on PATH."""
+    found = uv_bin or shutil.which("uv")
+    if not found:
+        raise RequirementsError(
+            "requirements.txt cannot be installed: uv was not found (set ADE_UV_BIN)"
+        )
+    return found
+
+
+def install_requirements(
+    content: bytes, *, layout: StorageLayout, uv_bin: str | None, scratch: Path
+) -> Path:
+    """The cache folder holding `content` installed: built once per sha256 of the content.
+
+    Installs into a temp folder next to the cache entry, then renames it into place, under
+    a file lock so two workers never install the same requirements at once. Wheels only: an
+    sdist would run its build code here, in the worker, outside the sandbox.
+    """
+    digest = hashlib.sha256(content).hexdigest()
+    target = layout.vendor_cache_dir(digest)
+    if target.is_dir():
+        return target
+    root = layout.vendor_cache_root
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _file_lock(root / f".{digest}.lock"):
+        if target.is_dir():  # another worker finished it while we waited
+            return target
+        uv = find_uv(uv_bin)
+        building = Path(tempfile.mkdtemp(prefix=f".tmp-{digest[:12]}-", dir=root))
+        try:
+            req_file = building.parent / f".{digest}.requirements.txt"
+            req_file.write_bytes(content)
+            site = building / "site"
+            command = [
+                uv,
+                "pip",
+                "install",
+                "--target",
+                str(site),
+                "--only-binary",
+                ":all:",
+                "--python",
+                sys.executable,
+                "--no-progress",
+                "-r",
+                str(req_file),
+            ]
+            log.info("installing requirements %s", digest)
+            try:
+                result = subprocess.run(
+                    command,
+                    cwd=scratch,
+                    env=_uv_env(scratch, layout.cache_dir / "uv"),
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=INSTALL_TIMEOUT_SECONDS,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise RequirementsError(
+                    f"installing requirements.txt took longer than {INSTALL_TIMEOUT_SECONDS:g} s"
+                ) from exc
+            finally:
+                req_file.unlink(missing_ok=True)
+            if result.returncode != 0:
+                stderr = result.stderr.decode("utf-8", errors="replace").strip().splitlines()
+                tail = "\n".join(stderr[-UV_STDERR_LINES:]) or f"exit code {result.returncode}"
+                raise RequirementsError(f"installing requirements.txt failed:\n{tail}")
+            site.mkdir(exist_ok=True)
+            os.rename(site, target)
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+    return target

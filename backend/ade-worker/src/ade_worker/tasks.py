@@ -1,0 +1,254 @@
+"""What RQ runs in the work horse: `run_job(job_id)` (enqueued by name, see queue.JOB_FUNCTION).
+
+claim -> materialize -> sandbox (events relayed, heartbeat, cancellation) -> record. Whatever
+goes wrong in between, the job ends recorded (as a `WorkerError` at worst), never left running.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ade_db import DatabaseSettings, create_db_engine, create_session_factory
+from ade_db.enums import JobStatus
+from ade_db.models import Job
+from ade_db.types import utcnow
+from ade_storage import BlobStore, StorageLayout, StorageSettings, build_blob_store
+from ade_worker.claim import ClaimedJob, claim_job, worker_identity
+from ade_worker.materialize import MaterializeError, materialize_job
+from ade_worker.queue import connect, enqueue_job
+from ade_worker.record import Recorded, log_transition, record_failure, record_outcome
+from ade_worker.sandbox import SandboxLimits, die_with_parent, run_engine
+from ade_worker.settings import SandboxSettings, WorkerSettings
+from ade_worker.timeline import EventRelay
+from redis import Redis
+
+log = logging.getLogger(__name__)
+
+#: How often the heartbeat thread looks for a cancel request (and refreshes the heartbeat
+#: when it is due).
+CANCEL_POLL_SECONDS = 0.5
+#: Seconds between event batches written to the timeline.
+EVENT_FLUSH_SECONDS = 0.25
+WORKER_ERROR_MESSAGE = "the worker failed while running the job; see the worker's logs"
+
+
+@dataclass
+class Runtime:
+    """Everything a job needs that is built once per process (and inherited by work horses)."""
+
+    settings: WorkerSettings
+    limits: SandboxLimits
+    engine: Engine
+    sessions: sessionmaker[Session]
+    layout: StorageLayout
+    blobs: BlobStore
+    redis: Redis
+
+
+@functools.cache
+def runtime() -> Runtime:
+    """The process's runtime, from the environment (ADE_*), built on first use."""
+    settings = WorkerSettings()
+    storage = StorageSettings()
+    engine = create_db_engine(settings=DatabaseSettings())
+    return Runtime(
+        settings=settings,
+        limits=SandboxSettings().limits(),
+        engine=engine,
+        sessions=create_session_factory(engine),
+        layout=StorageLayout(storage.data_dir.absolute()),
+        blobs=build_blob_store(storage),
+        redis=connect(settings.redis_dsn),
+    )
+
+
+def reset_runtime() -> None:
+    """Forget the cached runtime (tests change the environment between jobs)."""
+    if runtime.cache_info().currsize:
+        current = runtime()
+        current.engine.dispose()
+        current.redis.close()
+    runtime.cache_clear()
+
+
+# Set in a forked RQ work horse (by worker.AdeWorker): the pid of the worker that forked it.
+_work_horse_parent: int | None = None
+
+
+def mark_work_horse(parent_pid: int) -> None:
+    """Called in a freshly forked work horse, before it runs a job."""
+    global _work_horse_parent
+    _work_horse_parent = parent_pid
+    if runtime.cache_info().currsize:
+        # The pool's connections belong to the parent (its reconciler thread keeps using
+        # them): the horse must open its own, and must not close the parent's.
+        runtime().engine.dispose(close=False)
+
+
+class Heartbeat:
+    """A thread that keeps `heartbeat_at` fresh and watches for a cancel request.
+
+    `should_cancel()` turns True within about CANCEL_POLL_SECONDS of the API setting
+    `cancel_requested_at`, or when the job stopped being ours (the reconciler requeued or
+    failed it): then the run is pointless and must stop writing into the job folder.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        claimed: ClaimedJob,
+        *,
+        heartbeat_seconds: float,
+        poll_seconds: float = CANCEL_POLL_SECONDS,
+        on_tick: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._claimed = claimed
+        self._heartbeat_seconds = heartbeat_seconds
+        self._poll_seconds = min(poll_seconds, heartbeat_seconds)
+        self.cancel_requested = threading.Event()
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, name=f"ade-heartbeat-{claimed.job_id}", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def should_cancel(self) -> bool:
+        return self.cancel_requested.is_set() or self.lost.is_set()
+
+    def _loop(self) -> None:
+        last_beat = float("-inf")
+        while True:
+            now = time.monotonic()
+            beat = now - last_beat >= self._heartbeat_seconds
+            if beat:
+                last_beat = now
+            try:
+                self._tick(beat)
+            except Exception:
+                # A database hiccup must not stop the run; the reconciler's stale threshold
+                # is several heartbeats long.
+                log.warning("heartbeat of job %s failed", self._claimed.job_id, exc_info=True)
+            if self.lost.is_set() or self._stop.wait(self._poll_seconds):
+                return
+
+    def _tick(self, beat: bool) -> None:
+        claimed = self._claimed
+        with self._sessions() as session:
+            if beat:
+                result = session.execute(
+                    update(Job)
+                    .where(
+                        Job.id == claimed.job_id,
+                        Job.status == JobStatus.RUNNING.value,
+                        Job.worker_id == claimed.worker_id,
+                        Job.attempts == claimed.attempt,
+                    )
+                    .values(heartbeat_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+                session.commit()
+                assert isinstance(result, CursorResult)
+                if result.rowcount != 1:
+                    log.warning("job %s is no longer ours; stopping its run", claimed.job_id)
+                    self.lost.set()
+                    return
+            requested = session.scalar(
+                select(Job.cancel_requested_at).where(Job.id == claimed.job_id)
+            )
+        if requested is not None:
+            self.cancel_requested.set()
+
+
+def run_job(job_id: str) -> None:
+    """Run ADE job `job_id` if it is still queued; record how it ended."""
+    if _work_horse_parent is not None:
+        # The horse dies with its worker; its sandbox, in turn, dies with the horse.
+        die_with_parent(_work_horse_parent)
+    rt = runtime()
+    claimed = claim_job(rt.sessions, job_id, worker_id=worker_identity())
+    if claimed is None:
+        log.info("job %s not claimed (not queued, cancelled, or taken by another worker)", job_id)
+        return
+    log_transition(job_id, JobStatus.RUNNING.value, claimed.attempt, claimed.request_id)
+    recorded = _run_claimed(rt, claimed)
+    if recorded.requeue:
+        _requeue(rt, job_id)
+
+
+def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
+    relay = EventRelay(rt.sessions, claimed.job_id, interval=EVENT_FLUSH_SECONDS)
+    try:
+        with Heartbeat(
+            rt.sessions, claimed, heartbeat_seconds=rt.settings.job_heartbeat_seconds
+        ) as heartbeat:
+            with rt.sessions() as session:
+                job_dir = materialize_job(
+                    session, claimed, layout=rt.layout, blobs=rt.blobs, uv_bin=rt.settings.uv_bin
+                )
+
+            def should_cancel() -> bool:
+                relay.maybe_flush()
+                return heartbeat.should_cancel()
+
+            outcome = run_engine(
+                job_dir, limits=rt.limits, on_event=relay, should_cancel=should_cancel
+            )
+            relay.close()
+        return record_outcome(
+            rt.sessions,
+            claimed,
+            outcome,
+            job_dir=job_dir,
+            max_attempts=rt.settings.job_max_attempts,
+        )
+    except MaterializeError as exc:
+        return _fail(rt, claimed, {"type": exc.error_type, "message": str(exc)})
+    except Exception:
+        log.exception("job %s: unexpected error", claimed.job_id)
+        return _fail(rt, claimed, {"type": "WorkerError", "message": WORKER_ERROR_MESSAGE})
+
+
+def _fail(rt: Runtime, claimed: ClaimedJob, error: dict[str, str]) -> Recorded:
+    try:
+        return record_failure(rt.sessions, claimed, error)
+    except Exception:
+        # The database itself is failing: the reconciler will find the stale heartbeat.
+        log.exception("job %s: could not record the failure", claimed.job_id)
+        return Recorded(None)
+
+
+def _requeue(rt: Runtime, job_id: str) -> None:
+    """Put a job sent back to `queued` on the queue again.
+
+    Inside an RQ work horse this very id is still RQ's running job; the worker process enqueues
+    it once the horse has ended (worker.AdeWorker). Elsewhere, enqueue now.
+    """
+    if _work_horse_parent is not None:
+        return
+    try:
+        enqueue_job(rt.redis, job_id, queue_name=rt.settings.queue_name)
+    except Exception:
+        log.warning("job %s: re-enqueue failed; the reconciler will", job_id, exc_info=True)

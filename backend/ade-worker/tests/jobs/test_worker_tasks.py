@@ -1,0 +1,280 @@
+"""`run_job` in this process, against a real database and the real sandbox subprocess."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import Engine, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ade_db.models import Job
+from ade_db.types import utcnow
+from ade_storage import LocalBlobStore
+from ade_worker import tasks
+from ade_worker.tasks import reset_runtime, run_job
+from ade_worker.testing import EXAMPLE_COLUMN, example_config, seed_job
+from ade_worker.timeline import job_events
+
+
+@pytest.fixture
+def job_env(
+    monkeypatch: pytest.MonkeyPatch, migrated_engine: Engine, data_dir: Path
+) -> Iterator[None]:
+    """The worker's settings, from the environment as in production."""
+    monkeypatch.setenv(
+        "ADE_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False)
+    )
+    monkeypatch.setenv("ADE_STORAGE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("ADE_REDIS_URL", "redis://127.0.0.1:9/0")  # nothing should need it
+    monkeypatch.setenv("ADE_SANDBOX_MEMORY_MB", "600")
+    monkeypatch.setenv("ADE_SANDBOX_TIMEOUT_SECONDS", "60")
+    monkeypatch.setenv("ADE_JOB_HEARTBEAT_SECONDS", "0.5")
+    monkeypatch.setenv("ADE_JOB_STALE_SECONDS", "30")
+    reset_runtime()
+    yield
+    reset_runtime()
+
+
+def _job(sessions: sessionmaker[Session], job_id: str) -> Job:
+    with sessions() as session:
+        return session.get_one(Job, job_id)
+
+
+def _types(sessions: sessionmaker[Session], job_id: str) -> list[str]:
+    with sessions() as session:
+        return [e.type for e in job_events(session, job_id)]
+
+
+def _line_of(files: dict[str, bytes], text: str) -> int:
+    lines = files[EXAMPLE_COLUMN].decode().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+def assert_good_job_succeeds(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, data_dir: Path
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id
+    run_job(job_id)
+    job = _job(sessions, job_id)
+    assert job.status == "succeeded", job.error
+    assert job.attempts == 1
+    assert job.metrics is not None
+    assert job.metrics["rows_processed"] == 5
+    assert job.output_path is not None
+    assert job.artifact_path is not None
+    output = data_dir / job.output_path
+    assert output.is_file()
+    assert (data_dir / job.artifact_path).is_file()
+    sheet = openpyxl.load_workbook(output).worksheets[0]
+    assert sheet.max_row == 6  # header and five members
+    types = _types(sessions, job_id)
+    assert types[:3] == ["job.queued", "job.started", "run.started"]
+    assert "pass.completed" in types
+    assert "table.detected" in types
+    assert types[-2:] == ["run.completed", "job.succeeded"]
+    with sessions() as session:
+        events = job_events(session, job_id)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    engine_seqs = [e.payload["seq"] for e in events[2:-1]]
+    assert engine_seqs == list(range(1, len(engine_seqs) + 1))
+
+
+def test_a_good_job_succeeds(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore, data_dir: Path
+) -> None:
+    assert_good_job_succeeds(sessions, blobs, data_dir)
+
+
+def test_a_config_that_raises_fails_with_file_and_line(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore, data_dir: Path
+) -> None:
+    files = example_config('raise ValueError("no such member")')
+    job_id = seed_job(sessions, blobs, files=files).job_id
+    run_job(job_id)
+    job = _job(sessions, job_id)
+    assert job.status == "failed"
+    assert job.error is not None
+    assert job.error["type"] == "config_code"
+    assert "no such member" in job.error["message"]
+    assert job.error["file"] == EXAMPLE_COLUMN
+    assert job.error["line"] == _line_of(files, "no such member")
+    assert job.artifact_path == f"jobs/{job_id}/output/artifact.json"
+    assert job.output_path is None
+    assert _types(sessions, job_id)[-1] == "job.failed"
+    assert_good_job_succeeds(sessions, blobs, data_dir)
+
+
+def test_a_config_that_sleeps_past_the_limit_times_out(
+    job_env: None,
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ADE_SANDBOX_TIMEOUT_SECONDS", "3")
+    reset_runtime()
+    job_id = seed_job(sessions, blobs, files=example_config("time.sleep(60)")).job_id
+    started = time.monotonic()
+    run_job(job_id)
+    assert time.monotonic() - started < 15
+    job = _job(sessions, job_id)
+    assert job.status == "failed"
+    assert job.error == {
+        "type": "TimeoutError",
+        "message": "the run took longer than 3 s and was stopped",
+    }
+    assert job.attempts == 1  # not retried
+    assert_good_job_succeeds(sessions, blobs, data_dir)
+
+
+def test_a_config_that_hoards_memory_fails_with_a_memory_error(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore, data_dir: Path
+) -> None:
+    files = example_config("hoard = bytearray(2 * 1024 ** 3)")
+    job_id = seed_job(sessions, blobs, files=files).job_id
+    run_job(job_id)
+    job = _job(sessions, job_id)
+    assert job.status == "failed"
+    assert job.error is not None
+    assert job.error["exception"] == "MemoryError"
+    assert "memory limit is 600 MB" in job.error["message"]
+    assert job.attempts == 1
+    assert_good_job_succeeds(sessions, blobs, data_dir)
+
+
+def test_a_config_that_calls_os_exit_fails(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore, data_dir: Path
+) -> None:
+    job_id = seed_job(sessions, blobs, files=example_config("os._exit(3)")).job_id
+    run_job(job_id)
+    job = _job(sessions, job_id)
+    assert job.status == "failed"
+    assert job.error is not None
+    assert job.error["type"] == "Crashed"
+    assert "exited unexpectedly with code 3" in job.error["message"]
+    assert job.attempts == 1
+    assert_good_job_succeeds(sessions, blobs, data_dir)
+
+
+def _set_later(
+    sessions: sessionmaker[Session], job_id: str, when: float, **values: object
+) -> threading.Thread:
+    def act() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if _job(sessions, job_id).status == "running" and time.monotonic() >= when:
+                with sessions() as session:
+                    session.execute(update(Job).where(Job.id == job_id).values(**values))
+                    session.commit()
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=act, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_cancel_request_stops_the_run_within_a_second(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    job_id = seed_job(sessions, blobs, files=example_config("time.sleep(60)")).job_id
+    requested_at = time.monotonic() + 2.0
+    canceller = _set_later(sessions, job_id, requested_at, cancel_requested_at=utcnow())
+    run_job(job_id)
+    took = time.monotonic() - requested_at
+    canceller.join(5)
+    assert took < 1.5
+    job = _job(sessions, job_id)
+    assert job.status == "cancelled"
+    types = _types(sessions, job_id)
+    assert types[-1] == "job.cancelled"
+    assert "run.started" in types  # relayed before it was stopped
+
+
+def test_heartbeats_advance_while_the_run_lasts(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    job_id = seed_job(sessions, blobs, files=example_config("time.sleep(2.5)")).job_id
+    seen: list[object] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            job = _job(sessions, job_id)
+            if job.status == "running":
+                seen.append(job.heartbeat_at)
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    run_job(job_id)
+    stop.set()
+    watcher.join(5)
+    assert _job(sessions, job_id).status == "succeeded"
+    assert len(set(seen)) >= 3  # refreshed every 0.5 s
+
+
+def test_a_run_that_is_no_longer_ours_is_stopped_and_not_recorded(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    job_id = seed_job(sessions, blobs, files=example_config("time.sleep(60)")).job_id
+    # The reconciler decided this worker was lost and gave the job to someone else.
+    taker = _set_later(
+        sessions, job_id, time.monotonic() + 1.5, worker_id="elsewhere:1", attempts=2
+    )
+    started = time.monotonic()
+    run_job(job_id)
+    taker.join(5)
+    assert time.monotonic() - started < 10
+    job = _job(sessions, job_id)
+    assert (job.status, job.worker_id, job.attempts) == ("running", "elsewhere:1", 2)
+    assert "job.cancelled" not in _types(sessions, job_id)
+
+
+def test_an_unexpected_error_fails_the_job_as_a_worker_error(
+    job_env: None,
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire: /secret/path")
+
+    monkeypatch.setattr(tasks, "run_engine", broken)
+    job_id = seed_job(sessions, blobs).job_id
+    run_job(job_id)
+    job = _job(sessions, job_id)
+    assert job.status == "failed"
+    assert job.error == {"type": "WorkerError", "message": tasks.WORKER_ERROR_MESSAGE}
+    assert "disk on fire" in caplog.text  # the traceback is in the worker's log, not the job
+
+
+def test_a_requirements_failure_fails_the_job(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    files = example_config(extra={"requirements.txt": b"--no-index\nade-not-a-package==1\n"})
+    job_id = seed_job(sessions, blobs, files=files).job_id
+    run_job(job_id)
+    job = _job(sessions, job_id)
+    assert job.status == "failed"
+    assert job.error is not None
+    assert job.error["type"] == "RequirementsError"
+    assert job.attempts == 1
+
+
+def test_a_job_that_is_not_queued_is_left_alone(
+    job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id
+    with sessions() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(status="cancelled"))
+        session.commit()
+    run_job(job_id)
+    assert _job(sessions, job_id).status == "cancelled"
+    assert _types(sessions, job_id) == ["job.queued"]

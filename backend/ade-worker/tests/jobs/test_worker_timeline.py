@@ -1,0 +1,139 @@
+"""The job timeline: seq allocation under concurrency, and batched relay of engine events."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ade_db.models import JobEvent
+from ade_storage import LocalBlobStore
+from ade_worker import timeline
+from ade_worker.testing import seed_job
+from ade_worker.timeline import (
+    EventRelay,
+    append_event,
+    append_events,
+    engine_event_row,
+    job_events,
+)
+
+
+def test_events_get_consecutive_seqs_after_the_apis(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id  # has job.queued at seq 1
+    with sessions() as session:
+        append_event(session, job_id, "job.started", {"attempt": 1})
+        append_events(session, job_id, [("log", {"message": "a"}), ("log", {"message": "b"})])
+        session.commit()
+        rows = [(e.seq, e.type, e.payload) for e in job_events(session, job_id)]
+    assert rows == [
+        (1, "job.queued", {}),
+        (2, "job.started", {"attempt": 1}),
+        (3, "log", {"message": "a"}),
+        (4, "log", {"message": "b"}),
+    ]
+
+
+def test_concurrent_writers_never_share_a_seq(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def write(name: str) -> None:
+        barrier.wait()
+        try:
+            for i in range(10):
+                with sessions() as session:
+                    append_events(session, job_id, [(name, {"i": i}), (name, {"i": i + 100})])
+                    session.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(f"t{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    with sessions() as session:
+        events = job_events(session, job_id)
+    assert [e.seq for e in events] == list(range(1, 82))
+    # A batch stays together and in order: its second event follows its first directly.
+    for first, second in zip(events[1::2], events[2::2], strict=True):
+        assert first.type == second.type
+        assert second.payload["i"] == first.payload["i"] + 100
+
+
+def test_a_persistent_seq_clash_is_raised_after_the_retries(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id
+    calls: list[int] = []
+
+    def clash(session: Session, job_id: str, type_: str, payload: dict[str, Any]) -> None:
+        calls.append(1)
+        session.add(JobEvent(job_id=job_id, seq=1, type=type_, payload=payload))
+        session.flush()  # seq 1 is job.queued: a unique violation every time
+
+    monkeypatch.setattr(timeline, "_insert_one", clash)
+    with sessions() as session, pytest.raises(IntegrityError):
+        append_event(session, job_id, "job.started", {})
+    assert len(calls) == timeline.MAX_SEQ_RETRIES
+
+
+def test_engine_events_keep_their_name_as_type_and_the_rest_as_payload() -> None:
+    event = {"ts": "2026-01-01T00:00:00.000Z", "seq": 3, "event": "pass.completed", "pass": "map"}
+    assert engine_event_row(event) == (
+        "pass.completed",
+        {"ts": "2026-01-01T00:00:00.000Z", "seq": 3, "pass": "map"},
+    )
+    huge = {"ts": "t", "seq": 9, "event": "log", "message": "x" * 200_000}
+    type_, payload = engine_event_row(huge)
+    assert type_ == "log"
+    assert payload["truncated"] is True
+    assert payload["seq"] == 9
+    assert len(payload["preview"]) == 1024
+
+
+def test_relay_writes_in_batches_not_one_transaction_per_event(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, migrated_engine: Engine
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id
+    now = [0.0]
+    commits: list[int] = []
+
+    def on_commit(conn: Any) -> None:
+        commits.append(1)
+
+    relay = EventRelay(sessions, job_id, interval=0.25, clock=lambda: now[0])
+    event.listen(migrated_engine, "commit", on_commit)
+    try:
+        for seq in range(1, 11):  # 10 events within 0.1 s: nothing written yet
+            now[0] += 0.01
+            relay({"ts": "t", "seq": seq, "event": "progress", "done": seq})
+        assert commits == []
+        relay.maybe_flush()
+        assert commits == []
+        now[0] += 0.25
+        relay.maybe_flush()  # the interval passed while the engine was quiet
+        assert len(commits) == 1
+        relay({"ts": "t", "seq": 11, "event": "run.completed"})
+        relay.close()  # whatever is left at the end
+        assert len(commits) == 2
+        relay.close()  # nothing pending: no empty transaction
+        assert len(commits) == 2
+    finally:
+        event.remove(migrated_engine, "commit", on_commit)
+    assert relay.written == 11
+    with sessions() as session:
+        rows = job_events(session, job_id)
+    assert [r.type for r in rows] == ["job.queued"] + ["progress"] * 10 + ["run.completed"]
+    assert [r.payload["seq"] for r in rows[1:]] == list(range(1, 12))
