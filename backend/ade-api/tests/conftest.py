@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -9,7 +10,7 @@ import fakeredis
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_api.app import create_app
@@ -18,11 +19,11 @@ from ade_api.settings import ApiSettings
 from ade_api.storage import Storage
 from ade_api.users import service as users_service
 from ade_db.enums import WorkspaceRole
-from ade_db.models import Document, User, Workspace, WorkspaceMember
+from ade_db.models import Document, Job, User, Workspace, WorkspaceMember
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
-from ade_db.types import new_id
+from ade_db.types import new_id, utcnow
 from ade_storage import StorageSettings
-from ade_worker.settings import SandboxSettings
+from ade_worker.settings import SandboxSettings, WorkerSettings
 
 
 @pytest.fixture
@@ -65,6 +66,7 @@ def app(migrated_engine: Engine, db_connection: Connection, data_dir: Path) -> F
         storage_settings=StorageSettings(data_dir=data_dir, _env_file=None),
         # Real sandbox subprocesses, with limits small enough to fail fast.
         sandbox_settings=SandboxSettings(_env_file=None, timeout_seconds=60, memory_mb=2048),
+        worker_settings=WorkerSettings(_env_file=None, queue_name="ade-test-jobs"),
     )
     app.state.session_factory = _test_sessions(db_connection)
     # An in-memory Redis for readiness; the real queue is exercised end to end elsewhere.
@@ -188,5 +190,101 @@ def make_document(app: FastAPI, db_connection: Connection) -> MakeDocument:
             )
             session.commit()
         return document_id
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def engine_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run of the example config on the roster sample (artifact + workbook), made once;
+    job tests copy it into their job folders as a worker would have left it."""
+    from ade_engine import init_config, run
+
+    root = tmp_path_factory.mktemp("engine-outputs")
+    config = init_config(root / "config")
+    result = run(config / "samples" / "members.csv", config, root / "output")
+    assert result.ok, result.error
+    return root / "output"
+
+
+MakeConfigVersion = Callable[..., str]
+
+
+@pytest.fixture
+def make_config_version(db_connection: Connection) -> MakeConfigVersion:
+    """A config (the example package) with a published version in the workspace; returns
+    the published version's id."""
+
+    def make(workspace_id: str, slug: str | None = None) -> str:
+        from ade_api.configs import service as configs
+        from ade_api.configs._package import PackageLimits
+        from ade_api.configs.schemas import ConfigCreate
+        from ade_api.testing import release_draft
+        from ade_api.workspaces.service import WorkspaceAccess
+
+        with _test_sessions(db_connection)() as session:
+            workspace = session.get(Workspace, workspace_id)
+            owner = session.scalars(
+                select(User)
+                .join(WorkspaceMember, WorkspaceMember.user_id == User.id)
+                .where(WorkspaceMember.workspace_id == workspace_id)
+            ).first()
+            assert workspace is not None
+            assert owner is not None
+            access = WorkspaceAccess(workspace, WorkspaceRole.OWNER, owner)
+            created = configs.create_config(
+                session,
+                access,
+                ConfigCreate(slug=slug or f"c-{new_id().lower()}", title="Roster"),
+                PackageLimits(max_file_bytes=10**6, max_package_bytes=10**7, max_files=500),
+            )
+            version_id = release_draft(session, created.id, "1.0.0")
+            session.commit()
+            return version_id
+
+    return make
+
+
+MakeJob = Callable[..., str]
+
+
+@pytest.fixture
+def make_job(app: FastAPI, db_connection: Connection, engine_outputs: Path) -> MakeJob:
+    """A job row in any state; a succeeded one gets real outputs in its job folder."""
+
+    def make(
+        workspace_id: str,
+        document_id: str,
+        version_id: str,
+        status: str = "succeeded",
+        run_key: str | None = None,
+    ) -> str:
+        storage: Storage = app.state.storage
+        job_id = new_id()
+        job = Job(
+            id=job_id,
+            workspace_id=workspace_id,
+            document_id=document_id,
+            config_version_id=version_id,
+            run_key=run_key or "0" * 64,
+            status=status,
+        )
+        if status in ("running", "succeeded", "failed"):
+            job.attempts = 1
+            job.started_at = utcnow()
+        if status in ("succeeded", "failed", "cancelled"):
+            job.completed_at = utcnow()
+        if status == "failed":
+            job.error = {"type": "config_code", "message": "boom"}
+        if status == "succeeded":
+            output = storage.layout.job_subdir(job_id, "output")
+            shutil.copytree(engine_outputs, output)
+            job.artifact_path = f"jobs/{job_id}/output/artifact.json"
+            job.output_path = f"jobs/{job_id}/output/normalized.xlsx"
+            job.metrics = {"rows_processed": 5}
+        with _test_sessions(db_connection)() as session:
+            session.add(job)
+            session.commit()
+        return job_id
 
     return make

@@ -13,8 +13,10 @@ from ade_api import __version__
 from ade_api.auth.router import router as auth_router
 from ade_api.configs.router import router as configs_router
 from ade_api.configs.sandbox import Sandbox
+from ade_api.documents.router import router as documents_router
 from ade_api.drafts.router import router as drafts_router
 from ade_api.health.router import router as health_router
+from ade_api.jobs.router import router as jobs_router
 from ade_api.logging import configure_logging
 from ade_api.middleware import RequestContextMiddleware
 from ade_api.problems import install_problem_handlers
@@ -25,7 +27,7 @@ from ade_api.users.service import bootstrap_initial_admin
 from ade_api.workspaces.router import router as workspaces_router
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
 from ade_storage import StorageSettings
-from ade_worker.settings import SandboxSettings
+from ade_worker.settings import SandboxSettings, WorkerSettings
 from redis import Redis
 
 API_PREFIX = "/api/v1"
@@ -37,14 +39,17 @@ def create_app(
     engine: Engine | None = None,
     storage_settings: StorageSettings | None = None,
     sandbox_settings: SandboxSettings | None = None,
+    worker_settings: WorkerSettings | None = None,
 ) -> FastAPI:
     """Build the ADE API. Pass `engine` to share a database (tests); else one is made.
 
-    Storage and sandbox settings are read from the environment unless given.
+    Storage, sandbox and queue (worker) settings are read from the environment unless given:
+    the API shares them with the workers, so both read one definition.
     """
     settings = settings or ApiSettings()
     storage = Storage.from_settings(storage_settings or StorageSettings())
     sandbox_limits = (sandbox_settings or SandboxSettings()).limits()
+    queue_settings = worker_settings or WorkerSettings()
     owns_engine = engine is None
     db_engine = engine or create_db_engine(settings=DatabaseSettings())
 
@@ -79,7 +84,10 @@ def create_app(
         retention_seconds=settings.dry_run_retention_seconds,
     )
     # Connects lazily; short timeouts so /ready answers fast when Redis is down.
-    app.state.redis = Redis.from_url(settings.redis_dsn, socket_connect_timeout=1, socket_timeout=2)
+    app.state.redis = Redis.from_url(
+        queue_settings.redis_dsn, socket_connect_timeout=1, socket_timeout=2
+    )
+    app.state.queue_name = queue_settings.queue_name
 
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
@@ -90,6 +98,8 @@ def create_app(
     app.include_router(workspaces_router, prefix=API_PREFIX)
     app.include_router(configs_router, prefix=API_PREFIX)
     app.include_router(drafts_router, prefix=API_PREFIX)
+    app.include_router(documents_router, prefix=API_PREFIX)
+    app.include_router(jobs_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
     return app

@@ -22,8 +22,6 @@ class ApiSettings(BaseSettings):
     # Interactive docs are on by default except in production.
     api_docs_enabled: bool | None = None
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
-    # The queue's Redis (secret: it may carry a password). `ade start` fills it in.
-    redis_url: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # Login tokens (`POST /auth/login`) are valid this long; logout revokes one sooner.
     access_token_ttl_seconds: int = Field(default=3600, ge=1, le=7 * 24 * 3600)
@@ -66,10 +64,3 @@ class ApiSettings(BaseSettings):
                     "when ADE_ENV=production"
                 )
         return self
-
-    @property
-    def redis_dsn(self) -> str:
-        """The Redis URL in force: the configured one, else a Redis on this machine."""
-        if self.redis_url is None:
-            return "redis://127.0.0.1:6379/0"
-        return self.redis_url.get_secret_value()

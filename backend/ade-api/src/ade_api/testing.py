@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ade_db.models import ConfigFile, ConfigVersion
+from ade_db.types import utcnow
+
 RANK = {"viewer": 1, "editor": 2, "owner": 3}
 
 
@@ -38,3 +44,37 @@ def fill(value: Any, values: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [fill(v, values) for v in value]
     return value
+
+
+def release_draft(session: Session, config_id: str, semver: str, status: str = "published") -> str:
+    """Copy a config's draft into a released version, as publishing would (without the sandbox
+    check: for setting up tests of other routes quickly). Returns the version id."""
+    draft = session.scalars(
+        select(ConfigVersion).where(
+            ConfigVersion.config_id == config_id, ConfigVersion.status == "draft"
+        )
+    ).one()
+    now = utcnow()
+    version = ConfigVersion(
+        config_id=config_id,
+        status=status,
+        semver=semver,
+        files_hash=draft.files_hash,
+        manifest=draft.manifest,
+        published_at=now,
+        deprecated_at=now if status == "deprecated" else None,
+    )
+    session.add(version)
+    session.flush()
+    for row in session.scalars(select(ConfigFile).where(ConfigFile.version_id == draft.id)):
+        session.add(
+            ConfigFile(
+                version_id=version.id,
+                path=row.path,
+                content=row.content,
+                sha256=row.sha256,
+                size=row.size,
+            )
+        )
+    session.flush()
+    return version.id

@@ -14,9 +14,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from ade_api.configs import service
-from ade_api.testing import Route, expected_status, fill
-from ade_db.models import Config, ConfigFile, ConfigVersion, User
-from ade_db.types import utcnow
+from ade_api.testing import Route, expected_status, fill, release_draft
+from ade_db.models import Config, ConfigFile, User
 
 pytestmark = pytest.mark.anyio
 
@@ -65,34 +64,6 @@ class World:
     values: dict[str, str]
 
 
-def _release(session: Session, config: Config, semver: str, status: str) -> str:
-    """A released version holding the draft's files, as publish would leave it."""
-    draft = service.draft_of(session, config)
-    now = utcnow()
-    version = ConfigVersion(
-        config_id=config.id,
-        status=status,
-        semver=semver,
-        files_hash=draft.files_hash,
-        manifest=draft.manifest,
-        published_at=now,
-        deprecated_at=now if status == "deprecated" else None,
-    )
-    session.add(version)
-    session.flush()
-    for row in service.version_files(session, draft):
-        session.add(
-            ConfigFile(
-                version_id=version.id,
-                path=row.path,
-                content=row.content,
-                sha256=row.sha256,
-                size=row.size,
-            )
-        )
-    return version.id
-
-
 async def _world(
     client: httpx.AsyncClient,
     db_connection: Connection,
@@ -112,8 +83,8 @@ async def _world(
     with Session(bind=db_connection, join_transaction_mode="create_savepoint") as session:
         config = session.get(Config, cid)
         assert config is not None
-        v1 = _release(session, config, "1.0.0", "deprecated")
-        _release(session, config, "1.1.0", "published")
+        v1 = release_draft(session, config.id, "1.0.0", "deprecated")
+        release_draft(session, config.id, "1.1.0", "published")
         # The draft differs from the published version, so publishing it is allowed.
         readme = session.scalars(
             select(ConfigFile).where(

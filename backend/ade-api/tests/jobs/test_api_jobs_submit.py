@@ -1,0 +1,284 @@
+"""Submitting jobs: version choice, run key and cache hits, queue limit, idempotency, the
+queue only after commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from rq import Queue
+from sqlalchemy import Connection, select, update
+from sqlalchemy.orm import Session
+
+from ade_api.jobs.service import RESOURCE_VERSIONS, run_key
+from ade_db.models import ConfigVersion, Document, Job, JobEvent, User
+from ade_db.types import new_id
+from redis import Redis
+
+pytestmark = pytest.mark.anyio
+
+MakeUser = Callable[..., User]
+AuthHeaders = Callable[[User], dict[str, str]]
+MakeWorkspace = Callable[..., str]
+MakeDocument = Callable[..., str]
+MakeConfigVersion = Callable[..., str]
+
+
+@dataclass
+class World:
+    client: httpx.AsyncClient
+    headers: dict[str, str]
+    ws: str
+    document_id: str
+    version_id: str
+    app: FastAPI
+
+    @property
+    def jobs(self) -> str:
+        return f"/api/v1/workspaces/{self.ws}/jobs"
+
+    async def submit(self, **body: object) -> httpx.Response:
+        payload = {"document_id": self.document_id, "config_version_id": self.version_id}
+        payload.update(body)  # type: ignore[arg-type]
+        return await self.client.post(
+            self.jobs,
+            json={k: v for k, v in payload.items() if v is not None},
+            headers=self.headers,
+        )
+
+    def queued_ids(self) -> list[str]:
+        return list(Queue(self.app.state.queue_name, connection=self.app.state.redis).job_ids)
+
+
+@pytest.fixture
+def world(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
+    make_workspace: MakeWorkspace,
+    make_document: MakeDocument,
+    make_config_version: MakeConfigVersion,
+) -> World:
+    owner = make_user()
+    ws = make_workspace(owner)
+    return World(client, auth_headers(owner), ws, make_document(ws), make_config_version(ws), app)
+
+
+def _finish(db_connection: Connection, job_id: str, status: str = "succeeded") -> None:
+    db_connection.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status=status,
+            artifact_path=f"jobs/{job_id}/output/artifact.json",
+            output_path=f"jobs/{job_id}/output/normalized.xlsx",
+            metrics={"rows_processed": 5},
+        )
+    )
+
+
+async def test_submit_queues_the_job_and_enqueues_its_id_after_commit(
+    world: World, db_connection: Connection
+) -> None:
+    response = await world.submit(flags={"b": 1, "a": [1, 2]})
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "queued"
+    assert job["cache_hit"] is False
+    assert job["attempts"] == 0
+    document = db_connection.execute(
+        select(Document.sha256).where(Document.id == world.document_id)
+    ).scalar_one()
+    files_hash = db_connection.execute(
+        select(ConfigVersion.files_hash).where(ConfigVersion.id == world.version_id)
+    ).scalar_one()
+    flags = json.dumps({"a": [1, 2], "b": 1}, separators=(",", ":"))
+    material = f"{document}|{files_hash}|{flags}|{RESOURCE_VERSIONS}"
+    assert job["run_key"] == hashlib.sha256(material.encode()).hexdigest()
+    assert job["run_key"] == run_key(document, files_hash, {"b": 1, "a": [1, 2]})
+    assert world.queued_ids() == [job["id"]]
+    events = (
+        db_connection.execute(
+            select(JobEvent.type).where(JobEvent.job_id == job["id"]).order_by(JobEvent.seq)
+        )
+        .scalars()
+        .all()
+    )
+    assert events == ["job.queued"]
+
+
+async def test_a_rejected_submit_enqueues_nothing(world: World) -> None:
+    response = await world.submit(document_id=new_id())
+    assert response.status_code == 404
+    assert world.queued_ids() == []
+
+
+async def test_the_same_run_again_is_a_cache_hit_unless_forced(
+    world: World, db_connection: Connection
+) -> None:
+    first = (await world.submit()).json()
+    _finish(db_connection, first["id"])
+    again = await world.submit()
+    assert again.status_code == 202
+    hit = again.json()
+    assert hit["cache_hit"] is True
+    assert hit["status"] == "succeeded"
+    assert hit["cache_hit_of_id"] == first["id"]
+    assert hit["run_key"] == first["run_key"]
+    assert hit["metrics"] == {"rows_processed": 5}
+    output_path = db_connection.execute(
+        select(Job.output_path).where(Job.id == hit["id"])
+    ).scalar_one()
+    assert output_path == f"jobs/{first['id']}/output/normalized.xlsx"
+    assert world.queued_ids() == [first["id"]]  # nothing new to run
+
+    forced = (await world.submit(force=True)).json()
+    assert forced["cache_hit"] is False
+    assert forced["status"] == "queued"
+    other_flags = (await world.submit(flags={"x": 1})).json()
+    assert other_flags["cache_hit"] is False
+    assert other_flags["run_key"] != first["run_key"]
+
+
+async def test_cache_hits_never_cross_workspaces(
+    world: World,
+    db_connection: Connection,
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
+    make_workspace: MakeWorkspace,
+    make_document: MakeDocument,
+) -> None:
+    first = (await world.submit()).json()
+    _finish(db_connection, first["id"])
+    stranger = make_user()
+    other_ws = make_workspace(stranger)
+    # The same bytes and the same config files in another workspace: same run key, no hit.
+    sha = db_connection.execute(
+        select(Document.sha256).where(Document.id == world.document_id)
+    ).scalar_one()
+    other_doc = make_document(other_ws)
+    assert (
+        db_connection.execute(select(Document.sha256).where(Document.id == other_doc)).scalar_one()
+        == sha
+    )
+    with Session(bind=db_connection, join_transaction_mode="create_savepoint") as session:
+        from ade_api.testing import release_draft
+        from ade_db.models import Config
+
+        config = Config(workspace_id=other_ws, slug="x", title="x")
+        session.add(config)
+        session.flush()
+        draft_id = new_id()
+        source = session.get(ConfigVersion, world.version_id)
+        assert source is not None
+        session.add(
+            ConfigVersion(
+                id=draft_id,
+                config_id=config.id,
+                status="draft",
+                files_hash=source.files_hash,
+                manifest={},
+            )
+        )
+        session.flush()
+        version = release_draft(session, config.id, "1.0.0")
+        session.commit()
+    response = await world.client.post(
+        f"/api/v1/workspaces/{other_ws}/jobs",
+        json={"document_id": other_doc, "config_version_id": version},
+        headers=auth_headers(stranger),
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["run_key"] == first["run_key"]
+    assert response.json()["cache_hit"] is False
+
+
+async def test_version_choice(world: World, make_config_version: MakeConfigVersion) -> None:
+    no_active = await world.submit(config_version_id=None)
+    assert no_active.status_code == 409
+    assert "active config" in no_active.json()["detail"]
+    configs = f"/api/v1/workspaces/{world.ws}/configs"
+    listing = (await world.client.get(configs, headers=world.headers)).json()["items"]
+    config = next(c for c in listing if c["published_version_id"] == world.version_id)
+    activated = await world.client.post(f"{configs}/{config['id']}:activate", headers=world.headers)
+    assert activated.status_code == 200
+    by_default = await world.submit(config_version_id=None)
+    assert by_default.status_code == 202
+    assert by_default.json()["config_version_id"] == world.version_id
+
+    draft = await world.submit(config_version_id=config["version_id"])
+    assert draft.status_code == 409
+    assert "draft" in draft.json()["detail"]
+    assert (await world.submit(config_version_id=new_id())).status_code == 404
+
+
+async def test_versions_and_documents_of_other_workspaces_are_404(
+    world: World,
+    make_user: MakeUser,
+    make_workspace: MakeWorkspace,
+    make_document: MakeDocument,
+    make_config_version: MakeConfigVersion,
+) -> None:
+    other_ws = make_workspace(make_user())
+    assert (await world.submit(config_version_id=make_config_version(other_ws))).status_code == 404
+    assert (await world.submit(document_id=make_document(other_ws))).status_code == 404
+
+
+async def test_a_workspace_over_its_queue_limit_gets_429(
+    world: World, db_connection: Connection
+) -> None:
+    world.app.state.settings = world.app.state.settings.model_copy(
+        update={"max_queued_jobs_per_workspace": 2}
+    )
+    first = (await world.submit()).json()
+    assert (await world.submit(flags={"n": 2})).status_code == 202
+    over = await world.submit(flags={"n": 3})
+    assert over.status_code == 429
+    assert int(over.headers["retry-after"]) > 0
+    assert over.headers["content-type"] == "application/problem+json"
+    # Finished jobs do not count, and cache hits run nothing so they are never limited.
+    _finish(db_connection, first["id"])
+    assert (await world.submit()).json()["cache_hit"] is True
+    assert (await world.submit(flags={"n": 3})).status_code == 202
+
+
+async def test_idempotency_key_replays_the_first_submission(world: World) -> None:
+    headers = {**world.headers, "Idempotency-Key": "nightly-42"}
+    body = {"document_id": world.document_id, "config_version_id": world.version_id}
+    first = await world.client.post(world.jobs, json=body, headers=headers)
+    second = await world.client.post(world.jobs, json=body, headers=headers)
+    assert first.status_code == second.status_code == 202
+    assert second.json()["id"] == first.json()["id"]
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert world.queued_ids() == [first.json()["id"]]
+
+
+async def test_submit_succeeds_even_when_the_queue_is_down(
+    world: World, db_connection: Connection
+) -> None:
+    # The row is the job: if Redis is away, the workers' reconciler enqueues it later.
+    world.app.state.redis = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    response = await world.submit()
+    assert response.status_code == 202
+    status = db_connection.execute(
+        select(Job.status).where(Job.id == response.json()["id"])
+    ).scalar_one()
+    assert status == "queued"
+
+
+async def test_bad_bodies_are_422(world: World) -> None:
+    for body in (
+        {},
+        {"document_id": "short"},
+        {"document_id": new_id(), "surprise": True},
+        {"document_id": new_id(), "flags": {"x": "y" * 20000}},
+    ):
+        response = await world.client.post(world.jobs, json=body, headers=world.headers)
+        assert response.status_code == 422, body

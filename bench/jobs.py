@@ -1,0 +1,213 @@
+"""Jobs benchmark: prints figures, asserts nothing.
+
+    uv run python bench/jobs.py [--jobs 200] [--clients 8] [--workers 2] [--keep DIR]
+
+Starts, on this machine and in a throwaway data dir: a redis-server, the API (`ade api
+serve`, SQLite) and `--workers` workers (`ade worker start`). Then, over HTTP as a client
+would: signs in, creates a workspace, creates and publishes the example config, uploads the
+roster sample, and submits `--jobs` jobs from `--clients` concurrent clients (each with
+different `flags`, so none is a cache hit and every one really runs). It follows every job
+until it ends and prints:
+
+- submit latency (p50, p95, p99) — time for `POST .../jobs` to answer 202;
+- time from submit to `succeeded` (p50, p95), from the job's own `queued_at`/`completed_at`;
+- jobs per second: jobs / (last completion - first submit);
+- how many succeeded and failed.
+
+Targets (issue 6, 2-core machine): submit p95 < 100 ms, a small job done within 2 s of
+submit at p50, >= 5 jobs/s with two workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime as dt
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer in {timeout} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="use (and keep) this data dir")
+    args = parser.parse_args()
+
+    data = args.keep or Path(tempfile.mkdtemp(prefix="ade-bench-jobs-"))
+    data.mkdir(parents=True, exist_ok=True)
+    redis_port, api_port = free_port(), free_port()
+    redis_bin = shutil.which("redis-server")
+    if redis_bin is None:
+        raise SystemExit("redis-server is needed (apt install redis-server)")
+    env = {
+        **os.environ,
+        "ADE_STORAGE_DATA_DIR": str(data),
+        "ADE_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "ADE_QUEUE_NAME": "bench",
+        "ADE_LOG_LEVEL": "warning",
+        "ADE_MAX_QUEUED_JOBS_PER_WORKSPACE": str(args.jobs + 10),
+    }
+    ade = [sys.executable, "-m", "ade_cli"]
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = data / "bench-logs"
+    logs.mkdir(exist_ok=True)
+
+    def spawn(name: str, cmd: list[str]) -> None:
+        out = (logs / f"{name}.log").open("wb")
+        procs.append(subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT))
+
+    try:
+        spawn("redis", [redis_bin, "--port", str(redis_port), "--save", "", "--appendonly", "no"])
+        subprocess.run([*ade, "db", "migrate"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                *ade,
+                "users",
+                "create",
+                "--email",
+                "bench@example.org",
+                "--password",
+                "bench-password-1",
+                "--admin",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        spawn("api", [*ade, "api", "serve", "--port", str(api_port), "--no-migrate"])
+        for i in range(args.workers):
+            spawn(f"worker-{i}", [*ade, "worker", "start", "--name", f"bench-{i}"])
+        base = f"http://127.0.0.1:{api_port}"
+        wait_for(f"{base}/health")
+        run(base, args.jobs, args.clients, args.workers)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if args.keep is None:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+def run(base: str, jobs: int, clients: int, workers: int) -> None:
+    http = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
+    token = http.post(
+        "/auth/login", json={"email": "bench@example.org", "password": "bench-password-1"}
+    ).json()["access_token"]
+    http.headers["Authorization"] = f"Bearer {token}"
+    ws = http.post("/workspaces", json={"name": "Bench"}).json()["id"]
+    config = http.post(f"/workspaces/{ws}/configs", json={"slug": "roster", "title": "Roster"})
+    cid = config.json()["id"]
+    published = http.post(f"/workspaces/{ws}/configs/{cid}/publish", json={"semver": "1.0.0"})
+    version_id = published.json()["version_id"]
+    sample = resources.files("ade_engine") / "templates" / "roster" / "samples" / "members.csv"
+    upload = http.post(
+        f"/workspaces/{ws}/documents",
+        files={"file": ("members.csv", sample.read_bytes(), "text/csv")},
+    )
+    document_id = upload.json()["id"]
+
+    def submit(i: int) -> tuple[str, float]:
+        with httpx.Client(base_url=f"{base}/api/v1", headers=http.headers, timeout=60) as c:
+            started = time.perf_counter()
+            response = c.post(
+                f"/workspaces/{ws}/jobs",
+                json={
+                    "document_id": document_id,
+                    "config_version_id": version_id,
+                    "flags": {"bench": i},
+                },
+            )
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            return response.json()["id"], elapsed
+
+    first_submit = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=clients) as pool:
+        submitted = list(pool.map(submit, range(jobs)))
+    latencies = [elapsed for _, elapsed in submitted]
+
+    pending = {job_id for job_id, _ in submitted}
+    finished: dict[str, dict[str, object]] = {}
+    deadline = time.monotonic() + 60 + jobs * 2
+    while pending and time.monotonic() < deadline:
+        page = 1
+        while True:
+            listing = http.get(
+                f"/workspaces/{ws}/jobs", params={"page": page, "page_size": 200}
+            ).json()
+            for job in listing["items"]:
+                if job["id"] in pending and job["status"] in ("succeeded", "failed", "cancelled"):
+                    pending.discard(job["id"])
+                    finished[job["id"]] = job
+            if page * 200 >= listing["total"]:
+                break
+            page += 1
+        time.sleep(0.25)
+
+    def ts(value: object) -> float:
+        return dt.datetime.fromisoformat(str(value)).timestamp()
+
+    done = [j for j in finished.values() if j["status"] == "succeeded"]
+    turnaround = [ts(j["completed_at"]) - ts(j["queued_at"]) for j in done]
+    last = max((ts(j["completed_at"]) for j in done), default=time.time())
+    ms = 1000
+    print(f"jobs: {jobs} submitted by {clients} clients, {workers} workers")
+    failed = sum(j["status"] == "failed" for j in finished.values())
+    print(f"  succeeded {len(done)}, failed {failed}, unfinished {len(pending)}")
+    p50, p95, p99 = (percentile(latencies, q) * ms for q in (50, 95, 99))
+    print(
+        f"  submit latency  p50 {p50:.0f} ms  p95 {p95:.0f} ms  p99 {p99:.0f} ms"
+        "   (target p95 < 100 ms)"
+    )
+    if turnaround:
+        print(
+            f"  submit->succeeded  p50 {statistics.median(turnaround):.2f} s  "
+            f"p95 {percentile(turnaround, 95):.2f} s   (target p50 <= 2 s)"
+        )
+    print(f"  throughput {len(done) / max(last - first_submit, 1e-9):.2f} jobs/s   (target >= 5)")
+    solo = [j for j in done if j["attempts"] == 1]
+    print(f"  jobs that ran once: {len(solo)}")
+
+
+if __name__ == "__main__":
+    main()
