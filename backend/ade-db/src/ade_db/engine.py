@@ -43,8 +43,15 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
     """Foreign keys on (SQLite leaves them off), WAL so readers never block the writer,
     and a busy timeout so concurrent writers wait instead of failing at once.
 
-    The sqlite3 module's own transaction handling also gets out of the way, and SQLAlchemy
-    issues BEGIN itself: otherwise SAVEPOINTs and transactional DDL misbehave.
+    The sqlite3 module's own transaction handling also gets out of the way and ADE issues
+    BEGIN itself (otherwise SAVEPOINTs and transactional DDL misbehave), in one particular way:
+    a transaction starts with ``BEGIN IMMEDIATE`` at its first write (or savepoint), and
+    statements before that read outside any transaction. In WAL mode a transaction that read
+    first and writes later fails at once with "database is locked" when another connection
+    committed in between (its snapshot is stale and waiting cannot help), so read-then-write
+    requests would fail under concurrency; taking the write lock up front for every request
+    would instead hold it through slow reads (an upload being streamed, a dry-run). Taking it
+    at the first write makes writers queue on the busy timeout, and readers never block.
     """
 
     @event.listens_for(engine, "connect")
@@ -61,7 +68,29 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.info[_WRITE_TRANSACTION] = False  # BEGIN comes with the first write
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(
+        connection: Connection,
+        cursor: sqlite3.Cursor,
+        statement: str,
+        _parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> None:
+        if connection.info.get(_WRITE_TRANSACTION) is False and _writes(statement):
+            connection.info[_WRITE_TRANSACTION] = True
+            cursor.execute("BEGIN IMMEDIATE")
+
+
+_WRITE_TRANSACTION = "ade_sqlite_write_transaction"
+_READ_ONLY_PREFIXES = ("SELECT", "PRAGMA", "EXPLAIN")
+
+
+def _writes(statement: str) -> bool:
+    """Whether a statement needs the write transaction (anything but a plain read)."""
+    return not statement.lstrip()[:7].upper().startswith(_READ_ONLY_PREFIXES)
 
 
 def create_db_engine(

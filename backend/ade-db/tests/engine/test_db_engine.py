@@ -80,3 +80,42 @@ def test_savepoints_roll_back_only_their_own_work_on_sqlite(tmp_path: Path) -> N
             assert connection.execute(text("SELECT v FROM t")).scalars().all() == [1]
     finally:
         engine.dispose()
+
+
+def test_sqlite_read_then_write_survives_a_concurrent_commit(tmp_path: Path) -> None:
+    # In WAL mode a transaction that read first cannot write after another connection
+    # committed ("database is locked" at once). ADE begins transactions at the first write.
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        sessions = create_session_factory(engine)
+        first, second = sessions(), sessions()
+        assert first.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        second.execute(text("INSERT INTO t VALUES (1)"))
+        second.commit()
+        first.execute(text("INSERT INTO t VALUES (2)"))
+        first.commit()
+        with engine.connect() as connection:
+            assert sorted(connection.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
+        first.close()
+        second.close()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_readers_are_not_blocked_by_a_writer_and_rollback_undoes(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        sessions = create_session_factory(engine)
+        writer, reader = sessions(), sessions()
+        writer.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock now
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        writer.rollback()
+        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        writer.close()
+        reader.close()
+    finally:
+        engine.dispose()

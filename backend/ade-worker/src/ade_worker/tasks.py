@@ -88,10 +88,6 @@ def mark_work_horse(parent_pid: int) -> None:
     """Called in a freshly forked work horse, before it runs a job."""
     global _work_horse_parent
     _work_horse_parent = parent_pid
-    if runtime.cache_info().currsize:
-        # The pool's connections belong to the parent (its reconciler thread keeps using
-        # them): the horse must open its own, and must not close the parent's.
-        runtime().engine.dispose(close=False)
 
 
 class Heartbeat:
