@@ -165,6 +165,10 @@ def _rlimit(limit: int, value: int) -> tuple[int, int]:
     return value, value
 
 
+#: Added to the sandbox's nice value (lower CPU priority than the API and the worker).
+SANDBOX_NICENESS = 10
+
+
 def _limit_setter(limits: SandboxLimits) -> Callable[[], None]:
     """The preexec_fn that applies ``limits`` in the child between fork and exec.
 
@@ -198,6 +202,8 @@ def _limit_setter(limits: SandboxLimits) -> Callable[[], None]:
         # First: a sandbox must never outlive the process that launched it (a SIGKILLed
         # worker must not leave a config run writing into a job folder someone else owns).
         die_with_parent(parent)
+        # Config runs are batch work: on a busy machine the API's requests go first.
+        os.nice(SANDBOX_NICENESS)
         for limit, value in settings:
             resource.setrlimit(limit, value)
 

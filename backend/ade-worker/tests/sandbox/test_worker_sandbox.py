@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from ade_engine import init_config
-from ade_worker.sandbox import SandboxLimits, _EventTail, run_engine
+from ade_worker.sandbox import SANDBOX_NICENESS, SandboxLimits, _EventTail, run_engine
 
 LIMITS = SandboxLimits(
     cpu_seconds=20, memory_mb=600, file_size_mb=50, wall_seconds=30.0, open_files=64
@@ -173,7 +173,7 @@ def test_environment_is_scrubbed_and_limits_apply(
         }
         with open(os.path.join(os.getcwd(), "env.json"), "w") as fh:
             json.dump({"env": dict(os.environ), "tmp": tempfile.gettempdir(),
-                       "cwd": os.getcwd(), "limits": limits}, fh)
+                       "cwd": os.getcwd(), "limits": limits, "nice": os.nice(0)}, fh)
         """,
     )
     outcome = run_engine(job, limits=LIMITS)
@@ -206,6 +206,8 @@ def test_environment_is_scrubbed_and_limits_apply(
         "RLIMIT_NOFILE": [64, 64],
         "RLIMIT_CORE": [0, 0],
     }
+    # Config code runs at a lower CPU priority than the worker and the API.
+    assert seen["nice"] == os.nice(0) + SANDBOX_NICENESS
     # The parent's own limits are untouched (preexec_fn ran in the child only).
     assert resource.getrlimit(resource.RLIMIT_NOFILE) != (64, 64)
 
