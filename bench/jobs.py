@@ -14,6 +14,9 @@ until it ends and prints:
 - jobs per second: jobs / (last completion - first submit);
 - how many succeeded and failed.
 
+`--postgres` runs the same against a throwaway PostgreSQL server (the production setup;
+needs the PostgreSQL server binaries, as the test suite does).
+
 Targets (issue 6, 2-core machine): submit p95 < 100 ms, a small job done within 2 s of
 submit at p50, >= 5 jobs/s with two workers.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -68,6 +72,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--api-processes", type=int, default=1)
     parser.add_argument("--solo", type=int, default=20, help="jobs run one at a time, after")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="use a throwaway PostgreSQL server (as in production) instead of SQLite",
+    )
     parser.add_argument("--keep", type=Path, help="use (and keep) this data dir")
     args = parser.parse_args()
 
@@ -86,6 +95,12 @@ def main() -> None:
         "ADE_MAX_QUEUED_JOBS_PER_WORKSPACE": str(args.jobs + 10),
     }
     ade = [sys.executable, "-m", "ade_cli"]
+    stack = contextlib.ExitStack()
+    if args.postgres:
+        from ade_db.testing.postgres import create_database, postgres_server
+
+        admin_url = stack.enter_context(postgres_server())
+        env["ADE_DATABASE_URL"] = create_database(admin_url, "ade_bench")
     procs: list[subprocess.Popen[bytes]] = []
     logs = data / "bench-logs"
     logs.mkdir(exist_ok=True)
@@ -129,7 +144,8 @@ def main() -> None:
             spawn(f"worker-{i}", [*ade, "worker", "start", "--name", f"bench-{i}"])
         base = f"http://127.0.0.1:{api_port}"
         wait_for(f"{base}/health")
-        run(base, args.jobs, args.clients, args.workers, args.solo)
+        db = "PostgreSQL" if args.postgres else "SQLite"
+        run(base, args.jobs, args.clients, args.workers, args.solo, db)
     finally:
         for proc in reversed(procs):
             proc.terminate()
@@ -138,11 +154,12 @@ def main() -> None:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        stack.close()
         if args.keep is None:
             shutil.rmtree(data, ignore_errors=True)
 
 
-def run(base: str, jobs: int, clients: int, workers: int, solo: int) -> None:
+def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) -> None:
     http = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
     token = http.post(
         "/auth/login", json={"email": "bench@example.org", "password": "bench-password-1"}
@@ -205,7 +222,7 @@ def run(base: str, jobs: int, clients: int, workers: int, solo: int) -> None:
     turnaround = [ts(j["completed_at"]) - ts(j["queued_at"]) for j in done]
     last = max((ts(j["completed_at"]) for j in done), default=time.time())
     ms = 1000
-    print(f"jobs: {jobs} submitted by {clients} concurrent clients, {workers} workers")
+    print(f"jobs: {jobs} submitted by {clients} concurrent clients, {workers} workers ({db})")
     failed = sum(j["status"] == "failed" for j in finished.values())
     print(f"  succeeded {len(done)}, failed {failed}, unfinished {len(pending)}")
     p50, p95, p99 = (percentile(latencies, q) * ms for q in (50, 95, 99))

@@ -32,7 +32,7 @@ from ade_db.models import (
     JobEvent,
     WorkspaceActiveConfig,
 )
-from ade_db.types import utcnow
+from ade_db.types import new_id, utcnow
 
 QUEUED = JobStatus.QUEUED.value
 RUNNING = JobStatus.RUNNING.value
@@ -201,6 +201,7 @@ def submit(
     version = _version(session, access, body.config_version_id)
     key = run_key(document.sha256, version.files_hash, body.flags)
     job = Job(
+        id=new_id(),  # known now, so the first event can name it without a separate flush
         workspace_id=access.workspace.id,
         document_id=document.id,
         config_version_id=version.id,
@@ -223,17 +224,24 @@ def submit(
     else:
         _check_queue_limit(session, access.workspace.id, max_queued)
         job.status = QUEUED
-    try:
-        with session.begin_nested():
-            session.add(job)
-    except IntegrityError:  # the same Idempotency-Key sent twice at once
-        raise ConflictError("a job with this Idempotency-Key is being created") from None
-    if original is not None:
-        add_event(session, job.id, "job.cache_hit", {"of": original.id, "run_key": key})
+    if idempotency_key is None:
+        session.add(job)
     else:
-        add_event(session, job.id, "job.queued", {"attempt": 1})
+        try:
+            with session.begin_nested():
+                session.add(job)
+        except IntegrityError:  # the same Idempotency-Key sent twice at once
+            raise ConflictError("a job with this Idempotency-Key is being created") from None
+    # A new job's timeline is empty: its first entry is seq 1 (no lookup, no retry loop).
+    if original is not None:
+        first = JobEvent(seq=1, type="job.cache_hit", payload={"of": original.id, "run_key": key})
+    else:
+        first = JobEvent(seq=1, type="job.queued", payload={"attempt": 1})
         job_id = job.id
         after_commit(session, lambda: queue.enqueue(job_id))
+    first.job_id = job.id
+    session.add(first)
+    session.flush()
     return job_out(job), False
 
 
