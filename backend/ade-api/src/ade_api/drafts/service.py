@@ -33,6 +33,7 @@ from ade_api.configs._package import (
 from ade_api.configs.sandbox import DryRunReport, Sandbox
 from ade_api.configs.schemas import FileInfo
 from ade_api.configs.service import ConfigAccess
+from ade_api.documents.service import get_document
 from ade_api.drafts.schemas import (
     ColumnPreview,
     DryRunOut,
@@ -52,7 +53,7 @@ from ade_api.errors import (
 )
 from ade_api.pagination import Page, PageParams, paginate
 from ade_db.enums import WorkspaceRole
-from ade_db.models import ConfigFile, ConfigVersion, Document
+from ade_db.models import ConfigFile, ConfigVersion
 from ade_db.types import utcnow
 from ade_engine.scaffold import scaffold_file
 from ade_storage.blob import BlobStore
@@ -343,9 +344,7 @@ def dry_run(
 ) -> DryRunOut:
     """Run the draft on a document in the sandbox and return the mapping preview."""
     ctx.access.require(WorkspaceRole.EDITOR)
-    document = session.get(Document, document_id.upper())
-    if document is None or document.workspace_id != ctx.access.workspace.id:
-        raise NotFoundError("document not found")
+    document = get_document(session, ctx.access, document_id)
     draft = configs.draft_of(session, ctx.config)
     files = configs.file_contents(session, draft)
     with blobs.open(document.storage_key) as source:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import ade_engine
+from ade_api.documents.service import get_document
 from ade_api.errors import ConflictError, NotFoundError, RateLimitedError
 from ade_api.jobs.schemas import JobEventOut, JobOut, JobSubmit
 from ade_api.pagination import Page, PageParams, paginate
@@ -27,7 +28,6 @@ from ade_db.enums import ConfigVersionStatus, JobStatus, WorkspaceRole
 from ade_db.models import (
     Config,
     ConfigVersion,
-    Document,
     Job,
     JobEvent,
     WorkspaceActiveConfig,
@@ -104,13 +104,6 @@ def add_event(session: Session, job_id: str, event_type: str, payload: dict[str,
 
 
 # --------------------------------------------------------------------------- submit
-
-
-def _document(session: Session, access: WorkspaceAccess, document_id: str) -> Document:
-    document = session.get(Document, document_id.upper())
-    if document is None or document.workspace_id != access.workspace.id:
-        raise NotFoundError("document not found")
-    return document
 
 
 def _version(session: Session, access: WorkspaceAccess, version_id: str | None) -> ConfigVersion:
@@ -197,7 +190,7 @@ def submit(
         ).one_or_none()
         if earlier is not None:
             return job_out(earlier), True
-    document = _document(session, access, body.document_id)
+    document = get_document(session, access, body.document_id)
     version = _version(session, access, body.config_version_id)
     key = run_key(document.sha256, version.files_hash, body.flags)
     job = Job(
