@@ -62,6 +62,9 @@ _as_root() {
 ensure_system_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
+  # The documentation's commands, which the tests run as written, use curl and jq.
+  command -v curl >/dev/null 2>&1 || missing+=("curl")
+  command -v jq >/dev/null 2>&1 || missing+=("jq")
   _have_postgres_server || missing+=("postgresql")
   ((${#missing[@]})) || return 0
   if command -v apt-get >/dev/null 2>&1; then
