@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 
 from ade_db.models import User
 from ade_db.types import new_id
+from ade_worker.testing import build_wheel
 
 pytestmark = pytest.mark.anyio
 
@@ -207,3 +210,33 @@ async def test_dry_run_output_of_unknown_runs_is_404(world: World) -> None:
             f"{world.base}/dry-runs/{run_id}/output", headers=world.headers
         )
         assert response.status_code == 404
+
+
+async def test_plan_and_dry_run_install_the_drafts_requirements(
+    world: World, tmp_path: Path
+) -> None:
+    if shutil.which("uv") is None:
+        pytest.skip("uv is not installed: requirements cannot be installed")
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    wheel = build_wheel(wheels)
+    created = await world.client.post(
+        f"{world.base}/draft/files",
+        json={"path": "requirements.txt", "code": f"--no-index\n{wheel}\n"},
+        headers=world.headers,
+    )
+    assert created.status_code == 201, created.text
+    code = (
+        await world.client.get(f"{world.base}/draft/files/columns/email.py", headers=world.headers)
+    ).json()["code"]
+    await world.write("columns/email.py", code + "\nimport adetinyvendor  # from the vendor dir\n")
+    plan = await world.plan()
+    assert plan.status_code == 200, plan.text
+    assert plan.json()["valid"] is True, plan.json()
+    preview = (await world.dry_run()).json()
+    assert preview["status"] == "succeeded", preview
+
+    await world.write("requirements.txt", "--no-index\n/nowhere/missing-1.0-py3-none-any.whl\n")
+    broken = await world.plan()
+    assert broken.status_code == 400
+    assert broken.json()["errors"][0]["loc"][:2] == ["files", "requirements.txt"]

@@ -112,15 +112,26 @@ def materialize_job(
 
     _copy_input(session, claimed, job_dir / "input", blobs)
     requirements = _write_config(session, claimed, job_dir / "config")
+    prepare_vendor(job_dir, requirements, layout=layout, uv_bin=uv_bin)
+    return job_dir
+
+
+def prepare_vendor(
+    job_dir: Path, requirements: bytes | None, *, layout: StorageLayout, uv_bin: str | None
+) -> None:
+    """`job_dir/vendor`: the cached install of `requirements` (linked), or an empty folder.
+
+    Jobs, and the API's plans and dry-runs of drafts, get their packages the same way.
+    """
     vendor = job_dir / "vendor"
     if requirements is not None and requirements_lines(requirements):
+        (job_dir / "tmp").mkdir(mode=0o700, exist_ok=True)
         cache = install_requirements(
             requirements, layout=layout, uv_bin=uv_bin, scratch=job_dir / "tmp"
         )
         vendor.symlink_to(cache, target_is_directory=True)
     else:
         vendor.mkdir(mode=0o700)
-    return job_dir
 
 
 def _copy_input(session: Session, claimed: ClaimedJob, input_dir: Path, blobs: BlobStore) -> None:

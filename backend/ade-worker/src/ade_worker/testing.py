@@ -6,9 +6,11 @@ Nothing here is imported by production code.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import textwrap
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,3 +145,30 @@ def seed_job(
         session.add(JobEvent(job_id=job.id, seq=1, type="job.queued", payload={}))
         session.commit()
         return SeededJob(job.id, workspace.id, doc_id, version.id)
+
+
+def _record_line(name: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def build_wheel(folder: Path, name: str = "adetinyvendor", version: str = "1.0") -> Path:
+    """A pure-Python wheel built by hand: `import adetinyvendor; adetinyvendor.GREETING`."""
+    dist_info = f"{name}-{version}.dist-info"
+    members = {
+        f"{name}/__init__.py": b'GREETING = "hello from vendor"\n',
+        f"{dist_info}/METADATA": (
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        ).encode(),
+        f"{dist_info}/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: ade-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = [_record_line(path, data) for path, data in members.items()]
+    record.append(f"{dist_info}/RECORD,,")
+    members[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        for path, data in members.items():
+            zf.writestr(path, data)
+    return wheel

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from ade_worker.materialize import (
     requirements_lines,
 )
 from ade_worker.sandbox import SandboxLimits, run_engine
-from ade_worker.testing import example_config, sample_input, seed_job
+from ade_worker.testing import build_wheel, example_config, sample_input, seed_job
 
 LIMITS = SandboxLimits(cpu_seconds=30, memory_mb=2048, wall_seconds=60.0)
 
@@ -160,33 +158,6 @@ def test_requirements_lines_ignore_comments_and_blanks() -> None:
     content = b"# only comments\n\n   # indented\nrequests==2.0  # why\n--no-index\n"
     assert requirements_lines(content) == ["requests==2.0", "--no-index"]
     assert requirements_lines(b"# nothing\n\n") == []
-
-
-def _record_line(name: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}"
-
-
-def build_wheel(folder: Path, name: str = "adetinyvendor", version: str = "1.0") -> Path:
-    """A pure-Python wheel built by hand: `import adetinyvendor; adetinyvendor.GREETING`."""
-    dist_info = f"{name}-{version}.dist-info"
-    members = {
-        f"{name}/__init__.py": b'GREETING = "hello from vendor"\n',
-        f"{dist_info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-        ).encode(),
-        f"{dist_info}/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: ade-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = [_record_line(path, data) for path, data in members.items()]
-    record.append(f"{dist_info}/RECORD,,")
-    members[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    wheel = folder / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as zf:
-        for path, data in members.items():
-            zf.writestr(path, data)
-    return wheel
 
 
 def _uv() -> str:

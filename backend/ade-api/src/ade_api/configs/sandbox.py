@@ -25,6 +25,7 @@ from ade_api.errors import RateLimitedError
 from ade_db.types import new_id
 from ade_engine.manifest import ConfigProblem
 from ade_storage import StorageLayout, resolve_within
+from ade_worker.materialize import RequirementsError, prepare_vendor
 from ade_worker.sandbox import SandboxLimits, SandboxOutcome, run_engine
 
 PLAN_SCHEMA = "ade.plan/v1"
@@ -61,9 +62,11 @@ class Sandbox:
         *,
         max_concurrent: int,
         retention_seconds: int,
+        uv_bin: str | None = None,
     ) -> None:
         self.layout = layout
         self.limits = limits
+        self.uv_bin = uv_bin
         self.retention_seconds = retention_seconds
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
@@ -89,6 +92,17 @@ class Sandbox:
             target = resolve_within(config_dir, path)  # paths were checked on the way in, too
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
+        try:
+            # The draft's requirements, installed (once per hash) as the worker does for jobs.
+            prepare_vendor(
+                workdir, files.get("requirements.txt"), layout=self.layout, uv_bin=self.uv_bin
+            )
+        except RequirementsError as exc:
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise problems_error(
+                "the package's requirements.txt could not be installed",
+                [ConfigProblem(message=str(exc), file="requirements.txt")],
+            ) from None
         return run_id, workdir
 
     # ------------------------------------------------------------------ plan
