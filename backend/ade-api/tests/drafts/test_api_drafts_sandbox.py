@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -215,8 +214,6 @@ async def test_dry_run_output_of_unknown_runs_is_404(world: World) -> None:
 async def test_plan_and_dry_run_install_the_drafts_requirements(
     world: World, tmp_path: Path
 ) -> None:
-    if shutil.which("uv") is None:
-        pytest.skip("uv is not installed: requirements cannot be installed")
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     wheel = build_wheel(wheels)

@@ -210,13 +210,25 @@ def _uv_env(home: Path, cache: Path) -> dict[str, str]:
 
 
 def find_uv(uv_bin: str | None) -> str:
-    """The uv executable: the configured one, else the one on PATH."""
-    found = uv_bin or shutil.which("uv")
+    """The uv executable: the configured one, else the one installed with ADE (the `uv`
+    package is a dependency of ade-worker), else one on PATH."""
+    found = uv_bin or _bundled_uv() or shutil.which("uv")
     if not found:
         raise RequirementsError(
             "requirements.txt cannot be installed: uv was not found (set ADE_UV_BIN)"
         )
     return found
+
+
+def _bundled_uv() -> str | None:
+    try:
+        from uv import find_uv_bin
+    except ImportError:  # pragma: no cover - the dependency is declared
+        return None
+    try:
+        return str(find_uv_bin())
+    except FileNotFoundError:
+        return None
 
 
 def install_requirements(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from ade_worker.materialize import (
     ConfigFilesError,
     InputError,
     RequirementsError,
+    find_uv,
     materialize_job,
     requirements_lines,
 )
@@ -161,10 +161,8 @@ def test_requirements_lines_ignore_comments_and_blanks() -> None:
 
 
 def _uv() -> str:
-    found = shutil.which("uv")
-    if found is None:
-        pytest.skip("uv is not installed: the requirements install cannot be exercised")
-    return found
+    # uv is a dependency of ade-worker: the requirements install must always be exercised.
+    return find_uv(None)
 
 
 USES_VENDOR = """
@@ -270,6 +268,14 @@ def test_comment_only_requirements_install_nothing(
     assert not (job_dir / "vendor").is_symlink()
 
 
+def test_the_bundled_uv_is_found_without_path_or_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", os.devnull)
+    found = Path(find_uv(None))
+    assert found.name == "uv"
+    assert os.access(found, os.X_OK)
+    assert find_uv("/opt/custom/uv") == "/opt/custom/uv"  # ADE_UV_BIN wins
+
+
 def test_missing_uv_is_a_requirements_error(
     sessions: sessionmaker[Session],
     layout: StorageLayout,
@@ -277,6 +283,7 @@ def test_missing_uv_is_a_requirements_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PATH", os.devnull)
+    monkeypatch.setattr("ade_worker.materialize._bundled_uv", lambda: None)
     files = example_config(extra={"requirements.txt": b"something\n"})
     seeded = seed_job(sessions, blobs, files=files)
     with pytest.raises(RequirementsError, match="uv was not found"):
