@@ -18,7 +18,10 @@ from ade_api.drafts.router import router as drafts_router
 from ade_api.health.router import router as health_router
 from ade_api.jobs.router import router as jobs_router
 from ade_api.logging import configure_logging
-from ade_api.middleware import RequestContextMiddleware
+from ade_api.metrics.middleware import MetricsMiddleware
+from ade_api.metrics.router import router as metrics_router
+from ade_api.metrics.service import ScrapeSources, build_metrics
+from ade_api.middleware import JsonBodyLimitMiddleware, RequestContextMiddleware
 from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
 from ade_api.storage import Storage
@@ -82,6 +85,7 @@ def create_app(
         sandbox_limits,
         max_concurrent=settings.dry_run_max_concurrent,
         retention_seconds=settings.dry_run_retention_seconds,
+        uv_bin=queue_settings.uv_bin,
     )
     # Connects lazily; short timeouts so /ready answers fast when Redis is down.
     app.state.redis = Redis.from_url(
@@ -90,7 +94,12 @@ def create_app(
     app.state.queue_name = queue_settings.queue_name
 
     install_problem_handlers(app)
+    app.add_middleware(JsonBodyLimitMiddleware, max_bytes=settings.max_json_body_bytes)
     app.add_middleware(RequestContextMiddleware)
+    if settings.metrics_enabled:
+        app.state.metrics = build_metrics(ScrapeSources.of_state(app.state))
+        app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+        app.include_router(metrics_router, include_in_schema=False)
 
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(auth_router, prefix=API_PREFIX)

@@ -72,3 +72,72 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+def _is_upload(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower().startswith("multipart/")
+
+
+class JsonBodyLimitMiddleware:
+    """Refuse request bodies over `max_bytes` with a 413 problem, before any handler.
+
+    Every body but an upload is JSON, which a handler reads whole into memory whatever its
+    `Content-Type` says, so it is buffered here (up to the limit) and replayed. Uploads
+    (multipart: documents, config zips) are streamed and keep their own limits.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        if _is_upload(headers.get(b"content-type", b"").decode("latin-1")):
+            await self.app(scope, receive, send)
+            return
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from starlette.requests import Request
+
+        from ade_api.problems import problem_response
+
+        response = problem_response(
+            Request(scope),
+            status=413,
+            slug="payload-too-large",
+            title="Payload too large",
+            detail=f"the JSON body is over the {self.max_bytes}-byte limit",
+        )
+        await response(scope, receive, send)

@@ -19,6 +19,8 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from ade_api.errors import FieldProblem, InvalidInputError
 
 MAX_PAGE_SIZE = 200
+# Bounds the OFFSET a page needs to well within a 64-bit integer (a larger one was a 500).
+MAX_PAGE = 1_000_000_000
 
 ItemT = TypeVar("ItemT")
 # A column a list may sort on: a model attribute or any SQL expression.
@@ -44,7 +46,7 @@ class PageParams:
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = 50,
     sort: Annotated[
         str | None,

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -48,6 +49,56 @@ _HTTP_TITLES = {
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
 }
+
+
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"loc": {"type": "array"}, "msg": {"type": "string"}},
+            },
+        },
+    },
+}
+_PROBLEM_DESCRIPTIONS = {
+    400: "Invalid input.",
+    401: "No or bad credentials.",
+    403: "Permission denied.",
+    404: "Not found (or not visible to the caller).",
+    409: "Conflict with the resource's current state.",
+    412: "If-Match names a stale version.",
+    413: "Payload too large.",
+    415: "Unsupported media type.",
+    422: "Request validation failed.",
+    428: "If-Match is required.",
+    429: "Too many requests; see Retry-After.",
+}
+
+
+# What any route under /workspaces/{workspace_id} may answer besides its success.
+WORKSPACE_PROBLEMS = (400, 401, 403, 404, 409, 413, 422)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` documenting these error statuses as problem details (the `Problem`
+    schema is added to the document by `install_problem_handlers`)."""
+    return {
+        status: {
+            "description": _PROBLEM_DESCRIPTIONS[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
 
 
 def _request_id(request: Request) -> str | None:
@@ -141,6 +192,24 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value the request carried (PostgreSQL: a NUL character in text,
+    # a number out of range). The request's transaction is already rolled back.
+    logger.warning(
+        "database refused a request value: %s",
+        type(getattr(exc, "orig", exc)).__name__,
+        extra={"request_id": _request_id(request), "path": request.url.path},
+    )
+    return problem_response(
+        request,
+        status=400,
+        slug="invalid-input",
+        title="Invalid input",
+        detail="a value in the request cannot be stored or searched for "
+        "(e.g. a NUL character, or a number out of range)",
+    )
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception(
         "unhandled error",
@@ -156,8 +225,19 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Register the handlers: domain errors, validation, framework HTTP errors, the rest."""
+    """Register the handlers: domain errors, validation, framework HTTP errors, values the
+    database refuses, the rest."""
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected_error)
+
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build_openapi()  # cached by FastAPI after the first build
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

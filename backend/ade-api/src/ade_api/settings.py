@@ -33,6 +33,8 @@ class ApiSettings(BaseSettings):
     initial_admin_password: SecretStr | None = None
     # Uploads over this size are refused while streaming (413), leaving nothing behind.
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    # JSON request bodies over this size are refused with 413 before any handler runs.
+    max_json_body_bytes: int = Field(default=1024 * 1024, ge=1)
     # Jobs a workspace may have queued at once; more answer 429 with Retry-After.
     max_queued_jobs_per_workspace: int = Field(default=100, ge=1)
     # Config packages are small source trees; these bound what one draft may hold.
@@ -47,6 +49,9 @@ class ApiSettings(BaseSettings):
     dry_run_max_concurrent: int = Field(default=2, ge=1)
     # A dry-run's preview output can be downloaded for this long.
     dry_run_retention_seconds: int = Field(default=3600, ge=60)
+    # `GET /metrics` (Prometheus); public unless a token is set, then `Authorization: Bearer`.
+    metrics_enabled: bool = True
+    metrics_token: SecretStr | None = None
 
     @property
     def docs_enabled(self) -> bool:

@@ -10,12 +10,11 @@ from ade_api.auth import service
 from ade_api.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, LoginRequest, TokenResponse
 from ade_api.dependencies import CurrentPrincipal, CurrentUser, SessionDep, SettingsDep
 from ade_api.pagination import Page, PageParamsDep
+from ade_api.problems import problem_responses
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=problem_responses(400, 404, 409, 413, 422, 429))
 
-_UNAUTHENTICATED: dict[int | str, dict[str, Any]] = {
-    status.HTTP_401_UNAUTHORIZED: {"description": "No or bad credentials."}
-}
+_UNAUTHENTICATED: dict[int | str, dict[str, Any]] = problem_responses(401)
 
 
 @router.post("/auth/login", responses=_UNAUTHENTICATED)

@@ -17,10 +17,15 @@ from ade_api.documents.dependencies import DocumentDep
 from ade_api.documents.schemas import DocumentDetail, DocumentOut, FileType
 from ade_api.errors import PayloadTooLargeError
 from ade_api.pagination import Page, PageParamsDep
+from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_db.types import new_id
 
-router = APIRouter(prefix="/workspaces/{workspace_id}/documents", tags=["documents"])
+router = APIRouter(
+    prefix="/workspaces/{workspace_id}/documents",
+    tags=["documents"],
+    responses=problem_responses(*WORKSPACE_PROBLEMS, 415),
+)
 
 _UPLOAD_BODY = {
     "requestBody": {
@@ -121,7 +126,7 @@ def get_document(session: SessionDep, document: DocumentDep) -> DocumentDetail:
 @router.get(
     "/{document_id}/content",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file."}},
+    responses={200: {"content": {"*/*": {}}, "description": "The file, with its uploaded type."}},
 )
 def download_document(document: DocumentDep, storage: StorageDep) -> StreamingResponse:
     """Download the document's bytes as uploaded."""

@@ -23,8 +23,13 @@ from ade_api.drafts.schemas import (
     PlanOut,
 )
 from ade_api.pagination import Page, PageParamsDep
+from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
 
-router = APIRouter(prefix="/workspaces/{workspace_id}/configs/{config_id}", tags=["drafts"])
+router = APIRouter(
+    prefix="/workspaces/{workspace_id}/configs/{config_id}",
+    tags=["drafts"],
+    responses=problem_responses(*WORKSPACE_PROBLEMS, 412, 428, 429),
+)
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _ETAG_HEADER = {"ETag": {"description": "The file's sha256, quoted.", "schema": {"type": "string"}}}
 

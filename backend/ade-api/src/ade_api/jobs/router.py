@@ -19,10 +19,15 @@ from ade_api.jobs.dependencies import JobDep, JobQueueDep
 from ade_api.jobs.schemas import JobEventOut, JobOut, JobSubmit, TableOut
 from ade_api.logging import request_id_var
 from ade_api.pagination import Page, PageParamsDep
+from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_db.enums import JobStatus
 
-router = APIRouter(prefix="/workspaces/{workspace_id}/jobs", tags=["jobs"])
+router = APIRouter(
+    prefix="/workspaces/{workspace_id}/jobs",
+    tags=["jobs"],
+    responses=problem_responses(*WORKSPACE_PROBLEMS, 429),
+)
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TERMINAL_EVENTS = {"job.succeeded", "job.failed", "job.cancelled", "job.cache_hit"}
 _POLL_SECONDS = 0.5

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ade_api.dependencies import CurrentUser
+from ade_api.problems import problem_responses
 from ade_api.users.schemas import UserOut
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], responses=problem_responses(401))
 
 
 @router.get("/me")

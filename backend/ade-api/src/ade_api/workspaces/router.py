@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response, status
 
 from ade_api.dependencies import CurrentUser, SessionDep
 from ade_api.pagination import Page, PageParamsDep
+from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
 from ade_api.workspaces import service
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_api.workspaces.schemas import (
@@ -17,7 +18,9 @@ from ade_api.workspaces.schemas import (
     WorkspaceUpdate,
 )
 
-router = APIRouter(prefix="/workspaces", tags=["workspaces"])
+router = APIRouter(
+    prefix="/workspaces", tags=["workspaces"], responses=problem_responses(*WORKSPACE_PROBLEMS)
+)
 
 
 @router.get("")
