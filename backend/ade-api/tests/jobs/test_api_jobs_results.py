@@ -16,9 +16,9 @@ from rq import Queue
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from ade_api.jobs.service import add_event
 from ade_api.testing import Route, expected_status, fill
 from ade_db.models import Job, User
+from ade_worker.timeline import append_event
 
 pytestmark = pytest.mark.anyio
 
@@ -60,7 +60,7 @@ def world(
 def _events(db_connection: Connection, job_id: str, *types: str) -> None:
     with Session(bind=db_connection, join_transaction_mode="create_savepoint") as session:
         for event_type in types:
-            add_event(session, job_id, event_type, {"n": event_type})
+            append_event(session, job_id, event_type, {"n": event_type})
         session.commit()
 
 

@@ -10,6 +10,7 @@ A bounded number run at once per API process; more answer 429.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import threading
@@ -142,12 +143,8 @@ class Sandbox:
             with (workdir / "input" / f"source{suffix}").open("wb") as out:
                 shutil.copyfileobj(document, out, 1024 * 1024)
             events: list[dict[str, Any]] = []
-            limits = SandboxLimits(
-                cpu_seconds=self.limits.cpu_seconds,
-                memory_mb=self.limits.memory_mb,
-                file_size_mb=self.limits.file_size_mb,
-                wall_seconds=min(self.limits.wall_seconds, timeout_seconds),
-                open_files=self.limits.open_files,
+            limits = dataclasses.replace(
+                self.limits, wall_seconds=min(self.limits.wall_seconds, timeout_seconds)
             )
             outcome = run_engine(workdir, limits=limits, on_event=events.append)
             artifact = _read_json(workdir / "output" / "artifact.json")

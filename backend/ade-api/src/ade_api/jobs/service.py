@@ -33,6 +33,7 @@ from ade_db.models import (
     WorkspaceActiveConfig,
 )
 from ade_db.types import new_id, utcnow
+from ade_worker.timeline import append_event
 
 QUEUED = JobStatus.QUEUED.value
 RUNNING = JobStatus.RUNNING.value
@@ -85,22 +86,6 @@ def get_job(session: Session, access: WorkspaceAccess, job_id: str) -> Job:
     if job is None or job.workspace_id != access.workspace.id:
         raise NotFoundError(_JOB_NOT_FOUND)
     return job
-
-
-def add_event(session: Session, job_id: str, event_type: str, payload: dict[str, Any]) -> None:
-    """Append to the job's timeline. `seq` is the next number; a concurrent writer taking it
-    first (the worker relaying events) makes us take the one after."""
-    for _ in range(5):
-        seq = (
-            session.scalar(select(func.max(JobEvent.seq)).where(JobEvent.job_id == job_id)) or 0
-        ) + 1
-        try:
-            with session.begin_nested():
-                session.add(JobEvent(job_id=job_id, seq=seq, type=event_type, payload=payload))
-            return
-        except IntegrityError:
-            continue
-    raise ConflictError("the job's timeline is busy; try again")
 
 
 # --------------------------------------------------------------------------- submit
@@ -323,7 +308,7 @@ def cancel(session: Session, access: WorkspaceAccess, job: Job) -> JobOut:
             .returning(Job.id)
         )
         if changed:
-            add_event(session, job.id, "job.cancelled", {"while": QUEUED})
+            append_event(session, job.id, "job.cancelled", {"while": QUEUED})
             session.refresh(job)
             return job_out(job)
         session.refresh(job)  # a worker claimed it meanwhile: cancel it as a running job
@@ -331,7 +316,7 @@ def cancel(session: Session, access: WorkspaceAccess, job: Job) -> JobOut:
         if job.cancel_requested_at is None:
             job.cancel_requested_at = now
             job.updated_at = now
-            add_event(session, job.id, "job.cancel_requested", {})
+            append_event(session, job.id, "job.cancel_requested", {})
         return job_out(job)
     raise ConflictError(f"the job is already {job.status}")
 
@@ -365,7 +350,7 @@ def retry(
     )
     if not changed:
         raise ConflictError("the job changed meanwhile; read it again")
-    add_event(session, job.id, "job.queued", {"attempt": job.attempts + 1, "retry": True})
+    append_event(session, job.id, "job.queued", {"attempt": job.attempts + 1, "retry": True})
     session.refresh(job)
     job_id = job.id
     after_commit(session, lambda: queue.enqueue(job_id))
