@@ -1,4 +1,4 @@
-"""Typer commands: ``ade run`` and ``ade config init|validate``.
+"""Typer commands: ``ade run`` and ``ade config init|validate|pack``.
 
 The main ``ade`` CLI mounts them::
 
@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ade_engine.api import init_config, validate_config
+from ade_engine.api import init_config, pack_config, validate_config
 from ade_engine.errors import EngineError
 from ade_engine.summary import format_summary
 
@@ -140,6 +140,25 @@ def config_validate(
             typer.echo(str(problem))
     if problems:
         raise _fail(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}")
+
+
+@config_app.command("pack")
+def config_pack(
+    path: Annotated[Path, typer.Argument(metavar="DIR", help="Config package folder.")],
+    out: Annotated[Path, typer.Option("--out", help="The zip to write.")],
+) -> None:
+    """Check DIR, then zip it for `POST .../configs:import` (samples and caches left out)."""
+    if not path.is_dir():
+        raise _fail(f"config package folder not found: {path}", 2)
+    if not out.parent.is_dir():
+        raise _fail(f"folder not found for --out: {out.parent}", 2)
+    try:
+        names = pack_config(path, out)
+    except EngineError as exc:
+        raise _fail(exc.one_line()) from None
+    except OSError as exc:
+        raise _fail(f"cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {out}: {len(names)} files")
 
 
 #: A standalone app with the same shape the ``ade`` CLI builds (used by tests and
