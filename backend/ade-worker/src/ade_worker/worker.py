@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 
 from rq import Queue, Worker
 from rq.exceptions import StopRequested
@@ -65,9 +66,49 @@ class AdeWorker(Worker):
             logger.warning("could not re-enqueue job %s", job_id, exc_info=True)
 
 
+class WorkerNameTakenError(Exception):
+    """Another live worker is registered under the name this one was given."""
+
+
+def release_stale_name(connection: Redis, name: str) -> None:
+    """Free `name` when the worker registered under it died on this machine.
+
+    A worker killed without unregistering (SIGKILL, out of memory) keeps its name in Redis
+    until the registration expires (minutes), and RQ refuses to register the name again: a
+    service manager restarting `ade worker start --name N` would fail until then. When that
+    registration is this host's and its process is gone, it is removed. A live worker, or one
+    on another machine (whose process we cannot see), keeps its name: that is an error.
+    """
+    existing = Worker.find_by_key(Worker.redis_worker_namespace_prefix + name, connection)
+    if existing is None:
+        return
+    if existing.hostname == socket.gethostname() and existing.pid and not _alive(existing.pid):
+        logger.warning(
+            "worker name %s was left by process %s, which is gone: reusing it", name, existing.pid
+        )
+        existing.register_death()  # type: ignore[no-untyped-call]
+        return
+    raise WorkerNameTakenError(
+        f"a worker named {name!r} is already registered (host {existing.hostname}, pid "
+        f"{existing.pid}); give another --name, or stop that worker first"
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def build_worker(settings: WorkerSettings, connection: Redis | None = None) -> AdeWorker:
     """A worker listening on ADE's queue."""
     connection = connection or connect(settings.redis_dsn)
+    if settings.worker_name:
+        release_stale_name(connection, settings.worker_name)
     return AdeWorker(
         [job_queue(connection, settings)], connection=connection, name=settings.worker_name
     )

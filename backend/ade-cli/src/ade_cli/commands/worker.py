@@ -17,12 +17,16 @@ def start_command(
     name: str | None = typer.Option(None, help="Worker name (default: generated)."),
 ) -> None:
     """Take jobs from the queue and run them until stopped (Ctrl-C finishes the current job)."""
+    from ade_cli.errors import CliError
     from ade_worker.settings import WorkerSettings
-    from ade_worker.worker import run_worker
+    from ade_worker.worker import WorkerNameTakenError, run_worker
 
     settings = WorkerSettings()
     if name:
         settings = settings.model_copy(update={"worker_name": name})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
     prepare_data_dir()
-    run_worker(settings, burst=burst)
+    try:
+        run_worker(settings, burst=burst)
+    except WorkerNameTakenError as exc:
+        raise CliError(str(exc)) from None
