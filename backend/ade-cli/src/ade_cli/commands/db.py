@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from ade_cli.context import open_engine
@@ -78,3 +80,52 @@ def stamp_command(
     finally:
         engine.dispose()
     typer.echo(f"database stamped at {current or 'base'}")
+
+
+@app.command("copy")
+def copy_command(
+    source: str = typer.Option(
+        ...,
+        "--from",
+        metavar="SOURCE_URL",
+        help="The database to copy, only read: e.g. sqlite:////srv/ade/data/db/ade.sqlite.",
+    ),
+    target: str = typer.Option(
+        ...,
+        "--to",
+        metavar="TARGET_URL",
+        help="An empty database migrated to head (`ade db migrate`): e.g. "
+        "postgresql+psycopg://ade:PASSWORD@db.internal:5432/ade.",
+    ),
+    batch_size: int = typer.Option(1000, min=1, help="Rows read and written at a time."),
+) -> None:
+    """Copy every row into another, empty database (SQLite to PostgreSQL), in one transaction.
+
+    Both databases must be at head and the target must hold no rows. Stop ADE first.
+    On any failure the target is rolled back and stays empty.
+    """
+    from ade_db.copy import CopyError, TableCopy, copy_database
+
+    # psycopg warns on its own after a failed batch ("error ignored terminating Pipeline"):
+    # the one-line error below already says what failed.
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
+    width = 26
+
+    def started(source_shown: str, target_shown: str, revision: str) -> None:
+        typer.echo(f"copying {source_shown} -> {target_shown} (revision {revision})")
+        typer.echo(f"  {'table':<{width}}{'rows':>10}")
+
+    def copied(table: TableCopy) -> None:
+        typer.echo(f"  {table.name:<{width}}{table.target_rows:>10}")
+
+    try:
+        result = copy_database(
+            source, target, batch_size=batch_size, on_start=started, on_table=copied
+        )
+    except CopyError as exc:
+        raise CliError(str(exc)) from None
+    typer.echo(f"  {'total':<{width}}{result.total_rows:>10}")
+    typer.echo(
+        f"verified: source and target row counts match in all {len(result.tables)} tables; "
+        "committed"
+    )
