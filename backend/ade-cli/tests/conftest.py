@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ade_cli.testing import ade_stack, doc_blocks, run_page  # noqa: F401  (docs commands)
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
 from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
 

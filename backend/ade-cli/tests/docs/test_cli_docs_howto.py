@@ -1,45 +1,71 @@
-"""The how-to guides' local commands, run as written (`uv run X` is `X` inside the test's
-environment). Blocks marked ```text need a running server and are shown, not run here."""
+"""docs/how-to/write-a-config-package.md, run as written: build the package locally with
+`ade config ...` and `ade run`, then pack, import and publish it on a running ADE.
+
+The page's precondition for the last step, "signed in as in the quickstart", is met with the
+quickstart's own commands (its "Your first job" block up to the workspace's creation).
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[4]
-SHIM = 'set -euo pipefail\nuv() { [ "$1" = run ] && shift; "$@"; }\n'
+import httpx
+import pytest
+
+from ade_cli.testing import ROOT, RunPage, Stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.redis]
+
+PAGE = ROOT / "docs" / "how-to" / "write-a-config-package.md"
+QUICKSTART = ROOT / "docs" / "quickstart.md"
 
 
-def bash_blocks(page: Path) -> list[str]:
-    return re.findall(r"```bash\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+def quickstart_sign_in() -> str:
+    """The quickstart's commands that create the admin, sign in and create a workspace."""
+    section = QUICKSTART.read_text(encoding="utf-8").split("## Your first job", 1)[1]
+    match = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert match, "the quickstart has no 'Your first job' block"
+    head, found, _ = match.group(1).partition("\nCID=")
+    assert found, "the quickstart no longer creates a config after the workspace"
+    return head + "\n"
 
 
-def run_page(page: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADE_")}
-    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    env["ADE_STORAGE_DATA_DIR"] = str(cwd / "data")
-    script = SHIM + "\n".join(bash_blocks(page))
-    return subprocess.run(
-        ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+def test_write_a_config_package_runs_as_written(
+    ade_stack: Stack, run_page: RunPage, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    done = run_page(
+        PAGE, env=ade_stack.env, port=ade_stack.port, cwd=work, prelude=quickstart_sign_in()
     )
-
-
-def test_write_a_config_package_runs_as_written(tmp_path: Path) -> None:
-    page = ROOT / "docs" / "how-to" / "write-a-config-package.md"
-    assert len(bash_blocks(page)) == 3
-    done = run_page(page, tmp_path)
-    assert done.returncode == 0, done.stdout + done.stderr
-    manifest = json.loads((tmp_path / "my-roster" / "manifest.json").read_text())
+    assert done.returncode == 0, done.output
+    manifest = json.loads((work / "my-roster" / "manifest.json").read_text())
     assert "country" in [c["field"] for c in manifest["columns"]]
-    artifact = json.loads((tmp_path / "out" / "artifact.json").read_text())
+    artifact = json.loads((work / "out" / "artifact.json").read_text())
     assert artifact["status"] == "succeeded"
-    table = artifact["sheets"][0]["tables"][0]
-    assert "country" in table["unmapped_fields"] or "country" in json.dumps(
-        table["unmapped_fields"]
-    )
+    assert "country" in json.dumps(artifact["sheets"][0]["tables"][0]["unmapped_fields"])
     assert "validate found the problem" in done.stdout
-    assert "columns/country.py" in done.stdout + done.stderr  # the problem names the file
+    assert "columns/country.py" in done.output  # the problem names the file
+    # The package arrived whole and was published, with the hash `ade run` computes locally
+    # for the same files (samples/ is not part of what was packed).
+    published = json.loads(done.stdout.strip().splitlines()[-1])  # the page's last command
+    assert published["status"] == "published"
+    assert published["semver"] == "1.0.0"
+    token = httpx.post(
+        f"{ade_stack.url}/api/v1/auth/login",
+        json={"email": "admin@example.org", "password": "change-me-please"},
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    ws = httpx.get(f"{ade_stack.url}/api/v1/workspaces", headers=headers).json()["items"][0]
+    configs = httpx.get(f"{ade_stack.url}/api/v1/workspaces/{ws['id']}/configs", headers=headers)
+    (config,) = configs.json()["items"]
+    assert config["slug"] == "my-roster"
+    assert config["published_semver"] == "1.0.0"
+    country = httpx.get(
+        f"{ade_stack.url}/api/v1/workspaces/{ws['id']}/configs/{config['id']}"
+        f"/versions/{published['version_id']}/files/columns/country.py",
+        headers=headers,
+    )
+    assert country.status_code == 200
+    assert country.json()["code"] == (work / "my-roster" / "columns" / "country.py").read_text()

@@ -1,0 +1,51 @@
+"""The benchmark scripts in bench/ still run and print their figures.
+
+docs/benchmarks.md shows the full-size commands (minutes of load, not run in CI); here the
+same scripts run with small sizes, so a change that breaks them fails the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def run_bench(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADE_")}
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_engine_benchmark_runs_small() -> None:
+    done = run_bench(
+        "bench/engine.py", "--rows", "2000", "--repeat", "1", "--no-extra", timeout=180
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"bare calamine read, 2,000 rows x 20 cols: [\d.]+s", done.stdout)
+    assert re.search(r"ade run, 2,000 rows: [\d.]+s .* peak RSS \d+ MB", done.stdout)
+    assert re.search(r"ade run, 4,000 rows: [\d.]+s", done.stdout)
+
+
+@pytest.mark.e2e
+@pytest.mark.redis
+def test_jobs_benchmark_runs_small() -> None:
+    done = run_bench("bench/jobs.py", "--jobs", "4", "--clients", "2", "--solo", "2", timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "succeeded 4, failed 0, unfinished 0" in done.stdout
+    assert re.search(r"submit latency\s+p50 \d+ ms\s+p95 \d+ ms", done.stdout)
+    assert re.search(r"throughput [\d.]+ jobs/s", done.stdout)

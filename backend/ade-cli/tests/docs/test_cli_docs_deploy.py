@@ -1,0 +1,47 @@
+"""docs/how-to/deploy.md: the commands that need no Docker, run as written.
+
+The secrets the page writes into `.env` must be what the production settings accept, and the
+file must be private. The Docker commands are marked `not run` on the page (no Docker daemon
+on the test machines); `tests/deploy/` checks the compose file against the settings and CLI.
+"""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from ade_api.settings import ApiSettings
+from ade_cli.testing import ROOT, RunPage
+
+PAGE = ROOT / "docs" / "how-to" / "deploy.md"
+
+
+def read_env(path: Path) -> dict[str, str]:
+    parts = (line.partition("=") for line in path.read_text().splitlines() if line)
+    return {key: value for key, _, value in parts}
+
+
+def test_deploy_secrets_are_what_production_accepts(tmp_path: Path, run_page: RunPage) -> None:
+    work = tmp_path / "checkout"
+    done = run_page(PAGE, cwd=work, timeout=60)
+    assert done.returncode == 0, done.output
+    env_file = work / ".env"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600  # the umask of the page
+    values = read_env(env_file)
+    assert set(values) == {"ADE_SECRET_KEY", "POSTGRES_PASSWORD", "ADE_METRICS_TOKEN"}
+    assert len(values["ADE_SECRET_KEY"]) >= 32
+    assert len(values["POSTGRES_PASSWORD"]) >= 24
+    settings = ApiSettings(_env_file=None, env="production", secret_key=values["ADE_SECRET_KEY"])
+    assert settings.secret_key.get_secret_value() == values["ADE_SECRET_KEY"]
+    with pytest.raises(ValidationError):  # what the page's secret replaces is refused
+        ApiSettings(_env_file=None, env="production")
+
+
+def test_running_the_page_twice_gives_new_secrets(tmp_path: Path, run_page: RunPage) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for work in (first, second):
+        assert run_page(PAGE, cwd=work, timeout=60).returncode == 0
+    assert read_env(first / ".env")["ADE_SECRET_KEY"] != read_env(second / ".env")["ADE_SECRET_KEY"]
