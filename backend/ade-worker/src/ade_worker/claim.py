@@ -40,12 +40,14 @@ def claim_job(
     job_id: str,
     *,
     worker_id: str | None = None,
+    worker_name: str | None = None,
     now: datetime | None = None,
 ) -> ClaimedJob | None:
     """Mark `job_id` running for this worker, or return None if it is not claimable.
 
     Not claimable: not `queued` (another worker has it, or it ended) or cancel requested.
-    The claim and its `job.started` event commit together.
+    The claim and its `job.started` event commit together; the event names the process
+    (`worker_id`) and, when known, the worker's name (`worker_name`, its `--name`).
     """
     worker_id = worker_id or worker_identity()
     now = now or utcnow()
@@ -82,9 +84,10 @@ def claim_job(
                 Job.request_id,
             ).where(Job.id == job_id)
         ).one()
-        append_event(
-            session, job_id, "job.started", {"attempt": row.attempts, "worker_id": worker_id}
-        )
+        started: dict[str, object] = {"attempt": row.attempts, "worker_id": worker_id}
+        if worker_name:
+            started["worker_name"] = worker_name
+        append_event(session, job_id, "job.started", started)
         session.commit()
     return ClaimedJob(
         job_id=job_id,

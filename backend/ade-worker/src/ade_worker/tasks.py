@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
+from rq import get_current_job
 from sqlalchemy import CursorResult, Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -184,7 +185,13 @@ def run_job(job_id: str) -> None:
         # The horse dies with its worker; its sandbox, in turn, dies with the horse.
         die_with_parent(_work_horse_parent)
     rt = runtime()
-    claimed = claim_job(rt.sessions, job_id, worker_id=worker_identity())
+    current = get_current_job()  # the RQ job this horse runs: it knows its worker's name
+    claimed = claim_job(
+        rt.sessions,
+        job_id,
+        worker_id=worker_identity(),
+        worker_name=current.worker_name if current is not None else None,
+    )
     if claimed is None:
         log.info("job %s not claimed (not queued, cancelled, or taken by another worker)", job_id)
         return

@@ -127,7 +127,7 @@ def _wait_gone(pid: int, seconds: float = 5.0) -> bool:
 
 
 def test_an_enqueued_job_is_run_by_a_worker(setup: Setup, start_worker: StartWorker) -> None:
-    start_worker()
+    start_worker(ADE_WORKER_NAME=f"{setup.queue}-named")
     job_id = seed_job(setup.sessions, setup.blobs).job_id
     enqueue_job(setup.redis, job_id, queue_name=setup.queue)
     job = setup.wait_for(job_id, {"succeeded", "failed"})
@@ -139,6 +139,11 @@ def test_an_enqueued_job_is_run_by_a_worker(setup: Setup, start_worker: StartWor
         types = [e.type for e in job_events(session, job_id)]
     assert types[:3] == ["job.queued", "job.started", "run.started"]
     assert types[-1] == "job.succeeded"
+    with setup.sessions() as session:
+        (started,) = [e for e in job_events(session, job_id) if e.type == "job.started"]
+    # The timeline says which worker ran the job (its name) and in which process.
+    assert started.payload["worker_name"] == f"{setup.queue}-named"
+    assert started.payload["worker_id"] == job.worker_id
 
 
 SLOW_WITH_PID = """

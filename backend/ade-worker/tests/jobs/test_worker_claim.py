@@ -49,6 +49,16 @@ def test_claim_marks_running_and_adds_a_started_event(
     assert claim_job(sessions, seeded.job_id, worker_id="host:2") is None
 
 
+def test_the_started_event_names_the_worker(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    seeded = seed_job(sessions, blobs)
+    assert claim_job(sessions, seeded.job_id, worker_id="host:7", worker_name="worker-3")
+    with sessions() as session:
+        (started,) = [e for e in job_events(session, seeded.job_id) if e.type == "job.started"]
+    assert started.payload == {"attempt": 1, "worker_id": "host:7", "worker_name": "worker-3"}
+
+
 def test_cancelled_or_unknown_jobs_are_not_claimed(
     sessions: sessionmaker[Session], blobs: LocalBlobStore
 ) -> None:
