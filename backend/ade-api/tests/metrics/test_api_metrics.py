@@ -208,6 +208,14 @@ async def test_queue_depth_and_workers_from_redis(app: FastAPI, client: httpx.As
     assert value(text, "ade_metrics_source_up", source="redis") == 1
     assert "01JAAAAAAAAAAAAAAAAAAAAAA" not in text
 
+    # A worker killed without unregistering: its key expires, its set entry stays behind.
+    dead = Worker([app.state.queue_name], connection=redis, name="metrics-dead-worker")
+    dead.register_birth()  # type: ignore[no-untyped-call]
+    assert value(await scrape(client), "ade_workers") == 2
+    redis.delete(dead.key)
+    assert redis.sismember(f"rq:workers:{app.state.queue_name}", dead.key)
+    assert value(await scrape(client), "ade_workers") == 1
+
 
 async def test_a_down_redis_gives_zeros_and_the_scrape_succeeds(
     app: FastAPI, client: httpx.AsyncClient

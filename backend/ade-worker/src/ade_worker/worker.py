@@ -19,6 +19,11 @@ from redis import Redis
 
 logger = logging.getLogger(__name__)
 
+#: How long a worker's registration in Redis outlives its last heartbeat (RQ adds 60 s). An
+#: idle worker beats every `WORKER_TTL_SECONDS - 15` s; RQ's default (420 s) kept a killed
+#: worker counted in `ade_workers`, and its name taken, for about eight minutes.
+WORKER_TTL_SECONDS = 60
+
 
 class AdeWorker(Worker):
     """RQ's forking worker, plus what ADE needs around each job.
@@ -110,7 +115,10 @@ def build_worker(settings: WorkerSettings, connection: Redis | None = None) -> A
     if settings.worker_name:
         release_stale_name(connection, settings.worker_name)
     return AdeWorker(
-        [job_queue(connection, settings)], connection=connection, name=settings.worker_name
+        [job_queue(connection, settings)],
+        connection=connection,
+        name=settings.worker_name,
+        worker_ttl=WORKER_TTL_SECONDS,
     )
 
 

@@ -13,7 +13,7 @@ from ade_db.types import new_id
 from ade_worker.embedded_redis import EmbeddedRedis
 from ade_worker.queue import connect, job_queue
 from ade_worker.settings import WorkerSettings
-from ade_worker.worker import WorkerNameTakenError, build_worker
+from ade_worker.worker import WORKER_TTL_SECONDS, WorkerNameTakenError, build_worker
 from redis import Redis
 
 pytestmark = pytest.mark.redis
@@ -74,3 +74,15 @@ def test_a_name_held_on_another_machine_is_refused(connection: Redis) -> None:
 def test_a_free_name_is_used_as_given(connection: Redis) -> None:
     name = f"w-{new_id().lower()}"
     assert build_worker(settings_named(name), connection).name == name
+
+
+def test_a_registration_expires_soon_after_the_last_heartbeat(connection: Redis) -> None:
+    """A killed worker leaves `ade_workers` (and frees its name everywhere) within two
+    minutes, not RQ's default of eight."""
+    worker = build_worker(settings_named(f"w-{new_id().lower()}"), connection)
+    assert worker.worker_ttl == WORKER_TTL_SECONDS
+    worker.register_birth()  # type: ignore[no-untyped-call]
+    try:
+        assert 0 < connection.ttl(worker.key) <= WORKER_TTL_SECONDS + 60
+    finally:
+        worker.register_death()  # type: ignore[no-untyped-call]

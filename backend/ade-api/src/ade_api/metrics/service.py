@@ -226,7 +226,7 @@ class JobsCollector(Collector):
         try:
             queue = Queue(self._sources.queue_name(), connection=self._sources.redis())
             depth = queue.count
-            workers = Worker.count(queue=queue)
+            workers = _live_workers(queue)
         except (RedisError, OSError, ValueError) as exc:
             logger.warning("metrics: redis unreachable: %s", type(exc).__name__)
             ok = False
@@ -234,3 +234,20 @@ class JobsCollector(Collector):
         families.depth.add_metric([], float(depth))
         families.workers.add_metric([], float(workers))
         return ok
+
+
+def _live_workers(queue: Queue) -> int:
+    """Workers registered on `queue` whose registration has not expired.
+
+    A worker killed without unregistering stays in the queue's worker set until some live
+    worker's periodic clean-up; its own key, though, expires a short while after its last
+    heartbeat (`ade_worker.worker.WORKER_TTL_SECONDS`). Counting only existing keys makes a
+    dead worker drop out of `ade_workers` within that time.
+    """
+    keys = Worker.all_keys(queue=queue)
+    if not keys:
+        return 0
+    pipe = queue.connection.pipeline(transaction=False)
+    for key in keys:
+        pipe.exists(key)
+    return sum(1 for exists in pipe.execute() if exists)
