@@ -14,7 +14,6 @@ import subprocess
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import JSON, select, update
@@ -36,7 +35,7 @@ from ade_db.models import (
     WorkspaceActiveConfig,
     WorkspaceMember,
 )
-from ade_db.testing import create_database, drop_database
+from ade_db.testing import create_database, drop_database, table_rows
 from ade_db.types import new_id, utcnow
 from ade_storage import LocalBlobStore
 from ade_worker.testing import seed_job
@@ -45,23 +44,8 @@ RunAde = Callable[..., subprocess.CompletedProcess[str]]
 PASSWORD = "s3cretpw"  # the test server trusts every login: any password gets in
 
 
-def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every ADE table's rows in primary-key order (JSON values also say if SQL NULL)."""
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            tables = {}
-            for table in metadata.sorted_tables:
-                flags = [c.is_(None) for c in table.columns if isinstance(c.type, JSON)]
-                statement = select(*table.columns, *flags).order_by(*table.primary_key.columns)
-                tables[table.name] = [tuple(row) for row in connection.execute(statement)]
-            return tables
-    finally:
-        engine.dispose()
-
-
 def total_rows(url: str) -> int:
-    return sum(len(rows) for rows in dump(url).values())
+    return sum(len(rows) for rows in table_rows(url).values())
 
 
 @pytest.fixture
@@ -177,7 +161,7 @@ def test_copy_sqlite_to_postgres(
     head = migrate.head_revision()
     assert lines[0] == f"copying {source} -> {shown} (revision {head})"
     assert lines[1].split() == ["table", "rows"]
-    expected = dump(source)
+    expected = table_rows(source)
     counts = {name: len(rows) for name, rows in expected.items()}
     assert [line.split() for line in lines[2:-2]] == [
         [table.name, str(counts[table.name])] for table in metadata.sorted_tables
@@ -186,7 +170,7 @@ def test_copy_sqlite_to_postgres(
     assert lines[-1] == ("verified: source and target row counts match in all 13 tables; committed")
     assert all(counts.values()), f"the source misses rows in a table: {counts}"
 
-    assert dump(target) == expected  # every table, row for row, value for value
+    assert table_rows(target) == expected  # every table, row for row, value for value
     current = run_ade("db", "current", env={**ade_env, "ADE_DATABASE_URL": target})
     assert current.stdout.strip() == f"{head} (head)"
     # ADE works on the copy: the copied admin is there, a new user goes in next to it.
@@ -205,7 +189,7 @@ def test_a_target_with_rows_is_refused(
 ) -> None:
     target = migrated(run_ade, ade_env, new_postgres())
     assert run_ade("db", "copy", "--from", source, "--to", target).returncode == 0
-    before = dump(target)
+    before = table_rows(target)
     done = run_ade("db", "copy", "--from", source, "--to", target)
     assert_one_line_error(
         done,
@@ -213,7 +197,7 @@ def test_a_target_with_rows_is_refused(
         "an empty, migrated database, it never merges",
     )
     assert done.stdout == ""
-    assert dump(target) == before
+    assert table_rows(target) == before
 
 
 @pytest.mark.postgres

@@ -24,18 +24,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import JSON, select
 from sqlalchemy.engine import make_url
 
 import ade_db.models  # noqa: F401  (every table on the metadata)
 from ade_cli.testing import ROOT, RunPage, base_env
 from ade_db import create_db_engine, create_session_factory, migrate
-from ade_db.metadata import metadata
 from ade_db.models import Job
-from ade_db.testing import create_database, drop_database
+from ade_db.testing import create_database, drop_database, table_rows
 from ade_db.types import new_id
 from ade_storage import LocalBlobStore
 from ade_worker.embedded_redis import EmbeddedRedis, free_port
@@ -47,21 +44,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres]
 PAGE = ROOT / "docs" / "how-to" / "move-to-postgresql.md"
 PG_LINE = re.compile(r"^export PG_URL=\S+$", re.M)
 PASSWORD = "n0t-Printed-ever"
-
-
-def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every ADE table's rows in primary-key order (JSON values also say if SQL NULL)."""
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            tables = {}
-            for table in metadata.sorted_tables:
-                flags = [c.is_(None) for c in table.columns if isinstance(c.type, JSON)]
-                statement = select(*table.columns, *flags).order_by(*table.primary_key.columns)
-                tables[table.name] = [tuple(row) for row in connection.execute(statement)]
-            return tables
-    finally:
-        engine.dispose()
 
 
 def ade(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -131,7 +113,7 @@ def test_move_to_postgresql_runs_as_written(
 ) -> None:
     env = base_env(tmp_path)
     source = install_with_data(env, real_redis)
-    before = dump(source)
+    before = table_rows(source)
     for name in ("users", "workspaces", "documents", "config_files", "jobs", "job_events"):
         assert before[name], f"the install has no {name}"
 
@@ -147,8 +129,8 @@ def test_move_to_postgresql_runs_as_written(
     assert PASSWORD not in done.output
 
     # The data really is in PostgreSQL, and the SQLite file was only read.
-    assert dump(postgres_url) == before
-    assert dump(source) == before
+    assert table_rows(postgres_url) == before
+    assert table_rows(source) == before
     head = migrate.head_revision()
     shown = make_url(postgres_url).render_as_string(hide_password=True)
     assert f"-> {shown} (revision {head})" in done.stdout
@@ -161,4 +143,4 @@ def test_move_to_postgresql_runs_as_written(
     # Step 3's backup, and the way back: PostgreSQL copied into a new SQLite file.
     db_folder = Path(env["ADE_STORAGE_DATA_DIR"]).resolve() / "db"
     assert (db_folder.parent / "db.before-postgresql" / "ade.sqlite").is_file()
-    assert dump(f"sqlite:///{db_folder / 'ade-from-postgresql.sqlite'}") == before
+    assert table_rows(f"sqlite:///{db_folder / 'ade-from-postgresql.sqlite'}") == before

@@ -54,7 +54,7 @@ from ade_db.models import (
     WorkspaceActiveConfig,
     WorkspaceMember,
 )
-from ade_db.testing import create_database, drop_database
+from ade_db.testing import create_database, drop_database, table_rows
 from ade_db.types import new_id
 
 UNICODE = "Zoë Ünïcødé — 日本語テキスト, مرحبا, 🚀\u00a0"
@@ -341,28 +341,12 @@ def seed(url: str) -> Seeded:
 # -- comparing ---------------------------------------------------------------------------------
 
 
-def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every ADE table's rows, ordered by primary key, as Python values; each JSON value also
-    says whether it is SQL NULL."""
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            tables = {}
-            for table in metadata.sorted_tables:
-                flags = [c.is_(None) for c in table.columns if isinstance(c.type, JSON)]
-                statement = select(*table.columns, *flags).order_by(*table.primary_key.columns)
-                tables[table.name] = [tuple(row) for row in connection.execute(statement)]
-            return tables
-    finally:
-        engine.dispose()
-
-
 def row_counts(url: str) -> dict[str, int]:
-    return {name: len(rows) for name, rows in dump(url).items()}
+    return {name: len(rows) for name, rows in table_rows(url).items()}
 
 
 def assert_same_rows(source: str, target: str) -> None:
-    expected, actual = dump(source), dump(target)
+    expected, actual = table_rows(source), table_rows(target)
     assert list(actual) == list(expected)
     for name, rows in expected.items():
         assert len(actual[name]) == len(rows), name

@@ -10,5 +10,12 @@ from ade_db.testing.postgres import (
     drop_database,
     postgres_server,
 )
+from ade_db.testing.snapshot import table_rows
 
-__all__ = ["PostgresUnavailableError", "create_database", "drop_database", "postgres_server"]
+__all__ = [
+    "PostgresUnavailableError",
+    "create_database",
+    "drop_database",
+    "postgres_server",
+    "table_rows",
+]
