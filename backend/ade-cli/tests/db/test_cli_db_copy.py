@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import JSON, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from ulid import ULID
 
 import ade_db.models  # noqa: F401  (every table on the metadata)
 from ade_db import create_db_engine, create_session_factory, migrate
@@ -121,7 +120,7 @@ def new_postgres(postgres_admin_url: str) -> Iterator[Callable[[], str]]:
     names: list[str] = []
 
     def make() -> str:
-        name = f"cli_copy_{str(ULID()).lower()}"
+        name = f"cli_copy_{new_id().lower()}"
         names.append(name)
         url = make_url(create_database(postgres_admin_url, name)).set(password=PASSWORD)
         return url.render_as_string(hide_password=False)

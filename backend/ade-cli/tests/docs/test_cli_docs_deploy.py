@@ -11,7 +11,6 @@ import stat
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from ade_api.settings import ApiSettings
 from ade_cli.testing import ROOT, RunPage
@@ -36,7 +35,8 @@ def test_deploy_secrets_are_what_production_accepts(tmp_path: Path, run_page: Ru
     assert len(values["POSTGRES_PASSWORD"]) >= 24
     settings = ApiSettings(_env_file=None, env="production", secret_key=values["ADE_SECRET_KEY"])
     assert settings.secret_key.get_secret_value() == values["ADE_SECRET_KEY"]
-    with pytest.raises(ValidationError):  # what the page's secret replaces is refused
+    # What the page's secret replaces is refused (pydantic's ValidationError is a ValueError).
+    with pytest.raises(ValueError, match="ADE_SECRET_KEY"):
         ApiSettings(_env_file=None, env="production")
 
 
