@@ -143,8 +143,8 @@ def build_script(blocks: list[Block], port: int, logs: Path, prelude: str = "") 
     return "\n".join(parts) + "\n"
 
 
-def kill_sessions(pids_file: Path) -> None:
-    """SIGKILL what is left of the background blocks' sessions."""
+def kill_process_groups(pids_file: Path) -> None:
+    """SIGKILL what is left of the background blocks' process groups."""
     if not pids_file.exists():
         return
     for pid in pids_file.read_text().split():
@@ -235,7 +235,7 @@ def run_page(tmp_path: Path) -> RunPage:
         finally:
             # The script stops its servers itself; after a timeout nothing did, so no server
             # outlives the test.
-            kill_sessions(pids_file)
+            kill_process_groups(pids_file)
         statuses = [int(s) for s in status_file.read_text().split()] if status_file.exists() else []
         return PageRun(done.returncode, done.stdout, done.stderr, statuses, logs)
 
