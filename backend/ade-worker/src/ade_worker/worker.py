@@ -138,9 +138,13 @@ def run_worker(settings: WorkerSettings, *, burst: bool = False) -> bool:
     reconciler: Reconciler | None = None
     try:
         if burst:
-            reconcile(rt.sessions, connect(settings.redis_dsn), settings)
+            reconcile(
+                rt.sessions, connect(settings.redis_dsn), settings, jobs_dir=rt.layout.jobs_dir
+            )
         else:
-            reconciler = Reconciler(rt.sessions, connect(settings.redis_dsn), settings)
+            reconciler = Reconciler(
+                rt.sessions, connect(settings.redis_dsn), settings, jobs_dir=rt.layout.jobs_dir
+            )
             reconciler.start()
         return bool(worker.work(burst=burst, logging_level=settings.log_level.upper()))
     finally:

@@ -1,0 +1,130 @@
+"""The sweeper removes the folders of deleted jobs, and nothing a job still uses."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import fakeredis
+import pytest
+from sqlalchemy import delete, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ade_db.models import Job
+from ade_db.types import new_id, utcnow
+from ade_storage import LocalBlobStore, StorageLayout
+from ade_worker.reconcile import reconcile
+from ade_worker.settings import WorkerSettings
+from ade_worker.sweep import SWEEP_GRACE, sweep_job_folders
+from ade_worker.testing import seed_job
+from redis import Redis
+
+HOUR_AGO = time.time() - 3600
+
+
+@pytest.fixture
+def redis() -> Redis:
+    return fakeredis.FakeRedis()
+
+
+def job_folder(layout: StorageLayout, job_id: str, *, mtime: float = HOUR_AGO) -> Path:
+    """A job folder as the worker leaves it, last changed at `mtime`."""
+    output = layout.job_dir(job_id) / "output"
+    output.mkdir(parents=True)
+    (output / "normalized.xlsx").write_bytes(b"xlsx")
+    for path in (output, layout.job_dir(job_id)):
+        os.utime(path, (mtime, mtime))
+    return layout.job_dir(job_id)
+
+
+def delete_job(sessions: sessionmaker[Session], job_id: str) -> None:
+    with sessions() as session:
+        session.execute(delete(Job).where(Job.id == job_id))
+        session.commit()
+
+
+def test_the_folder_of_a_deleted_job_goes(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, layout: StorageLayout
+) -> None:
+    gone = seed_job(sessions, blobs).job_id
+    kept = seed_job(sessions, blobs).job_id
+    gone_dir, kept_dir = job_folder(layout, gone), job_folder(layout, kept)
+    delete_job(sessions, gone)
+
+    assert sweep_job_folders(sessions, layout.jobs_dir) == [gone]
+    assert not gone_dir.exists()
+    assert (kept_dir / "output" / "normalized.xlsx").is_file()
+    assert sweep_job_folders(sessions, layout.jobs_dir) == []  # nothing left to do
+
+
+def test_outputs_a_cache_hit_shares_are_kept(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, layout: StorageLayout
+) -> None:
+    original = seed_job(sessions, blobs).job_id
+    hit = seed_job(sessions, blobs).job_id
+    folder = job_folder(layout, original)
+    with sessions() as session:  # the hit points at the original's outputs, as the API does
+        session.execute(
+            update(Job)
+            .where(Job.id == hit)
+            .values(
+                status="succeeded",
+                cache_hit_of_id=original,
+                output_path=f"jobs/{original}/output/normalized.xlsx",
+                artifact_path=f"jobs/{original}/output/artifact.json",
+                completed_at=utcnow(),
+            )
+        )
+        session.commit()
+    delete_job(sessions, original)  # e.g. its document was deleted
+
+    assert sweep_job_folders(sessions, layout.jobs_dir) == []
+    assert (folder / "output" / "normalized.xlsx").is_file()
+
+    delete_job(sessions, hit)
+    assert sweep_job_folders(sessions, layout.jobs_dir) == [original]
+    assert not folder.exists()
+
+
+def test_young_folders_and_other_names_are_left_alone(
+    sessions: sessionmaker[Session], layout: StorageLayout
+) -> None:
+    young = job_folder(layout, new_id(), mtime=time.time())  # its job was deleted just now
+    old = job_folder(layout, new_id())
+    stranger = layout.jobs_dir / "backup-of-something"
+    stranger.mkdir()
+    os.utime(stranger, (HOUR_AGO, HOUR_AGO))
+    lower = layout.jobs_dir / new_id().lower()  # never a name the worker makes
+    lower.mkdir()
+    os.utime(lower, (HOUR_AGO, HOUR_AGO))
+    (layout.jobs_dir / new_id()).write_text("a file, not a folder")
+
+    assert sweep_job_folders(sessions, layout.jobs_dir) == [old.name]
+    assert young.is_dir()
+    assert stranger.is_dir()
+    assert lower.is_dir()
+    later = time.time() + SWEEP_GRACE.total_seconds() + 1
+    assert sweep_job_folders(sessions, layout.jobs_dir, now=later) == [young.name]
+
+
+def test_no_jobs_folder_is_nothing_to_do(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    assert sweep_job_folders(sessions, tmp_path / "missing", grace=timedelta(0)) == []
+
+
+def test_a_reconcile_pass_sweeps_under_its_lock(
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    layout: StorageLayout,
+    worker_settings: WorkerSettings,
+    redis: Redis,
+) -> None:
+    gone = seed_job(sessions, blobs).job_id
+    folder = job_folder(layout, gone)
+    delete_job(sessions, gone)
+    assert reconcile(sessions, redis, worker_settings).swept == []  # not asked to sweep
+    assert folder.is_dir()
+    report = reconcile(sessions, redis, worker_settings, jobs_dir=layout.jobs_dir)
+    assert report.swept == [gone]
+    assert not folder.exists()
