@@ -7,7 +7,8 @@ It fixes the two ways the two can disagree:
 2. a `queued` job that no queue holds (Redis lost it: FLUSHALL, a restart without persistence,
    a crash between commit and enqueue): enqueued again.
 
-Given the jobs folder, a pass also sweeps the folders of deleted jobs (`ade_worker.sweep`).
+Given the storage layout, a pass also sweeps the folders of deleted jobs and documents
+(`ade_worker.sweep`).
 
 Every change is a conditional UPDATE that re-checks what was seen, so several reconcilers on
 several machines never double-apply one; a short Redis lock also keeps them from running at
@@ -21,7 +22,6 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import CursorResult, or_, select, update
@@ -30,10 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db.enums import JobStatus
 from ade_db.models import Job
 from ade_db.types import utcnow
+from ade_storage import StorageLayout
 from ade_worker.queue import enqueue_job, held_job_ids
 from ade_worker.record import log_transition
 from ade_worker.settings import WorkerSettings
-from ade_worker.sweep import sweep_job_folders
+from ade_worker.sweep import sweep
 from ade_worker.timeline import append_event
 from redis import Redis
 
@@ -52,7 +53,8 @@ class ReconcileReport:
     failed: list[str] = field(default_factory=list)  # stale running, no attempts left
     cancelled: list[str] = field(default_factory=list)  # stale running with a cancel request
     reenqueued: list[str] = field(default_factory=list)  # queued, held by no queue
-    swept: list[str] = field(default_factory=list)  # folders of deleted jobs removed
+    swept_jobs: list[str] = field(default_factory=list)  # folders of deleted jobs removed
+    swept_documents: list[str] = field(default_factory=list)  # ... and of deleted documents
     skipped: bool = False  # another reconciler held the lock
 
 
@@ -155,9 +157,10 @@ def reconcile(
     connection: Redis,
     settings: WorkerSettings,
     now: datetime | None = None,
-    jobs_dir: Path | None = None,
+    layout: StorageLayout | None = None,
 ) -> ReconcileReport:
-    """One reconcile pass (see the module docstring); sweeps `jobs_dir` when given."""
+    """One reconcile pass (see the module docstring); sweeps the storage when given its
+    `layout`."""
     now = now or utcnow()
     report = ReconcileReport()
     key = lock_key(settings.queue_name)
@@ -173,8 +176,9 @@ def reconcile(
             enqueue_job(connection, job_id, queue_name=settings.queue_name)
             report.reenqueued.append(job_id)
             log.info("reconciler: re-enqueued job %s (no queue held it)", job_id)
-        if jobs_dir is not None:
-            report.swept = sweep_job_folders(session_factory, jobs_dir, now=now.timestamp())
+        if layout is not None:
+            swept = sweep(session_factory, layout, now=now.timestamp())
+            report.swept_jobs, report.swept_documents = swept.jobs, swept.documents
     finally:
         # Release only our own lock (a slow pass may have outlived it and another taken it).
         if connection.get(key) in (token, token.encode()):
@@ -191,12 +195,12 @@ class Reconciler:
         session_factory: sessionmaker[Session],
         connection: Redis,
         settings: WorkerSettings,
-        jobs_dir: Path | None = None,
+        layout: StorageLayout | None = None,
     ) -> None:
         self._sessions = session_factory
         self._connection = connection
         self._settings = settings
-        self._jobs_dir = jobs_dir
+        self._layout = layout
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="ade-reconciler", daemon=True)
         self.passes = 0
@@ -212,14 +216,15 @@ class Reconciler:
         while True:
             try:
                 report = reconcile(
-                    self._sessions, self._connection, self._settings, jobs_dir=self._jobs_dir
+                    self._sessions, self._connection, self._settings, layout=self._layout
                 )
                 if (
                     report.requeued
                     or report.failed
                     or report.cancelled
                     or report.reenqueued
-                    or report.swept
+                    or report.swept_jobs
+                    or report.swept_documents
                 ):
                     log.info("reconciler: %s", report)
             except Exception:

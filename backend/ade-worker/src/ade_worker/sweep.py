@@ -1,16 +1,16 @@
-"""The sweeper: job folders whose job is gone.
+"""The sweeper: folders on the storage whose database row is gone.
 
-Deleting a document or a workspace deletes its job rows, but a job's folder
-(`jobs/<id>/` in the data dir: its inputs, config, vendor link, outputs and logs) lives on
-the shared storage, which the database transaction cannot touch. The reconciler calls
-:func:`sweep_job_folders` on each pass, under its lock, and removes a folder when
+Files live on the shared storage, which a database transaction cannot touch, so a row can go
+without its folder: deleting a document or a workspace deletes job rows but not their
+`jobs/<id>/` folders; a process that dies between a commit and the clean-up after it (or a
+commit that fails after an upload was renamed into place) leaves `documents/<ws>/<id>/`
+behind. The reconciler calls :func:`sweep` on each pass, under its lock. A folder goes when
 
-- its name is a job id (nothing else under `jobs/` is ever touched),
-- no job row has that id,
-- no job's `artifact_path` or `output_path` points into it (a cache hit shares the outputs of
-  the job it copies, which may have been deleted since), and
-- it has not changed for `grace` (a folder is only made for a committed job, so a young
-  folder without a row is one whose job was deleted a moment ago: no hurry).
+- its name is an id (nothing else under `jobs/` or `documents/` is ever touched),
+- no row has that id, and for a job folder no job's `artifact_path` or `output_path` points
+  into it (a cache hit shares the outputs of the job it copies, which may be deleted since),
+- it has not changed for `grace`: an upload renames its file into place before its row
+  commits, so a young folder without a row may be one about to get it.
 """
 
 from __future__ import annotations
@@ -19,15 +19,16 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import Job
-from ade_storage import ULID_RE
+from ade_db.models import Document, Job
+from ade_storage import ULID_RE, StorageLayout
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +38,31 @@ SWEEP_GRACE = timedelta(minutes=10)
 SWEEP_BATCH = 200
 
 
-def _is_job_id(name: str) -> bool:
-    # Job folders are named by the canonical (upper-case) id, as the storage layout makes them.
+def _is_id(name: str) -> bool:
+    # Folders are named by the canonical (upper-case) id, as the storage layout makes them.
     return bool(ULID_RE.match(name)) and name == name.upper()
 
 
-def _old_job_folders(jobs_dir: Path, cutoff: float) -> list[str]:
-    names = []
-    with os.scandir(jobs_dir) as entries:
+def _id_folders(parent: Path, cutoff: float | None = None) -> list[Path]:
+    """The folders of `parent` named by an id (and unchanged since `cutoff`, if given)."""
+    if not parent.is_dir():
+        return []
+    found = []
+    with os.scandir(parent) as entries:
         for entry in entries:
-            if not _is_job_id(entry.name) or not entry.is_dir(follow_symlinks=False):
+            if not _is_id(entry.name) or not entry.is_dir(follow_symlinks=False):
                 continue
-            if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-                names.append(entry.name)
-    return names
+            if cutoff is None or entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                found.append(Path(entry.path))
+    return found
 
 
-def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _batches(items: Sequence[Path], size: int) -> Iterator[Sequence[Path]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
 
-def _unused(session: Session, ids: Sequence[str]) -> list[str]:
+def _unused_jobs(session: Session, ids: Sequence[str]) -> list[str]:
     """Those of `ids` that name no job and hold no job's outputs."""
     known = set(session.scalars(select(Job.id).where(Job.id.in_(ids))))
     orphans = [job_id for job_id in ids if job_id not in known]
@@ -77,24 +81,53 @@ def _unused(session: Session, ids: Sequence[str]) -> list[str]:
     return [job_id for job_id in orphans if job_id not in shared]
 
 
-def sweep_job_folders(
+def _unused_documents(session: Session, ids: Sequence[str]) -> list[str]:
+    known = set(session.scalars(select(Document.id).where(Document.id.in_(ids))))
+    return [document_id for document_id in ids if document_id not in known]
+
+
+def _remove_unused(
     session_factory: sessionmaker[Session],
-    jobs_dir: Path,
+    folders: Sequence[Path],
+    unused: Callable[[Session, Sequence[str]], list[str]],
+    what: str,
+) -> list[str]:
+    removed: list[str] = []
+    for batch in _batches(folders, SWEEP_BATCH):
+        by_id = {folder.name: folder for folder in batch}
+        with session_factory() as session:
+            gone = unused(session, list(by_id))
+        for folder_id in gone:
+            shutil.rmtree(by_id[folder_id], ignore_errors=True)
+            removed.append(folder_id)
+            log.info("sweeper: removed the folder of deleted %s %s", what, folder_id)
+    return removed
+
+
+@dataclass
+class SweepReport:
+    """The ids whose folders one sweep removed."""
+
+    jobs: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+
+
+def sweep(
+    session_factory: sessionmaker[Session],
+    layout: StorageLayout,
     *,
     grace: timedelta = SWEEP_GRACE,
     now: float | None = None,
-) -> list[str]:
-    """Remove the folders under `jobs_dir` that belong to no job (see the module docstring);
-    return their names."""
-    if not jobs_dir.is_dir():
-        return []
+) -> SweepReport:
+    """Remove the job and document folders whose rows are gone (see the module docstring)."""
     cutoff = (time.time() if now is None else now) - grace.total_seconds()
-    removed: list[str] = []
-    for batch in _batches(_old_job_folders(jobs_dir, cutoff), SWEEP_BATCH):
-        with session_factory() as session:
-            unused = _unused(session, batch)
-        for job_id in unused:
-            shutil.rmtree(jobs_dir / job_id, ignore_errors=True)
-            removed.append(job_id)
-            log.info("sweeper: removed the folder of deleted job %s", job_id)
-    return removed
+    jobs = _id_folders(layout.jobs_dir, cutoff)
+    documents = [
+        folder
+        for workspace in _id_folders(layout.documents_dir)
+        for folder in _id_folders(workspace, cutoff)
+    ]
+    return SweepReport(
+        jobs=_remove_unused(session_factory, jobs, _unused_jobs, "job"),
+        documents=_remove_unused(session_factory, documents, _unused_documents, "document"),
+    )

@@ -138,12 +138,10 @@ def run_worker(settings: WorkerSettings, *, burst: bool = False) -> bool:
     reconciler: Reconciler | None = None
     try:
         if burst:
-            reconcile(
-                rt.sessions, connect(settings.redis_dsn), settings, jobs_dir=rt.layout.jobs_dir
-            )
+            reconcile(rt.sessions, connect(settings.redis_dsn), settings, layout=rt.layout)
         else:
             reconciler = Reconciler(
-                rt.sessions, connect(settings.redis_dsn), settings, jobs_dir=rt.layout.jobs_dir
+                rt.sessions, connect(settings.redis_dsn), settings, layout=rt.layout
             )
             reconciler.start()
         return bool(worker.work(burst=burst, logging_level=settings.log_level.upper()))

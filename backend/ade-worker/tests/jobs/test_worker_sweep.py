@@ -1,4 +1,4 @@
-"""The sweeper removes the folders of deleted jobs, and nothing a job still uses."""
+"""The sweeper removes the folders of deleted jobs and documents, and nothing still in use."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import Job
+from ade_db.models import Document, Job
 from ade_db.types import new_id, utcnow
 from ade_storage import LocalBlobStore, StorageLayout
 from ade_worker.reconcile import reconcile
 from ade_worker.settings import WorkerSettings
-from ade_worker.sweep import SWEEP_GRACE, sweep_job_folders
+from ade_worker.sweep import SWEEP_GRACE, sweep
 from ade_worker.testing import seed_job
 from redis import Redis
 
@@ -53,10 +53,10 @@ def test_the_folder_of_a_deleted_job_goes(
     gone_dir, kept_dir = job_folder(layout, gone), job_folder(layout, kept)
     delete_job(sessions, gone)
 
-    assert sweep_job_folders(sessions, layout.jobs_dir) == [gone]
+    assert sweep(sessions, layout).jobs == [gone]
     assert not gone_dir.exists()
     assert (kept_dir / "output" / "normalized.xlsx").is_file()
-    assert sweep_job_folders(sessions, layout.jobs_dir) == []  # nothing left to do
+    assert sweep(sessions, layout).jobs == []  # nothing left to do
 
 
 def test_outputs_a_cache_hit_shares_are_kept(
@@ -80,11 +80,11 @@ def test_outputs_a_cache_hit_shares_are_kept(
         session.commit()
     delete_job(sessions, original)  # e.g. its document was deleted
 
-    assert sweep_job_folders(sessions, layout.jobs_dir) == []
+    assert sweep(sessions, layout).jobs == []
     assert (folder / "output" / "normalized.xlsx").is_file()
 
     delete_job(sessions, hit)
-    assert sweep_job_folders(sessions, layout.jobs_dir) == [original]
+    assert sweep(sessions, layout).jobs == [original]
     assert not folder.exists()
 
 
@@ -101,16 +101,52 @@ def test_young_folders_and_other_names_are_left_alone(
     os.utime(lower, (HOUR_AGO, HOUR_AGO))
     (layout.jobs_dir / new_id()).write_text("a file, not a folder")
 
-    assert sweep_job_folders(sessions, layout.jobs_dir) == [old.name]
+    assert sweep(sessions, layout).jobs == [old.name]
     assert young.is_dir()
     assert stranger.is_dir()
     assert lower.is_dir()
     later = time.time() + SWEEP_GRACE.total_seconds() + 1
-    assert sweep_job_folders(sessions, layout.jobs_dir, now=later) == [young.name]
+    assert sweep(sessions, layout, now=later).jobs == [young.name]
 
 
-def test_no_jobs_folder_is_nothing_to_do(sessions: sessionmaker[Session], tmp_path: Path) -> None:
-    assert sweep_job_folders(sessions, tmp_path / "missing", grace=timedelta(0)) == []
+def test_an_empty_data_dir_is_nothing_to_do(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    report = sweep(sessions, StorageLayout(tmp_path / "missing"), grace=timedelta(0))
+    assert report.jobs == []
+    assert report.documents == []
+
+
+def age(path: Path, mtime: float = HOUR_AGO) -> Path:
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def test_a_document_folder_without_its_row_goes(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, layout: StorageLayout
+) -> None:
+    seeded = seed_job(sessions, blobs)  # a document with its row, and its file
+    with sessions() as session:
+        kept = session.get_one(Document, seeded.document_id)
+        kept_file = layout.data_dir / kept.storage_key
+        workspace_dir = kept_file.parent.parent
+    age(kept_file.parent)
+    # An upload whose commit never came (a crash after the file was renamed into place).
+    lost = workspace_dir / new_id()
+    lost.mkdir()
+    (lost / "source.csv").write_text("a,b\n")
+    age(lost)
+    # The same, a moment ago: its row may be about to commit.
+    fresh = workspace_dir / new_id()
+    fresh.mkdir()
+    (fresh / "source.csv").write_text("a,b\n")
+
+    report = sweep(sessions, layout)
+    assert report.documents == [lost.name]
+    assert not lost.exists()
+    assert kept_file.is_file()
+    assert fresh.is_dir()
+    assert workspace_dir.is_dir()  # workspace folders stay: an upload may be creating one
 
 
 def test_a_reconcile_pass_sweeps_under_its_lock(
@@ -123,8 +159,8 @@ def test_a_reconcile_pass_sweeps_under_its_lock(
     gone = seed_job(sessions, blobs).job_id
     folder = job_folder(layout, gone)
     delete_job(sessions, gone)
-    assert reconcile(sessions, redis, worker_settings).swept == []  # not asked to sweep
+    assert reconcile(sessions, redis, worker_settings).swept_jobs == []  # not asked to sweep
     assert folder.is_dir()
-    report = reconcile(sessions, redis, worker_settings, jobs_dir=layout.jobs_dir)
-    assert report.swept == [gone]
+    report = reconcile(sessions, redis, worker_settings, layout=layout)
+    assert report.swept_jobs == [gone]
     assert not folder.exists()
