@@ -8,7 +8,7 @@ It fixes the two ways the two can disagree:
    a crash between commit and enqueue): enqueued again.
 
 Given the storage layout, a pass also sweeps the folders of deleted jobs and documents
-(`ade_worker.sweep`).
+(`ade_worker.sweep`), at most once per `SWEEP_INTERVAL` for the whole installation.
 
 Every change is a conditional UPDATE that re-checks what was seen, so several reconcilers on
 several machines never double-apply one; a short Redis lock also keeps them from running at
@@ -34,7 +34,7 @@ from ade_storage import StorageLayout
 from ade_worker.queue import enqueue_job, held_job_ids
 from ade_worker.record import log_transition
 from ade_worker.settings import WorkerSettings
-from ade_worker.sweep import sweep
+from ade_worker.sweep import SWEEP_INTERVAL, sweep
 from ade_worker.timeline import append_event
 from redis import Redis
 
@@ -60,6 +60,10 @@ class ReconcileReport:
 
 def lock_key(queue_name: str) -> str:
     return f"ade:reconcile-lock:{queue_name}"
+
+
+def sweep_key(queue_name: str) -> str:
+    return f"ade:swept-recently:{queue_name}"
 
 
 def _update(session: Session, job_id: str, conditions: list[Any], values: dict[str, Any]) -> bool:
@@ -176,7 +180,10 @@ def reconcile(
             enqueue_job(connection, job_id, queue_name=settings.queue_name)
             report.reenqueued.append(job_id)
             log.info("reconciler: re-enqueued job %s (no queue held it)", job_id)
-        if layout is not None:
+        interval = int(SWEEP_INTERVAL.total_seconds())
+        if layout is not None and connection.set(
+            sweep_key(settings.queue_name), token, nx=True, ex=interval
+        ):
             swept = sweep(session_factory, layout, now=now.timestamp())
             report.swept_jobs, report.swept_documents = swept.jobs, swept.documents
     finally:

@@ -32,8 +32,11 @@ from ade_storage import ULID_RE, StorageLayout
 
 log = logging.getLogger(__name__)
 
-#: How long a job's folder must have been left alone before it may go.
+#: How long a folder must have been left alone before it may go.
 SWEEP_GRACE = timedelta(minutes=10)
+#: How often the installation is swept (whichever worker's reconciler comes first): a sweep
+#: reads every folder name and looks each old one up, far too much for every pass.
+SWEEP_INTERVAL = timedelta(hours=1)
 #: Folder names looked up in the database per query.
 SWEEP_BATCH = 200
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db.models import Document, Job
 from ade_db.types import new_id, utcnow
 from ade_storage import LocalBlobStore, StorageLayout
-from ade_worker.reconcile import reconcile
+from ade_worker.reconcile import reconcile, sweep_key
 from ade_worker.settings import WorkerSettings
-from ade_worker.sweep import SWEEP_GRACE, sweep
+from ade_worker.sweep import SWEEP_GRACE, SWEEP_INTERVAL, sweep
 from ade_worker.testing import seed_job
 from redis import Redis
 
@@ -164,3 +164,22 @@ def test_a_reconcile_pass_sweeps_under_its_lock(
     report = reconcile(sessions, redis, worker_settings, layout=layout)
     assert report.swept_jobs == [gone]
     assert not folder.exists()
+
+
+def test_the_installation_is_swept_once_an_interval(
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    layout: StorageLayout,
+    worker_settings: WorkerSettings,
+    redis: Redis,
+) -> None:
+    assert reconcile(sessions, redis, worker_settings, layout=layout).swept_jobs == []
+    gone = seed_job(sessions, blobs).job_id
+    folder = job_folder(layout, gone)
+    delete_job(sessions, gone)
+    # Swept a moment ago (by this or any worker's reconciler): not again before the interval.
+    assert reconcile(sessions, redis, worker_settings, layout=layout).swept_jobs == []
+    assert folder.is_dir()
+    assert 0 < redis.ttl(sweep_key(worker_settings.queue_name)) <= SWEEP_INTERVAL.total_seconds()
+    redis.delete(sweep_key(worker_settings.queue_name))  # the interval is over
+    assert reconcile(sessions, redis, worker_settings, layout=layout).swept_jobs == [gone]
