@@ -56,6 +56,26 @@ _as_root() {
   fi
 }
 
+# The sandbox jail's host set-up (the ade-sandbox user, search permission on private folders
+# above the runtime): needs root; without it ADE says at start and on /ready what is missing.
+ensure_sandbox() {
+  if [[ "$(id -u)" -ne 0 ]]; then
+    log "not root: skipping \`ade sandbox setup\` (config code will not run until it is done)"
+    return 0
+  fi
+  local missing=()
+  command -v bwrap >/dev/null 2>&1 || missing+=("bubblewrap")
+  command -v setfacl >/dev/null 2>&1 || missing+=("acl")
+  if ((${#missing[@]})) && command -v apt-get >/dev/null 2>&1; then
+    log "installing system packages: ${missing[*]}"
+    env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null || log "warning: could not install ${missing[*]}"
+  fi
+  log "setting up the sandbox jail (ade sandbox setup)"
+  .venv/bin/ade sandbox setup >&2
+}
+
 # redis-server and the PostgreSQL server binaries, from the system package manager when
 # missing. Without root (or apt), say what is missing and carry on: the tests then fail
 # clearly, or skip where ADE_TEST_REQUIRE_* allows it.
@@ -65,6 +85,9 @@ ensure_system_packages() {
   # The documentation's commands, which the tests run as written, use curl and jq.
   command -v curl >/dev/null 2>&1 || missing+=("curl")
   command -v jq >/dev/null 2>&1 || missing+=("jq")
+  # The jail config code runs in (bubblewrap), and setfacl for `ade sandbox setup`.
+  command -v bwrap >/dev/null 2>&1 || missing+=("bubblewrap")
+  command -v setfacl >/dev/null 2>&1 || missing+=("acl")
   _have_postgres_server || missing+=("postgresql")
   ((${#missing[@]})) || return 0
   if command -v apt-get >/dev/null 2>&1; then

@@ -51,7 +51,7 @@ def create_app(
     """
     settings = settings or ApiSettings()
     storage = Storage.from_settings(storage_settings or StorageSettings())
-    sandbox_limits = (sandbox_settings or SandboxSettings()).limits()
+    sandbox_config = sandbox_settings or SandboxSettings()
     queue_settings = worker_settings or WorkerSettings()
     owns_engine = engine is None
     db_engine = engine or create_db_engine(settings=DatabaseSettings())
@@ -82,7 +82,8 @@ def create_app(
     app.state.storage = storage
     app.state.sandbox = Sandbox(
         storage.layout,
-        sandbox_limits,
+        sandbox_config.limits(),
+        jail=sandbox_config.jail_provider(),
         max_concurrent=settings.dry_run_max_concurrent,
         retention_seconds=settings.dry_run_retention_seconds,
         uv_bin=queue_settings.uv_bin,

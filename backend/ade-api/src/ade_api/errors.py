@@ -62,6 +62,10 @@ class UnsupportedMediaTypeError(DomainError):
     """ADE cannot read this kind of document (415)."""
 
 
+class ServiceUnavailableError(DomainError):
+    """A part ADE needs for this request is not working here (503), e.g. the sandbox jail."""
+
+
 class RateLimitedError(DomainError):
     """Too many requests of this kind for now (429); retry after `retry_after` seconds."""
 

@@ -36,6 +36,7 @@ ERROR_TABLE: dict[type[errors.DomainError], tuple[int, str, str]] = {
     errors.UnsupportedMediaTypeError: (415, "unsupported-media-type", "Unsupported media type"),
     errors.PreconditionRequiredError: (428, "precondition-required", "Precondition required"),
     errors.RateLimitedError: (429, "rate-limited", "Too many requests"),
+    errors.ServiceUnavailableError: (503, "service-unavailable", "Service unavailable"),
 }
 
 # Status codes raised by the framework itself (unknown route, wrong method...).
@@ -82,6 +83,7 @@ _PROBLEM_DESCRIPTIONS = {
     422: "Request validation failed.",
     428: "If-Match is required.",
     429: "Too many requests; see Retry-After.",
+    503: "A part ADE needs is not working here (e.g. the sandbox jail).",
 }
 
 

@@ -7,7 +7,7 @@ import sys
 import typer
 
 from ade_cli import __version__
-from ade_cli.commands import api, db, users, worker
+from ade_cli.commands import api, db, sandbox, users, worker
 from ade_cli.commands.start import start_command
 from ade_cli.errors import CliError, describe
 from ade_engine.cli import config_app, run_command
@@ -23,6 +23,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(api.app, name="api")
 app.add_typer(worker.app, name="worker")
 app.add_typer(users.app, name="users")
+app.add_typer(sandbox.app, name="sandbox")
 app.command("start")(start_command)
 # The engine owns its commands, so `ade run` behaves exactly like the sandbox entrypoint.
 app.command("run")(run_command)

@@ -8,6 +8,8 @@ Layout (the job dir defaults to the current directory)::
     <job>/output/normalized.xlsx   written on success
     <job>/output/artifact.json     written always (status succeeded or failed)
     <job>/logs/events.ndjson       events, one JSON object per line, flushed as they happen
+                                   (or written to the inherited descriptor ``--events-fd N``:
+                                   the worker's jail reads them from a pipe, never a file)
 
 Exit codes: 0 success, 1 failed run (artifact still written), 2 usage error (bad arguments or a
 job folder without exactly one input file or without a config folder). The last line on stdout
@@ -32,7 +34,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import IO, Any
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         "--plan",
         action="store_true",
         help="only check the config package and write output/plan.json (no input needed)",
+    )
+    parser.add_argument(
+        "--events-fd",
+        type=int,
+        default=None,
+        help="write events to this inherited file descriptor instead of logs/events.ndjson",
     )
     args = parser.parse_args(argv)
     job = (args.job_dir or Path.cwd()).resolve()
@@ -73,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     if vendor.is_dir():
         sys.path.insert(0, str(vendor))
 
+    events_stream: IO[str] | None = None
+    if args.events_fd is not None and not args.plan:
+        try:
+            # Opened before the guard is installed; line-buffered so each event leaves at once.
+            events_stream = os.fdopen(args.events_fd, "w", encoding="utf-8", buffering=1)
+        except OSError as exc:
+            sys.stderr.write(f"error: --events-fd {args.events_fd}: {exc.strerror}\n")
+            return 2
+
     # The engine's own modules are imported before the guard, config code only after it.
     from ade_engine import guard
     from ade_engine.pipeline import run
@@ -87,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             config_dir,
             job / "output",
             events_path=job / "logs" / "events.ndjson",
+            events_stream=events_stream,
             artifact_path=job / "output" / "artifact.json",
         )
     except Exception as exc:  # e.g. an unwritable output folder: one line, exit 1

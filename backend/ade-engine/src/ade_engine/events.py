@@ -16,6 +16,25 @@ from typing import IO, Any
 
 EventCallback = Callable[[dict[str, Any]], None]
 
+#: Every event name the engine emits. The worker relays only these from a sandboxed run: a
+#: line with any other name (a config forging ``job.succeeded``, say) is not the engine's.
+ENGINE_EVENT_TYPES = frozenset(
+    {
+        "run.started",
+        "pass.started",
+        "pass.completed",
+        "sheet.skipped",
+        "table.detected",
+        "mapping.decided",
+        "mapping.changed",
+        "hook.failed",
+        "log",
+        "progress",
+        "run.completed",
+        "run.failed",
+    }
+)
+
 
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -32,11 +51,18 @@ def _default(value: Any) -> Any:
 
 
 class EventSink:
-    """Writes events to an NDJSON file and forwards them to an optional callback."""
+    """Writes events as NDJSON to a file (or an open stream, e.g. the sandbox's events pipe)
+    and forwards them to an optional callback."""
 
-    def __init__(self, path: Path | None, on_event: EventCallback | None = None) -> None:
-        self._fh: IO[str] | None = None
-        if path is not None:
+    def __init__(
+        self,
+        path: Path | None,
+        on_event: EventCallback | None = None,
+        *,
+        stream: IO[str] | None = None,
+    ) -> None:
+        self._fh: IO[str] | None = stream
+        if stream is None and path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fh = path.open("w", encoding="utf-8")
         self._on_event = on_event

@@ -99,9 +99,15 @@ def install(job_dir: Path, *, allow_dirs: Sequence[Path] = ()) -> None:
     roots = tuple(realpath(p) for p in (job_dir, *allow_dirs))
     devnull = realpath(os.devnull)
     describe = f"outside the job folder {roots[0]}"
+    # The worker's jail mounts no /proc: descriptors cannot be told apart there, and the jail,
+    # not this hook, is what keeps writes inside the job folder.
+    proc_fds = os.path.isdir("/proc/self/fd")
 
     def fd_path(fd: int) -> str | None:
-        """The file an open descriptor refers to; None when it is no file (a pipe, a socket)."""
+        """The file an open descriptor refers to; None when it is no file (a pipe, a socket)
+        or when there is no /proc to ask."""
+        if not proc_fds:
+            return None
         try:
             target = readlink(f"/proc/self/fd/{fd}")
         except OSError as exc:

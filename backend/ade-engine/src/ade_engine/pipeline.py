@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ade_engine.artifact import PASS_NAMES, finish, new_artifact, write_artifact
 from ade_engine.config import (
@@ -656,21 +656,26 @@ def run(
     on_event: EventCallback | None = None,
     progress: ProgressCallback | None = None,
     events_path: Path | None = None,
+    events_stream: IO[str] | None = None,
     artifact_path: Path | None = None,
 ) -> RunResult:
     """Run one input through one config package.
 
     Writes ``out_dir/normalized.xlsx``, ``artifact_path`` (default ``out_dir/artifact.json``)
-    and ``events_path`` (default ``out_dir/events.ndjson``). Never raises for a failed run:
-    the result's ``status`` is ``"failed"`` and ``error`` says why (the artifact is written
-    either way, and no ``normalized.xlsx`` is left in ``out_dir``, not even one from an
-    earlier run). ``on_event`` receives every event dict; ``progress(done, total)`` is called
-    after each chunk of rows.
+    and ``events_path`` (default ``out_dir/events.ndjson``), or writes the events to
+    ``events_stream`` instead (the sandbox's events pipe; closed at the end). Never raises for
+    a failed run: the result's ``status`` is ``"failed"`` and ``error`` says why (the artifact
+    is written either way, and no ``normalized.xlsx`` is left in ``out_dir``, not even one
+    from an earlier run). ``on_event`` receives every event dict; ``progress(done, total)`` is
+    called after each chunk of rows.
     """
     started = time.perf_counter()
     input_path, config_path, out_dir = Path(input_path), Path(config_path), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    events_path = Path(events_path) if events_path else out_dir / "events.ndjson"
+    if events_stream is not None:
+        events_path = None
+    else:
+        events_path = Path(events_path) if events_path else out_dir / "events.ndjson"
     artifact_path = Path(artifact_path) if artifact_path else out_dir / "artifact.json"
     output_path = out_dir / "normalized.xlsx"
     overwrites_input = _same_file(output_path, input_path)
@@ -680,7 +685,7 @@ def run(
             with contextlib.suppress(OSError):
                 stale.unlink(missing_ok=True)
     artifact = new_artifact(input_path)
-    sink = EventSink(events_path, on_event)
+    sink = EventSink(events_path, on_event, stream=events_stream)
     error: EngineError | None = None
     runner: _Run | None = None
     try:

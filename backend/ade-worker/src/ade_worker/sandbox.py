@@ -1,21 +1,20 @@
 """The sandbox: the one place that runs config-package code.
 
-The worker (jobs) and the API (config plans and dry-runs) both call :func:`run_engine`, which
-launches ``python -m ade_engine --job-dir DIR`` in a child process with
+The worker (jobs) and the API (config plans, dry-runs and import checks) both call
+:func:`run_engine`, which launches ``python -m ade_engine`` for one job folder:
 
-* a scrubbed environment built from scratch (no ``ADE_*`` settings, secrets or service URLs),
-* ``cwd``, ``HOME`` and ``TMPDIR`` inside the job folder,
-* rlimits on CPU time, address space, file size and open files, and no core dumps,
-* its own process group, killed as a whole on cancel, on wall-clock timeout and after exit,
-* SIGKILLed by the kernel when the thread that launched it dies (``PR_SET_PDEATHSIG``),
-* stdout and stderr going to ``logs/stdout.log`` and ``logs/stderr.log`` (never pipes, so a
-  chatty child can never block on a full pipe),
+* **jailed** (the default; see :mod:`ade_worker.jail`): inside bubblewrap, as the sandbox user,
+  with no network, no host ``/proc``, no data dir, and a size-capped ``/job``; the job's input
+  and config are staged for it and its ``output/`` comes back as a tar stream on a pipe;
+* **unjailed** (``ADE_SANDBOX=none``, one trusted user only): in the job folder itself.
 
-relays the engine's ``logs/events.ndjson`` to ``on_event`` while the child runs, and maps how the
-child ended to a :class:`SandboxOutcome`.
-
-This module must not import :mod:`ade_worker.settings` (settings imports :class:`SandboxLimits`
-from here).
+Either way the child gets an environment built from scratch (no ``ADE_*`` settings, secrets or
+service URLs, and bubblewrap itself is started with an empty one), rlimits on CPU time, address
+space, file size, open files and (jailed) processes, no core dumps, nice +10, its own process
+group that is killed as a whole on cancel, on timeout and after exit, and the kernel's SIGKILL
+when the thread that launched it dies. stdout, stderr and the engine's events come back on
+pipes, read here within caps (:mod:`ade_worker.channels`); events go to ``on_event`` while the
+child runs. How the child ended becomes a :class:`SandboxOutcome` (:mod:`ade_worker.outcome`).
 """
 
 from __future__ import annotations
@@ -27,26 +26,42 @@ import json
 import logging
 import os
 import resource
+import selectors
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
+
+from ade_worker.channels import CappedLog, EventStream, ResultSpool, extract_results
+from ade_worker.jail import JOB_ROOT, Jail
+from ade_worker.limits import SandboxLimits
+from ade_worker.outcome import SandboxOutcome, SandboxStatus, outcome_for_exit, tail
+
+__all__ = [
+    "SANDBOX_NICENESS",
+    "SANDBOX_PATH",
+    "SandboxLimits",
+    "SandboxOutcome",
+    "SandboxStatus",
+    "die_with_parent",
+    "engine_command",
+    "run_engine",
+    "sandbox_env",
+]
 
 log = logging.getLogger(__name__)
 
-SandboxStatus = Literal["succeeded", "failed", "timeout", "cancelled", "crashed"]
-
 #: PATH inside the sandbox: enough to find system tools, nothing from the parent's PATH.
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
-#: How much of stderr.log ends up in :attr:`SandboxOutcome.stderr_tail`.
-STDERR_TAIL_BYTES = 4096
-#: Longest unfinished events.ndjson line kept in memory while waiting for its newline; a longer
-#: one (a config logging a huge value, or scribbling on the file) is dropped, not hoarded.
-MAX_EVENT_LINE = 16 * 1024 * 1024
+#: After the child has exited, how long its pipes may stay open (a process it left behind, in
+#: an unjailed run) before we stop reading them.
+DRAIN_SECONDS = 2.0
+_READ_CHUNK = 256 * 1024
 
 _MB = 1024 * 1024
 
@@ -84,38 +99,6 @@ def die_with_parent(expected_parent: int | None = None) -> bool:
     if expected_parent is not None and os.getppid() != expected_parent:
         os.kill(os.getpid(), signal.SIGKILL)
     return True
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    """Resource limits of one sandboxed engine run."""
-
-    cpu_seconds: int = 300  # RLIMIT_CPU
-    memory_mb: int = 2048  # RLIMIT_AS
-    file_size_mb: int = 1024  # RLIMIT_FSIZE
-    wall_seconds: float = 600.0  # wall clock, enforced by the parent
-    open_files: int = 256  # RLIMIT_NOFILE
-
-    def __post_init__(self) -> None:
-        # A zero limit would kill every run at once and look like a config failure.
-        for name in ("cpu_seconds", "memory_mb", "file_size_mb", "wall_seconds", "open_files"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"SandboxLimits.{name} must be greater than 0")
-
-
-@dataclass(frozen=True)
-class SandboxOutcome:
-    """How a sandboxed engine run ended."""
-
-    status: SandboxStatus
-    exit_code: int | None  # None when killed by us; negative = signal
-    elapsed_ms: int
-    error: dict[str, Any] | None  # {"type", "message", "file"?, "line"?}; None on success
-    # True only for infrastructure failures (killed by a SIGKILL we did not send: an external
-    # kill or the OOM killer); a rerun of the same job may then succeed. False for config
-    # errors, bad input, timeouts and limits, which a rerun would only repeat.
-    retryable: bool
-    stderr_tail: str  # last ~4 KB of stderr, for logs only
 
 
 def sandbox_env(job_dir: Path) -> dict[str, str]:
@@ -169,14 +152,18 @@ def _rlimit(limit: int, value: int) -> tuple[int, int]:
 SANDBOX_NICENESS = 10
 
 
-def _limit_setter(limits: SandboxLimits) -> Callable[[], None]:
-    """The preexec_fn that applies ``limits`` in the child between fork and exec.
+def _limit_setter(
+    limits: SandboxLimits, *, then: Callable[[], None] | None = None
+) -> Callable[[], None]:
+    """The preexec_fn that applies ``limits`` in the child between fork and exec, then calls
+    ``then`` (the jail's switch to the sandbox user, which must come last).
 
     Everything is computed here, in the parent, so the child runs as little Python as possible
     between fork and exec. preexec_fn is not safe in general when the parent has other threads
     (one of them could hold a lock the child then needs); the function below only calls prctl
-    (through a ctypes function loaded at import) and setrlimit, taking no Python-level locks,
-    which keeps it safe enough for threaded callers (the worker's heartbeat thread, the API).
+    (through a ctypes function loaded at import), setrlimit and set*id, taking no Python-level
+    locks, which keeps it safe enough for threaded callers (the worker's heartbeat thread, the
+    API).
     """
     _, cpu_hard_inherited = resource.getrlimit(resource.RLIMIT_CPU)
     cpu_soft = limits.cpu_seconds
@@ -191,10 +178,13 @@ def _limit_setter(limits: SandboxLimits) -> Callable[[], None]:
         (resource.RLIMIT_CPU, (cpu_soft, cpu_hard)),
         (resource.RLIMIT_FSIZE, _rlimit(resource.RLIMIT_FSIZE, limits.file_size_mb * _MB)),
         (resource.RLIMIT_NOFILE, _rlimit(resource.RLIMIT_NOFILE, limits.open_files)),
-        # Last: the forked child still maps the parent's memory until exec, and later
-        # allocations in this function could fail under a limit smaller than that.
-        (resource.RLIMIT_AS, _rlimit(resource.RLIMIT_AS, limits.memory_mb * _MB)),
     ]
+    if then is not None:
+        # Counted per user on the host: only meaningful for the sandbox user, never for ours.
+        settings.append((resource.RLIMIT_NPROC, _rlimit(resource.RLIMIT_NPROC, limits.processes)))
+    # Last: the forked child still maps the parent's memory until exec, and later
+    # allocations in this function could fail under a limit smaller than that.
+    settings.append((resource.RLIMIT_AS, _rlimit(resource.RLIMIT_AS, limits.memory_mb * _MB)))
 
     parent = os.getpid()
 
@@ -206,6 +196,8 @@ def _limit_setter(limits: SandboxLimits) -> Callable[[], None]:
         os.nice(SANDBOX_NICENESS)
         for limit, value in settings:
             resource.setrlimit(limit, value)
+        if then is not None:
+            then()
 
     return apply
 
@@ -214,167 +206,6 @@ def _kill_group(pgid: int) -> None:
     """SIGKILL every process in the group (the child and whatever it started)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-
-
-class _EventTail:
-    """Reads complete JSON lines from a file another process appends to (and may create late)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fh: IO[bytes] | None = None
-        self._partial = b""
-
-    def read(self) -> list[dict[str, Any]]:
-        """The events completed since the last call (an unfinished last line waits)."""
-        if self._fh is None:
-            try:
-                self._fh = self.path.open("rb")
-            except FileNotFoundError:
-                return []
-        data = self._fh.read()
-        if not data:
-            return []
-        lines = (self._partial + data).split(b"\n")
-        self._partial = lines.pop()
-        if len(self._partial) > MAX_EVENT_LINE:
-            log.warning(
-                "sandbox: dropping an events.ndjson line longer than %d bytes", MAX_EVENT_LINE
-            )
-            self._partial = b""
-        events: list[dict[str, Any]] = []
-        for line in lines:
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError:
-                # Config code can write to the job folder; a bad line must not stop the relay.
-                log.warning("sandbox: skipping a malformed events.ndjson line")
-                continue
-            if isinstance(event, dict):
-                events.append(event)
-        return events
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-
-
-def _tail(path: Path, size: int = STDERR_TAIL_BYTES) -> str:
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            fh.seek(max(0, fh.tell() - size))
-            return fh.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    line = lines[-1]
-    return line.removeprefix("error: ")
-
-
-def _read_artifact_error(job_dir: Path) -> dict[str, Any] | None:
-    try:
-        artifact = json.loads((job_dir / "output" / "artifact.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    error = artifact.get("error") if isinstance(artifact, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        return dict(error)
-    return None
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"signal {number}"
-
-
-#: How failed allocations show up in errors and stderr: Python's MemoryError, libc's ENOMEM,
-#: OpenBLAS giving up on its buffers, the loader failing to map a compiled module, C++.
-MEMORY_MARKERS = (
-    "MemoryError",
-    "Cannot allocate memory",
-    "Memory allocation",
-    "failed to map segment",
-    "bad_alloc",
-)
-
-
-def _mentions_memory(error: dict[str, Any], stderr: str) -> bool:
-    text = f"{error.get('exception', '')} {error.get('message', '')} {stderr}"
-    return any(marker in text for marker in MEMORY_MARKERS)
-
-
-def _explain_limits(error: dict[str, Any], stderr: str, limits: SandboxLimits) -> dict[str, Any]:
-    """Point at the sandbox limit behind an error the engine reported in its own words."""
-    message = str(error.get("message", ""))
-    if _mentions_memory(error, stderr):
-        error["message"] = (
-            f"{message} (out of memory: the sandbox memory limit is {limits.memory_mb} MB)"
-        )
-    elif "File too large" in message or "[Errno 27]" in message:
-        error["message"] = (
-            f"{message} (the sandbox file size limit is {limits.file_size_mb} MB per file)"
-        )
-    return error
-
-
-def _outcome_for_exit(
-    job_dir: Path,
-    returncode: int,
-    cpu_used: float,
-    stderr: str,
-    limits: SandboxLimits,
-) -> tuple[SandboxStatus, dict[str, Any] | None, bool]:
-    """(status, error, retryable) for a child that ended on its own (or was killed by others)."""
-    if returncode == 0:
-        return "succeeded", None, False
-    if returncode == 1:
-        error = _read_artifact_error(job_dir) or {
-            "type": "engine",
-            "message": _last_line(stderr) or "the run failed without saying why",
-        }
-        return "failed", _explain_limits(error, stderr, limits), False
-    if returncode == 2:
-        detail = _last_line(stderr) or "bad arguments or job folder"
-        return "failed", {"type": "usage", "message": f"sandbox usage error: {detail}"}, False
-    cpu_message = (
-        f"the run used more than its CPU time limit of {limits.cpu_seconds} s and was stopped"
-    )
-    if returncode == -signal.SIGXCPU:
-        return "failed", {"type": "CpuTimeLimit", "message": cpu_message}, False
-    if returncode == -signal.SIGKILL and cpu_used >= limits.cpu_seconds:
-        # Code that ignored SIGXCPU was killed by the kernel at the hard CPU limit.
-        return "failed", {"type": "CpuTimeLimit", "message": cpu_message}, False
-    if returncode < 0 and _mentions_memory({}, stderr):
-        # The interpreter aborted on an allocation failure that it could not report itself.
-        message = (
-            f"the engine process ran out of memory (the sandbox memory limit is "
-            f"{limits.memory_mb} MB) and was killed by {_signal_name(-returncode)}"
-        )
-        return "failed", {"type": "MemoryLimit", "message": message}, False
-    if returncode < 0:
-        name = _signal_name(-returncode)
-        message = f"the engine process was killed by signal {name}"
-        # SIGKILL that we did not send comes from outside (an operator, the OOM killer, a
-        # container shutting down): nothing about the job says a rerun would fail again.
-        retryable = returncode == -signal.SIGKILL
-        return "crashed", {"type": "Crashed", "message": message}, retryable
-    # Any other exit code: the engine never exits that way, so config code called os._exit or
-    # sys.exit; a rerun would do it again.
-    message = f"the engine process exited unexpectedly with code {returncode}"
-    detail = _last_line(stderr)
-    if detail:
-        message = f"{message}: {detail}"
-    return "crashed", {"type": "Crashed", "message": message}, False
 
 
 def _reap(pid: int) -> tuple[int, float] | None:
@@ -395,7 +226,7 @@ def _wait(pid: int) -> tuple[int, float]:
 
 
 def _prepare(job_dir: Path) -> Path:
-    """Create logs/ and tmp/, and remove what an earlier run in this folder left behind.
+    """Create logs/, tmp/ and output/, and remove what an earlier run here left behind.
 
     A stale events.ndjson would be relayed again and a stale artifact.json would be taken for
     this run's error if the engine dies before writing its own.
@@ -403,98 +234,313 @@ def _prepare(job_dir: Path) -> Path:
     logs = job_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     (job_dir / "tmp").mkdir(exist_ok=True)
+    (job_dir / "output").mkdir(exist_ok=True)
     (logs / "events.ndjson").unlink(missing_ok=True)
     (job_dir / "output" / "artifact.json").unlink(missing_ok=True)
     return logs
+
+
+@dataclass
+class _JailStatus:
+    """What bubblewrap reports on its --json-status-fd: the child's pid once the jail is up."""
+
+    started: bool = False
+    _buffer: bytes = b""
+
+    def feed(self, data: bytes) -> None:
+        self._buffer = (self._buffer + data)[-65536:]
+        for line in self._buffer.split(b"\n"):
+            with contextlib.suppress(ValueError):
+                if "child-pid" in json.loads(line):
+                    self.started = True
+
+
+@dataclass
+class _Channels:
+    """The pipes of one run, read without blocking; each read end feeds its handler."""
+
+    logs: Path
+    limits: SandboxLimits
+    on_event: Callable[[dict[str, Any]], None] | None
+    selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
+    spool: ResultSpool | None = None
+    status: _JailStatus = field(default_factory=_JailStatus)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        cap = self.limits.log_kb * 1024
+        self.stdout = CappedLog(self.logs / "stdout.log", cap)
+        self.stderr = CappedLog(self.logs / "stderr.log", cap)
+        self.events = EventStream(
+            max_events=self.limits.max_events, max_event_bytes=self.limits.event_kb * 1024
+        )
+
+    def pipe(self, handler: Callable[[bytes], None]) -> int:
+        """A new pipe whose read end feeds `handler`; returns the write end for the child."""
+        read_end, write_end = os.pipe()
+        os.set_blocking(read_end, False)
+        self.selector.register(read_end, selectors.EVENT_READ, handler)
+        return write_end
+
+    def relay(self, data: bytes) -> None:
+        for event in self.events.feed(data):
+            if self.on_event is not None:
+                self.on_event(event)
+
+    def watch_exit(self, pid: int) -> None:
+        """Wake :meth:`pump` as soon as `pid` exits (a pidfd; Linux 5.3+, else polling)."""
+        try:
+            pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            return
+        self.selector.register(pidfd, selectors.EVENT_READ, None)
+
+    def pump(self, timeout: float) -> None:
+        """Read whatever is ready within `timeout` seconds (less once the child has exited)."""
+        if not self.selector.get_map():
+            time.sleep(min(timeout, 0.01))
+            return
+        for key, _ in self.selector.select(timeout):
+            fd = int(key.fd)
+            if key.data is None:  # the child's pidfd: it has exited, stop waiting on it
+                self.selector.unregister(fd)
+                os.close(fd)
+                continue
+            try:
+                data = os.read(fd, _READ_CHUNK)
+            except BlockingIOError:
+                continue
+            if not data:
+                self.selector.unregister(fd)
+                os.close(fd)
+                continue
+            key.data(data)
+
+    def drain(self, seconds: float) -> None:
+        """Read until every pipe is closed, or for `seconds` at most."""
+        deadline = time.monotonic() + seconds
+        while self.open_pipes() and time.monotonic() < deadline:
+            self.pump(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def open_pipes(self) -> bool:
+        return any(key.data is not None for key in self.selector.get_map().values())
+
+    def close(self) -> None:
+        """Close every pipe and log (again: a no-op)."""
+        if self.closed:
+            return
+        self.closed = True
+        for key in list(self.selector.get_map().values()):
+            self.selector.unregister(key.fd)
+            os.close(int(key.fd))
+        self.selector.close()
+        self.stdout.close()
+        self.stderr.close()
+        if self.spool is not None:
+            self.spool.close()
+
+
+def _spawn(
+    job_dir: Path,
+    channels: _Channels,
+    *,
+    jail: Jail | None,
+    run_dir: Path | None,
+    limits: SandboxLimits,
+    extra_args: Sequence[str],
+    python: str | None,
+) -> subprocess.Popen[bytes]:
+    """Start the child with its pipes (our copies of the write ends are closed again)."""
+    out_w = channels.pipe(channels.stdout.feed)
+    err_w = channels.pipe(channels.stderr.feed)
+    events_w = channels.pipe(channels.relay)
+    child_fds = [out_w, err_w, events_w]
+    try:
+        if jail is None:
+            argv = engine_command(job_dir, ["--events-fd", str(events_w), *extra_args], python)
+            env, cwd, preexec = sandbox_env(job_dir), job_dir, _limit_setter(limits)
+        else:
+            assert run_dir is not None
+            assert channels.spool is not None
+            results_w = channels.pipe(channels.spool.feed)
+            status_w = channels.pipe(channels.status.feed)
+            child_fds += [results_w, status_w]
+            inner_dir = Path(JOB_ROOT)
+            inner = engine_command(
+                inner_dir, ["--events-fd", str(events_w), *extra_args], python or sys.executable
+            )
+            vendor = job_dir / "vendor"
+            argv = jail.command(
+                run_dir,
+                vendor=vendor.resolve() if vendor.is_dir() and any(vendor.iterdir()) else None,
+                inner=inner,
+                env=sandbox_env(inner_dir),
+                disk_bytes=limits.disk_mb * _MB,
+                status_fd=status_w,
+                results_fd=results_w,
+                events_fd=events_w,
+            )
+            # bubblewrap itself starts with an empty environment and from a neutral folder.
+            env, cwd, preexec = {}, Path("/"), _limit_setter(limits, then=jail.switch_user())
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=err_w,
+            pass_fds=child_fds[2:],
+            close_fds=True,
+            start_new_session=True,  # its own process group, so killpg reaches grandchildren
+            preexec_fn=preexec,  # single-threaded caller: see _limit_setter
+        )
+    finally:
+        for fd in child_fds:
+            os.close(fd)
 
 
 def run_engine(
     job_dir: Path,
     *,
     limits: SandboxLimits,
+    jail: Jail | None,
     extra_args: Sequence[str] = (),
     on_event: Callable[[dict[str, Any]], None] | None = None,
     should_cancel: Callable[[], bool] | None = None,
     poll_interval: float = 0.1,
     python: str | None = None,
 ) -> SandboxOutcome:
-    """Run ``python -m ade_engine --job-dir job_dir *extra_args`` in the sandbox.
+    """Run ``python -m ade_engine --job-dir job_dir *extra_args`` in the sandbox: in `jail`,
+    or unjailed when `jail` is None (``ADE_SANDBOX=none``).
 
-    Blocks until the child has ended. ``on_event`` receives every event of
-    ``logs/events.ndjson`` in order, on this thread, while the child runs; ``should_cancel`` is
-    asked every ``poll_interval`` seconds. If either callback raises, the child's process group
-    is killed and reaped and the exception propagates. A child that cannot be started at all
-    (no such interpreter, preexec_fn failed) raises as well: that is a worker problem, not a
-    job outcome.
+    Blocks until the child has ended. ``on_event`` receives every accepted event in order, on
+    this thread, while the child runs; ``should_cancel`` is asked every ``poll_interval``
+    seconds. If either callback raises, the child's process group is killed and reaped and the
+    exception propagates. A child that cannot be started at all (no such interpreter,
+    preexec_fn failed) raises as well: that is a worker problem, not a job outcome.
     """
     job_dir = Path(job_dir).resolve()
     logs = _prepare(job_dir)
-    stderr_path = logs / "stderr.log"
-    tail = _EventTail(logs / "events.ndjson")
-
-    def relay() -> None:
-        for event in tail.read():
-            if on_event is not None:
-                on_event(event)
-
-    started = time.monotonic()
-    with (logs / "stdout.log").open("wb") as out, stderr_path.open("wb") as err:
-        proc = subprocess.Popen(
-            engine_command(job_dir, extra_args, python),
-            cwd=job_dir,
-            env=sandbox_env(job_dir),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            close_fds=True,
-            start_new_session=True,  # its own process group, so killpg reaches grandchildren
-            preexec_fn=_limit_setter(limits),  # single-threaded caller: see _limit_setter
+    channels = _Channels(logs, limits, on_event)
+    run_dir: Path | None = None
+    spool_path = logs / ".results.tar"
+    try:
+        if jail is not None:
+            run_dir = jail.stage(job_dir)
+            channels.spool = ResultSpool(spool_path, limits.disk_mb * _MB + _MB)
+        started = time.monotonic()
+        proc = _spawn(
+            job_dir,
+            channels,
+            jail=jail,
+            run_dir=run_dir,
+            limits=limits,
+            extra_args=extra_args,
+            python=python,
         )
+        channels.watch_exit(proc.pid)
+        stopped, ended = _supervise(proc, channels, limits, should_cancel, poll_interval, started)
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        spool = channels.spool
+        channels.close()
+        if spool is not None and not spool.overflow:
+            extract_results(spool_path, job_dir / "output", max_bytes=limits.disk_mb * _MB)
+    finally:
+        channels.close()
+        spool_path.unlink(missing_ok=True)
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return _outcome(job_dir, channels, jail, stopped, ended, elapsed_ms, limits)
+
+
+def _supervise(
+    proc: subprocess.Popen[bytes],
+    channels: _Channels,
+    limits: SandboxLimits,
+    should_cancel: Callable[[], bool] | None,
+    poll_interval: float,
+    started: float,
+) -> tuple[Literal["timeout", "cancelled", "output"] | None, tuple[int, float]]:
+    """Relay the child's pipes until it ends, is cancelled, runs out of time or writes too
+    much back; then kill its whole group and read what is left in the pipes."""
     pgid = proc.pid  # a new session's leader is also its process group's leader
-    stopped: Literal["timeout", "cancelled"] | None = None
+    stopped: Literal["timeout", "cancelled", "output"] | None = None
     ended: tuple[int, float] | None = None
     try:
         while True:
             ended = _reap(proc.pid)
-            relay()
             if ended is not None:
                 break
+            channels.pump(poll_interval)
             if should_cancel is not None and should_cancel():
                 stopped = "cancelled"
                 break
             if time.monotonic() - started >= limits.wall_seconds:
                 stopped = "timeout"
                 break
-            time.sleep(poll_interval)
+            if channels.spool is not None and channels.spool.overflow:
+                stopped = "output"
+                break
         if ended is None:
             _kill_group(pgid)
             ended = _wait(proc.pid)
         # Also after a normal exit: config code may have left background processes behind.
         _kill_group(pgid)
-        elapsed_ms = round((time.monotonic() - started) * 1000)
-        relay()  # what the child wrote between the last poll and its end
+        channels.drain(DRAIN_SECONDS)
     except BaseException:
         _kill_group(pgid)
         if ended is None:
             ended = _wait(proc.pid)
         raise
     finally:
-        tail.close()
         # We reaped the child with os.wait4; tell Popen so it never waits for a reused pid.
         proc.returncode = ended[0] if ended is not None else proc.returncode
-
-    returncode, cpu_used = ended
-    if stopped is not None and returncode != -signal.SIGKILL:
+    if stopped is not None and ended[0] != -signal.SIGKILL:
         # The child ended on its own between our last look and the kill: report that instead.
         stopped = None
-    stderr = _tail(stderr_path)
+    return stopped, ended
+
+
+def _outcome(
+    job_dir: Path,
+    channels: _Channels,
+    jail: Jail | None,
+    stopped: Literal["timeout", "cancelled", "output"] | None,
+    ended: tuple[int, float],
+    elapsed_ms: int,
+    limits: SandboxLimits,
+) -> SandboxOutcome:
+    returncode, cpu_used = ended
+    stderr = tail(channels.stderr.path)
+    summary = channels.events.summary()
+    if summary is not None and channels.on_event is not None:
+        channels.on_event(summary)
     if stopped == "timeout":
         message = f"the run took longer than {limits.wall_seconds:g} s and was stopped"
-        return SandboxOutcome(
-            "timeout", None, elapsed_ms, {"type": "TimeoutError", "message": message}, False, stderr
-        )
+        error = {"type": "TimeoutError", "message": message}
+        return SandboxOutcome("timeout", None, elapsed_ms, error, False, stderr)
     if stopped == "cancelled":
         cancelled = {"type": "Cancelled", "message": "the run was cancelled"}
         return SandboxOutcome("cancelled", None, elapsed_ms, cancelled, False, stderr)
-    status, error, retryable = _outcome_for_exit(job_dir, returncode, cpu_used, stderr, limits)
-    return SandboxOutcome(status, returncode, elapsed_ms, error, retryable, stderr)
+    if stopped == "output":
+        message = f"the run's output is larger than the sandbox disk limit of {limits.disk_mb} MB"
+        return SandboxOutcome(
+            "failed", None, elapsed_ms, {"type": "DiskLimit", "message": message}, False, stderr
+        )
+    if jail is not None:
+        if not channels.status.started:
+            return SandboxOutcome(
+                "failed", returncode, elapsed_ms, _jail_failed(stderr), False, stderr
+            )
+        if 128 < returncode < 128 + 65:
+            returncode = 128 - returncode  # the jail's shell reports a death by signal N as 128+N
+    status, exit_error, retryable = outcome_for_exit(job_dir, returncode, cpu_used, stderr, limits)
+    return SandboxOutcome(status, returncode, elapsed_ms, exit_error, retryable, stderr)
+
+
+def _jail_failed(stderr: str) -> dict[str, Any]:
+    """bubblewrap exited before starting the child: the jail itself could not be set up."""
+    reasons = [line for line in stderr.splitlines() if line.startswith("bwrap:")]
+    reason = reasons[-1].removeprefix("bwrap:").strip() if reasons else "no reason given"
+    message = f"the sandbox jail could not be set up: {reason}"
+    return {"type": "SandboxUnavailable", "message": message}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ade_worker.sandbox import SandboxLimits
+from ade_worker.jail import JailProvider
+from ade_worker.limits import SandboxLimits
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -59,9 +61,27 @@ class WorkerSettings(BaseSettings):
 
 
 class SandboxSettings(BaseSettings):
-    """Resource limits of the sandbox that runs config-package code (env prefix `ADE_SANDBOX_`)."""
+    """The sandbox that runs config-package code: the jail and its limits (`ADE_SANDBOX`,
+    then env prefix `ADE_SANDBOX_`)."""
 
-    model_config = SettingsConfigDict(env_prefix="ADE_SANDBOX_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ADE_SANDBOX_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    mode: Literal["jail", "none"] = Field(
+        "jail",
+        validation_alias="ADE_SANDBOX",
+        description=(
+            "`jail` runs config code in bubblewrap as the sandbox user (the default; fails "
+            "closed when the jail cannot be set up); `none` runs it as ADE's own user, for a "
+            "single trusted user on a laptop only."
+        ),
+    )
+    user: str = Field("ade-sandbox", description="The unprivileged host user jails run as.")
+    dir: Path = Field(
+        Path("/var/lib/ade-sandbox"),
+        description="Where each jailed run's input and config are staged (kept private).",
+    )
 
     cpu_seconds: int = Field(300, gt=0, description="CPU seconds one run may use (RLIMIT_CPU).")
     memory_mb: int = Field(
@@ -76,6 +96,15 @@ class SandboxSettings(BaseSettings):
     open_files: int = Field(
         256, gt=0, description="File descriptors the engine process may hold open (RLIMIT_NOFILE)."
     )
+    processes: int = Field(
+        64, gt=0, description="Processes the sandbox user may have at once (RLIMIT_NPROC)."
+    )
+    disk_mb: int = Field(
+        512, gt=0, description="Megabytes a jailed run may write in all (its tmpfs size)."
+    )
+    log_kb: int = Field(1024, gt=0, description="Kilobytes of stdout and of stderr kept per run.")
+    max_events: int = Field(10_000, gt=0, description="Events kept per run; the rest dropped.")
+    event_kb: int = Field(64, gt=0, description="Largest event kept, in kilobytes.")
 
     def limits(self, *, wall_seconds: float | None = None) -> SandboxLimits:
         """These settings as SandboxLimits; `wall_seconds` overrides the timeout (e.g. dry-runs)."""
@@ -85,4 +114,13 @@ class SandboxSettings(BaseSettings):
             file_size_mb=self.file_size_mb,
             wall_seconds=self.timeout_seconds if wall_seconds is None else wall_seconds,
             open_files=self.open_files,
+            processes=self.processes,
+            disk_mb=self.disk_mb,
+            log_kb=self.log_kb,
+            max_events=self.max_events,
+            event_kb=self.event_kb,
         )
+
+    def jail_provider(self) -> JailProvider:
+        """The jail these settings ask for (None inside when `ADE_SANDBOX=none`)."""
+        return JailProvider(enabled=self.mode == "jail", user=self.user, root=self.dir)

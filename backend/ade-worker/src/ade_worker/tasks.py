@@ -24,6 +24,7 @@ from ade_db.models import Job
 from ade_db.types import utcnow
 from ade_storage import BlobStore, StorageLayout, StorageSettings, build_blob_store
 from ade_worker.claim import ClaimedJob, claim_job, worker_identity
+from ade_worker.jail import JailProvider, JailUnavailableError
 from ade_worker.materialize import MaterializeError, materialize_job
 from ade_worker.queue import connect, enqueue_job
 from ade_worker.record import Recorded, log_transition, record_failure, record_outcome
@@ -48,6 +49,7 @@ class Runtime:
 
     settings: WorkerSettings
     limits: SandboxLimits
+    jail: JailProvider
     engine: Engine
     sessions: sessionmaker[Session]
     layout: StorageLayout
@@ -60,10 +62,12 @@ def runtime() -> Runtime:
     """The process's runtime, from the environment (ADE_*), built on first use."""
     settings = WorkerSettings()
     storage = StorageSettings()
+    sandbox = SandboxSettings()
     engine = create_db_engine(settings=DatabaseSettings())
     return Runtime(
         settings=settings,
-        limits=SandboxSettings().limits(),
+        limits=sandbox.limits(),
+        jail=sandbox.jail_provider(),
         engine=engine,
         sessions=create_session_factory(engine),
         layout=StorageLayout(storage.data_dir.absolute()),
@@ -207,6 +211,8 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
         with Heartbeat(
             rt.sessions, claimed, heartbeat_seconds=rt.settings.job_heartbeat_seconds
         ) as heartbeat:
+            # Fail closed: without its jail, config code does not run at all.
+            jail = rt.jail.get()
             with rt.sessions() as session:
                 job_dir = materialize_job(
                     session, claimed, layout=rt.layout, blobs=rt.blobs, uv_bin=rt.settings.uv_bin
@@ -217,7 +223,7 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
                 return heartbeat.should_cancel()
 
             outcome = run_engine(
-                job_dir, limits=rt.limits, on_event=relay, should_cancel=should_cancel
+                job_dir, limits=rt.limits, jail=jail, on_event=relay, should_cancel=should_cancel
             )
             relay.close()
         return record_outcome(
@@ -229,6 +235,9 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
         )
     except MaterializeError as exc:
         return _fail(rt, claimed, {"type": exc.error_type, "message": str(exc)})
+    except JailUnavailableError as exc:
+        log.error("job %s: the sandbox jail is unavailable: %s", claimed.job_id, exc)
+        return _fail(rt, claimed, {"type": "SandboxUnavailable", "message": str(exc)})
     except Exception:
         log.exception("job %s: unexpected error", claimed.job_id)
         return _fail(rt, claimed, {"type": "WorkerError", "message": WORKER_ERROR_MESSAGE})

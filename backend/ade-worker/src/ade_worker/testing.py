@@ -1,4 +1,5 @@
-"""pytest fixtures for tests that need a real Redis: `from ade_worker.testing import real_redis`.
+"""pytest fixtures for tests that need a real Redis (`real_redis`) or the real sandbox jail
+(`sandbox_root`, `jail_provider`, `jail`): `from ade_worker.testing import real_redis`.
 
 Shipped with the package so every member's tests share one way of getting a redis-server.
 Nothing here is imported by production code.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import shutil
+import tempfile
 import textwrap
 import zipfile
 from collections.abc import Iterator
@@ -25,6 +28,10 @@ from ade_db.types import new_id, utcnow
 from ade_engine.scaffold import example_files
 from ade_storage import BlobStore, StorageLayout
 from ade_worker.embedded_redis import EmbeddedRedis, find_redis_server, redis_server_process
+from ade_worker.jail import Jail, JailProvider, JailUnavailableError
+
+#: The sandbox user the test suite's jails run as (`ade sandbox setup` creates it).
+TEST_SANDBOX_USER = os.environ.get("ADE_TEST_SANDBOX_USER", "ade-sandbox")
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +44,34 @@ def real_redis() -> Iterator[EmbeddedRedis]:
         pytest.skip("redis-server not installed")
     with redis_server_process(binary) as redis:
         yield redis
+
+
+@pytest.fixture(scope="session")
+def sandbox_root() -> Iterator[Path]:
+    """ADE_SANDBOX_DIR for the session: under the system temp folder, which the sandbox user
+    can search (pytest's own tmp_path is private to us)."""
+    root = Path(tempfile.mkdtemp(prefix="ade-jail-"))
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def jail_provider(sandbox_root: Path) -> JailProvider:
+    """The jail as production sets it up; the suite needs it (run as root, after
+    `ade sandbox setup`): a missing piece fails the tests that run config code."""
+    return JailProvider(enabled=True, user=TEST_SANDBOX_USER, root=sandbox_root)
+
+
+@pytest.fixture(scope="session")
+def jail(jail_provider: JailProvider) -> Jail:
+    try:
+        found = jail_provider.get()
+    except JailUnavailableError as exc:
+        pytest.fail(f"the sandbox jail is needed by this test: {exc}")
+    assert found is not None
+    return found
 
 
 # -- seeding jobs straight into the database (worker tests, end-to-end tests) -----------------

@@ -1,11 +1,13 @@
 """Plans and dry-runs of config drafts, run in the worker's sandbox (never in this process).
 
 The API only writes the draft's files and the document into a folder under
-`data/dry-runs/<config_id>/<run_id>/`, runs `python -m ade_engine` there through
-`ade_worker.sandbox.run_engine` (the same scrubbed, resource-limited subprocess the worker
-uses for jobs) and reads back what the engine wrote: `output/plan.json` for a plan,
-`output/artifact.json`, `output/normalized.xlsx` and `logs/events.ndjson` for a dry-run.
-A bounded number run at once per API process; more answer 429.
+`data/dry-runs/<config_id>/<run_id>/`, runs `python -m ade_engine` for it through
+`ade_worker.sandbox.run_engine` (the same jail the worker uses for jobs: bubblewrap, as the
+sandbox user, started with an empty environment, so nothing of this process reaches the
+config code) and reads back what the run handed out: `output/plan.json` for a plan,
+`output/artifact.json`, `output/normalized.xlsx` and the relayed events for a dry-run. When
+the jail cannot be set up the request fails with 503 naming the missing piece. A bounded
+number run at once per API process; more answer 429.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ade_api.configs._package import problems_error
-from ade_api.errors import RateLimitedError
+from ade_api.errors import RateLimitedError, ServiceUnavailableError
 from ade_db.types import new_id
 from ade_engine.manifest import ConfigProblem
 from ade_storage import StorageLayout, resolve_within
+from ade_worker.jail import Jail, JailProvider, JailUnavailableError
 from ade_worker.materialize import RequirementsError, prepare_vendor
 from ade_worker.sandbox import SandboxLimits, SandboxOutcome, run_engine
 
@@ -61,15 +64,26 @@ class Sandbox:
         layout: StorageLayout,
         limits: SandboxLimits,
         *,
+        jail: JailProvider,
         max_concurrent: int,
         retention_seconds: int,
         uv_bin: str | None = None,
     ) -> None:
         self.layout = layout
         self.limits = limits
+        self.jail = jail
         self.uv_bin = uv_bin
         self.retention_seconds = retention_seconds
         self._slots = threading.BoundedSemaphore(max_concurrent)
+
+    def _jail(self) -> Jail | None:
+        """The jail config code must run in (fail closed: 503 when it cannot be set up)."""
+        try:
+            return self.jail.get()
+        except JailUnavailableError as exc:
+            raise ServiceUnavailableError(
+                f"config code cannot run: the sandbox jail is unavailable ({exc})"
+            ) from None
 
     @contextmanager
     def _slot(self) -> Iterator[None]:
@@ -110,10 +124,11 @@ class Sandbox:
 
     def plan(self, config_id: str, files: Mapping[str, bytes]) -> PlanReport:
         """Validate the package in the sandbox and list what a run would execute."""
+        jail = self._jail()
         with self._slot():
             _, workdir = self._prepare(config_id, files)
             try:
-                outcome = run_engine(workdir, limits=self.limits, extra_args=["--plan"])
+                outcome = run_engine(workdir, limits=self.limits, jail=jail, extra_args=["--plan"])
                 return _plan_report(workdir / "output" / "plan.json", outcome)
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -138,6 +153,7 @@ class Sandbox:
         """Run the draft on a document; the folder stays for `retention_seconds` so its
         preview output can be downloaded, then a later dry-run prunes it."""
         self.prune()
+        jail = self._jail()
         with self._slot():
             run_id, workdir = self._prepare(config_id, files)
             with (workdir / "input" / f"source{suffix}").open("wb") as out:
@@ -146,7 +162,7 @@ class Sandbox:
             limits = dataclasses.replace(
                 self.limits, wall_seconds=min(self.limits.wall_seconds, timeout_seconds)
             )
-            outcome = run_engine(workdir, limits=limits, on_event=events.append)
+            outcome = run_engine(workdir, limits=limits, jail=jail, on_event=events.append)
             artifact = _read_json(workdir / "output" / "artifact.json")
             output = workdir / "output" / "normalized.xlsx"
             return DryRunReport(

@@ -1,10 +1,12 @@
-"""`/health` (the process is up) and `/ready` (it can serve: database and schema ready)."""
+"""`/health` (the process is up) and `/ready` (it can serve: database and schema ready, Redis
+answers, the sandbox jail available)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
 from ade_api import __version__
+from ade_api.configs.dependencies import SandboxDep
 from ade_api.dependencies import DbEngineDep, RedisDep
 from ade_api.health import service
 from ade_api.health.schemas import Health, Readiness
@@ -22,9 +24,12 @@ def health() -> Health:
     "/ready",
     responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"model": Readiness}},
 )
-def ready(engine: DbEngineDep, redis: RedisDep, response: Response) -> Readiness:
-    """Report whether the database is reachable and migrated to head and Redis answers."""
-    result = service.readiness(engine, redis)
+def ready(
+    engine: DbEngineDep, redis: RedisDep, sandbox: SandboxDep, response: Response
+) -> Readiness:
+    """Report whether the database is reachable and migrated to head, Redis answers, and config
+    code has its sandbox jail."""
+    result = service.readiness(engine, redis, sandbox.jail)
     if result.status != "ready":
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return result

@@ -1,5 +1,5 @@
-"""Readiness rules: the database answers, its schema is at the newest migration, and the
-queue's Redis answers."""
+"""Readiness rules: the database answers, its schema is at the newest migration, the
+queue's Redis answers, and config code has its sandbox jail (or the jail is switched off)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ade_api.health.schemas import Check, Readiness
 from ade_db import migrate
+from ade_worker.jail import JailProvider
 from redis import Redis
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,27 @@ def check_redis(redis: Redis) -> Check:
     return Check(ok=True, detail="reachable")
 
 
-def readiness(engine: Engine, redis: Redis) -> Readiness:
+def check_sandbox(jail: JailProvider) -> Check:
+    """Whether config code can run in its jail. The reason it cannot goes to the log only:
+    this answer is public, and the reason names folders and users of the host."""
+    if not jail.enabled:
+        return Check(
+            ok=True,
+            detail="off (ADE_SANDBOX=none): config code runs unjailed, for one trusted user only",
+        )
+    problem = jail.problem()
+    if problem is not None:
+        logger.error("readiness: the sandbox jail is unavailable: %s", problem)
+        return Check(ok=False, detail="unavailable: see the API's log or `ade sandbox check`")
+    return Check(ok=True, detail="jail available")
+
+
+def readiness(engine: Engine, redis: Redis, jail: JailProvider) -> Readiness:
     """Every check, and ready only when all pass."""
-    checks = {**check_database(engine), "redis": check_redis(redis)}
+    checks = {
+        **check_database(engine),
+        "redis": check_redis(redis),
+        "sandbox": check_sandbox(jail),
+    }
     ready = all(check.ok for check in checks.values())
     return Readiness(status="ready" if ready else "not_ready", checks=checks)

@@ -1,0 +1,48 @@
+"""`ade sandbox`: check and set up the jail that config code runs in."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from ade_cli.errors import CliError
+
+app = typer.Typer(help="Check and set up the sandbox jail for config code.", no_args_is_help=True)
+
+
+@app.command("check")
+def check_command() -> None:
+    """Say whether config code can run in its jail here (exit 1, naming what is missing)."""
+    from ade_worker.settings import SandboxSettings
+
+    settings = SandboxSettings()
+    provider = settings.jail_provider()
+    if not provider.enabled:
+        typer.echo("sandbox: off (ADE_SANDBOX=none): config code runs unjailed, as ADE's user")
+        return
+    problem = provider.problem()
+    if problem is not None:
+        raise CliError(f"the sandbox jail is unavailable: {problem}")
+    typer.echo(
+        f"sandbox: jail available (bubblewrap, as user {settings.user!r}, in {settings.dir})"
+    )
+
+
+@app.command("setup")
+def setup_command() -> None:
+    """Create the sandbox user and let it reach ADE's runtime (as root), then check the jail."""
+    from ade_worker.jail import JailUnavailableError
+    from ade_worker.jail_setup import setup
+    from ade_worker.settings import SandboxSettings
+
+    if os.geteuid() != 0:
+        raise CliError("`ade sandbox setup` must run as root (it creates a user and sets ACLs)")
+    settings = SandboxSettings()
+    try:
+        done = setup(settings.user, settings.dir)
+    except JailUnavailableError as exc:
+        raise CliError(str(exc)) from None
+    for line in done:
+        typer.echo(line)
+    check_command()

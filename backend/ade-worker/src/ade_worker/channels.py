@@ -1,0 +1,189 @@
+"""The pipes a sandboxed run talks through, read by the process that launched it.
+
+Nothing a run writes is trusted, and nothing it writes is kept unbounded:
+
+* :class:`CappedLog`: stdout and stderr, kept up to a byte cap (the rest is counted, not kept);
+* :class:`EventStream`: the engine's events, one JSON object per line on their own pipe. Lines
+  over the per-event cap, events past the per-run cap and anything that is not one of the
+  engine's own event types (a config forging ``job.succeeded``) are dropped and counted;
+  terminal job events are only ever written by the worker itself;
+* :class:`ResultSpool` and :func:`extract_results`: the jail's ``output/`` folder, streamed as a
+  tar archive once the engine has ended, spooled to a file up to a cap, then unpacked keeping
+  regular files with plain names only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tarfile
+from pathlib import Path
+from typing import IO, Any
+
+from ade_engine.events import ENGINE_EVENT_TYPES
+from ade_storage import UnsafePathError, resolve_within
+
+log = logging.getLogger(__name__)
+
+#: Largest number of files a run may hand back in its output folder.
+MAX_RESULT_FILES = 16
+
+
+class CappedLog:
+    """Bytes written to a file up to `cap`; what comes after is counted and dropped."""
+
+    def __init__(self, path: Path, cap: int) -> None:
+        self.path = path
+        self.cap = cap
+        self.kept = 0
+        self.dropped = 0
+        self._fh: IO[bytes] = path.open("wb")
+
+    def feed(self, data: bytes) -> None:
+        room = max(0, self.cap - self.kept)
+        if room:
+            self._fh.write(data[:room])
+            self.kept += min(room, len(data))
+        self.dropped += max(0, len(data) - room)
+
+    def close(self) -> None:
+        if self.dropped and not self._fh.closed:
+            self._fh.write(f"\n[ade: {self.dropped} more bytes not kept]\n".encode())
+        self._fh.close()
+
+
+class EventStream:
+    """Splits the events pipe into JSON events, within the per-event and per-run caps."""
+
+    def __init__(self, *, max_events: int, max_event_bytes: int) -> None:
+        self.max_events = max_events
+        self.max_event_bytes = max_event_bytes
+        self.accepted = 0
+        self.dropped = 0
+        self._partial = b""
+        self._skipping = False  # inside an over-long line: drop up to its newline
+
+    def feed(self, data: bytes) -> list[dict[str, Any]]:
+        """The complete, acceptable events in `data` (with what was left over before)."""
+        events: list[dict[str, Any]] = []
+        lines = (self._partial + data).split(b"\n")
+        self._partial = lines.pop()
+        for line in lines:
+            if self._skipping:
+                self._skipping = False  # the rest of the over-long line
+                continue
+            event = self._accept(line)
+            if event is not None:
+                events.append(event)
+        if len(self._partial) > self.max_event_bytes:
+            self._partial = b""
+            if not self._skipping:
+                self.dropped += 1
+            self._skipping = True
+        return events
+
+    def _accept(self, line: bytes) -> dict[str, Any] | None:
+        if not line.strip():
+            return None
+        if len(line) > self.max_event_bytes or self.accepted >= self.max_events:
+            self.dropped += 1
+            return None
+        try:
+            event = json.loads(line)
+        except ValueError:
+            self.dropped += 1
+            return None
+        if not isinstance(event, dict) or event.get("event") not in ENGINE_EVENT_TYPES:
+            self.dropped += 1
+            return None
+        self.accepted += 1
+        return event
+
+    def summary(self) -> dict[str, Any] | None:
+        """A log event saying how many lines were dropped, or None when none were."""
+        if not self.dropped:
+            return None
+        return {
+            "event": "log",
+            "level": "warning",
+            "source": "ade-sandbox",
+            "message": (
+                f"{self.dropped} event line(s) were not kept: over {self.max_event_bytes} "
+                f"bytes, past {self.max_events} events, not JSON, or not an engine event"
+            ),
+        }
+
+
+class ResultSpool:
+    """The tar stream of the jail's output folder, spooled to `path` up to `cap` bytes."""
+
+    def __init__(self, path: Path, cap: int) -> None:
+        self.path = path
+        self.cap = cap
+        self.size = 0
+        self.overflow = False
+        self._fh: IO[bytes] = path.open("wb")
+
+    def feed(self, data: bytes) -> None:
+        if self.overflow:
+            return
+        if self.size + len(data) > self.cap:
+            self.overflow = True
+            return
+        self._fh.write(data)
+        self.size += len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def extract_results(spool: Path, output: Path, *, max_bytes: int) -> list[str]:
+    """Unpack the spooled archive into `output`: regular files directly in the archive's root,
+    with names the safe-path helper accepts, at most MAX_RESULT_FILES and `max_bytes` in all.
+    Anything else (links, devices, folders, paths) is skipped. Returns the names written."""
+    written: list[str] = []
+    total = 0
+    output.mkdir(parents=True, exist_ok=True)
+    try:
+        archive = tarfile.open(spool, mode="r:")  # noqa: SIM115 (closed below)
+    except (tarfile.TarError, OSError):
+        return written
+    with archive:
+        try:
+            for member in archive:
+                name = member.name.removeprefix("./")
+                if not member.isreg() or "/" in name or not name or name.startswith("."):
+                    continue
+                if len(written) >= MAX_RESULT_FILES or total + member.size > max_bytes:
+                    log.warning("sandbox: results over the limit; %s not kept", name)
+                    continue
+                try:
+                    target = resolve_within(output, name)
+                except UnsafePathError:
+                    continue
+                source = archive.extractfile(member)
+                if source is None:
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    target.unlink()
+                _copy_out(source, target)
+                total += member.size
+                written.append(name)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            # A truncated or garbled stream: keep what was whole, say so in the logs.
+            log.warning("sandbox: results stream ended early: %s", exc)
+    return written
+
+
+def _copy_out(source: IO[bytes], target: Path) -> None:
+    """Write one archived file; a file cut short by a broken stream is not left behind."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out, source:
+            while chunk := source.read(1024 * 1024):
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,431 @@
+"""The OS-level jail that config-package code runs in: bubblewrap, as a user of its own.
+
+Every run of config code (jobs, plans, dry-runs, import checks) goes through
+:func:`ade_worker.sandbox.run_engine`, which asks a :class:`Jail` for the command and the
+process set-up. The jailed process
+
+* runs as the **sandbox user** (``ADE_SANDBOX_USER``, default ``ade-sandbox``), a host uid that
+  is neither ours nor root: the worker (root) switches to it before it starts bubblewrap, so
+  even code that escaped the namespaces owns nothing the service owns;
+* lives in new user, PID, network (loopback only, down), IPC, UTS and cgroup namespaces, with
+  no capabilities, no further user namespaces, its own session, and dies with its launcher;
+* sees a filesystem built from nothing: ``/usr`` and the interpreter's runtime read-only, a
+  minimal ``/dev``, no ``/proc``, no ``/etc``, no data dir, and ``/job``: a size-capped tmpfs
+  (the kernel enforces the total bytes a run may write) holding ``output/`` and ``tmp/``, with
+  ``input/``, ``config/`` and ``vendor/`` bound read-only from a staging folder.
+
+The staging folder (``ADE_SANDBOX_DIR``, ``runs/<id>/``) exists because the sandbox user must
+be able to reach what is bound: the data dir stays private to the service (mode 0700), and
+each run gets a copy of its input and config in a folder only the sandbox user's group can
+read, removed when the run ends. The interpreter and ADE's packages must be readable by the
+sandbox user where they are installed: ``ade sandbox setup`` grants the user search (x)
+permission on any private folder above them, e.g. a checkout under ``/root``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import grp
+import json
+import logging
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ade_db.types import new_id
+
+log = logging.getLogger(__name__)
+
+#: The folders a job's config code may read, staged per run (the rest of /job is tmpfs).
+STAGED = ("input", "config")
+#: What the jail's /job looks like from inside.
+JOB_ROOT = "/job"
+#: Top-level host folders that may be symlinks (merged /usr) or real folders.
+SYSTEM_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+#: Staged runs older than this are removed by the next run (leftovers of a killed worker).
+STALE_RUN_SECONDS = 3600.0
+
+
+class JailUnavailableError(Exception):
+    """The jail cannot be set up here; the message names the missing piece and the fix."""
+
+
+@dataclass(frozen=True)
+class SandboxUser:
+    name: str
+    uid: int
+    gid: int
+
+
+def find_bwrap() -> str | None:
+    return shutil.which("bwrap") or (
+        "/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None
+    )
+
+
+def resolve_user(name: str) -> SandboxUser:
+    """The sandbox user, which must exist and be neither root nor the user we run as."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise JailUnavailableError(
+            f"the sandbox user {name!r} does not exist: create it with `ade sandbox setup` "
+            f"(or `useradd --system --no-create-home --shell /usr/sbin/nologin {name}`), "
+            "or name another unprivileged user in ADE_SANDBOX_USER"
+        ) from None
+    if entry.pw_uid == 0:
+        raise JailUnavailableError(f"the sandbox user {name!r} is root; it must be unprivileged")
+    if entry.pw_uid == os.getuid():
+        raise JailUnavailableError(
+            f"the sandbox user {name!r} is the user ADE runs as; it must be another user"
+        )
+    return SandboxUser(name, entry.pw_uid, entry.pw_gid)
+
+
+@functools.cache
+def runtime_paths(python: str) -> tuple[Path, ...]:
+    """The folders the engine's interpreter needs: its prefixes and its (isolated) sys.path.
+
+    Asked of the interpreter itself, in isolated mode as the engine runs, so editable installs
+    (a checkout's ``src`` folders) are found and nothing from PYTHONPATH is.
+    """
+    probe = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"
+    out = subprocess.run(
+        [python, "-I", "-c", probe], capture_output=True, check=True, env={}, timeout=60
+    ).stdout
+    found = {Path(p).resolve() for p in json.loads(out) if p}
+    found.add(Path(python).parent.parent)  # the venv (its bin/python is what we run)
+    found.add(Path(os.path.realpath(python)).parent.parent)
+    dirs = sorted(p for p in found if p.is_dir())
+    # A folder inside another one is bound with it.
+    kept: list[Path] = []
+    for path in dirs:
+        if not any(path.is_relative_to(parent) for parent in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+def _blocked_by(path: Path, user: SandboxUser) -> Path | None:
+    """The first folder on the way to `path` the sandbox user cannot search, else None."""
+    groups = {user.gid, *(g.gr_gid for g in grp.getgrall() if user.name in g.gr_mem)}
+    current = Path("/")
+    for part in (Path("/"), *path.parents[::-1][1:], path):
+        current = part
+        try:
+            st = current.stat()
+        except OSError:
+            return current
+        if not stat.S_ISDIR(st.st_mode):
+            continue
+        if st.st_uid == user.uid:
+            allowed = st.st_mode & stat.S_IXUSR
+        elif st.st_gid in groups:
+            allowed = st.st_mode & stat.S_IXGRP
+        else:
+            allowed = st.st_mode & stat.S_IXOTH
+        if not allowed and not _acl_allows_search(current, user.uid):
+            return current
+    return None
+
+
+def _acl_allows_search(path: Path, uid: int) -> bool:
+    """Whether a POSIX ACL entry on `path` grants `uid` search permission (``getfacl``)."""
+    getfacl = shutil.which("getfacl")
+    if getfacl is None:
+        return False
+    result = subprocess.run(
+        [getfacl, "--numeric", "--omit-header", "--absolute-names", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    mask = "rwx"
+    granted = None
+    for line in result.stdout.splitlines():
+        kind, _, rest = line.partition(":")
+        qualifier, _, perms = rest.partition(":")
+        perms = perms.split()[0] if perms.split() else ""
+        if kind == "user" and qualifier == str(uid):
+            granted = perms
+        elif kind == "mask":
+            mask = perms
+    return granted is not None and "x" in granted and "x" in mask
+
+
+@dataclass(frozen=True)
+class Jail:
+    """A working jail: checked once, then used for every run of config code."""
+
+    bwrap: str
+    user: SandboxUser
+    root: Path  # ADE_SANDBOX_DIR
+    runtime: tuple[Path, ...]
+
+    # ------------------------------------------------------------------ set-up
+
+    @classmethod
+    def create(cls, *, user: str, root: Path, python: str | None = None) -> Jail:
+        """Check every piece the jail needs; raise JailUnavailableError naming what is missing."""
+        if not sys.platform.startswith("linux"):
+            raise JailUnavailableError(
+                "the sandbox jail needs Linux namespaces; on this system set ADE_SANDBOX=none "
+                "(only for a single trusted user)"
+            )
+        bwrap = find_bwrap()
+        if bwrap is None:
+            raise JailUnavailableError(
+                "bubblewrap (bwrap) is not installed: install the `bubblewrap` package"
+            )
+        sandbox_user = resolve_user(user)
+        if os.geteuid() != 0:
+            raise JailUnavailableError(
+                f"ADE runs as uid {os.geteuid()} and cannot switch to the sandbox user "
+                f"{sandbox_user.name!r}: run the API and worker as root (in a container: root "
+                "with only the SETUID, SETGID and KILL capabilities)"
+            )
+        runtime = runtime_paths(python or sys.executable)
+        for path in runtime:
+            if path == Path("/") or path == root or root.is_relative_to(path):
+                raise JailUnavailableError(f"the runtime folder {path} would expose {root}")
+            blocked = _blocked_by(path, sandbox_user)
+            if blocked is not None:
+                raise JailUnavailableError(
+                    f"the sandbox user {sandbox_user.name!r} cannot reach {path} (no search "
+                    f"permission on {blocked}): run `ade sandbox setup`, or "
+                    f"`setfacl -m u:{sandbox_user.name}:x {blocked}`"
+                )
+        jail = cls(bwrap=bwrap, user=sandbox_user, root=root, runtime=runtime)
+        jail._prepare_root()
+        jail._probe(python or sys.executable)
+        return jail
+
+    def _probe(self, python: str) -> None:
+        """Start one real jail that imports the engine: what the checks above cannot see
+        (user namespaces blocked by a container's seccomp profile, unreadable files) shows
+        here, once per process, instead of in every job."""
+        with tempfile.TemporaryDirectory(prefix="ade-probe-") as tmp:
+            run = self.stage(Path(tmp))
+            read_end, write_end = os.pipe()
+            try:
+                argv = self.command(
+                    run,
+                    vendor=None,
+                    inner=[python, "-I", "-B", "-c", "import ade_engine.pipeline"],
+                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                    disk_bytes=1024 * 1024,
+                    status_fd=write_end,
+                    results_fd=write_end,
+                    events_fd=None,
+                )
+                result = subprocess.run(
+                    argv,
+                    env={},
+                    cwd="/",
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    pass_fds=[write_end],
+                    preexec_fn=self.switch_user(),
+                    timeout=60,
+                    check=False,
+                )
+            finally:
+                os.close(read_end)
+                os.close(write_end)
+                shutil.rmtree(run, ignore_errors=True)
+        if result.returncode != 0:
+            lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            reason = lines[-1] if lines else f"exit code {result.returncode}"
+            raise JailUnavailableError(f"a test run in the jail failed: {reason}")
+
+    def _prepare_root(self) -> None:
+        """ADE_SANDBOX_DIR and its runs/: ours, not links, searchable but not listable."""
+        for folder in (self.root, self.root / "runs"):
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir(mode=0o711, parents=True)
+            st = folder.lstat()
+            if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode):
+                raise JailUnavailableError(f"{folder} is not a folder (ADE_SANDBOX_DIR)")
+            if st.st_uid != os.geteuid():
+                raise JailUnavailableError(
+                    f"{folder} belongs to uid {st.st_uid}, not to ADE (ADE_SANDBOX_DIR)"
+                )
+            # Searchable, not listable: the sandbox user reaches only its own run's folder.
+            os.chmod(folder, 0o711)  # noqa: S103
+            blocked = _blocked_by(folder, self.user)
+            if blocked is not None:
+                raise JailUnavailableError(
+                    f"the sandbox user {self.user.name!r} cannot reach {folder} (no search "
+                    f"permission on {blocked}): choose another ADE_SANDBOX_DIR"
+                )
+
+    # ------------------------------------------------------------------ staging
+
+    def stage(self, job_dir: Path) -> Path:
+        """A fresh run folder holding copies of the job's input/ and config/, readable by the
+        sandbox user's group only (files 0640, folders 0750, owned by us)."""
+        self.prune()
+        run = self.root / "runs" / new_id().lower()
+        run.mkdir(mode=0o750)
+        os.chown(run, -1, self.user.gid)
+        for name in STAGED:
+            source = job_dir / name
+            target = run / name
+            if source.is_dir():
+                shutil.copytree(source, target, symlinks=True, copy_function=shutil.copyfile)
+            else:
+                target.mkdir()
+            _share_with_group(target, self.user.gid)
+        return run
+
+    def prune(self, max_age: float = STALE_RUN_SECONDS) -> None:
+        """Remove staged runs a killed worker left behind."""
+        import time
+
+        runs = self.root / "runs"
+        now = time.time()
+        with contextlib.suppress(FileNotFoundError):
+            for entry in runs.iterdir():
+                with contextlib.suppress(FileNotFoundError):
+                    if now - entry.lstat().st_mtime > max_age:
+                        shutil.rmtree(entry, ignore_errors=True)
+
+    # ------------------------------------------------------------------ the command
+
+    def command(
+        self,
+        run_dir: Path,
+        *,
+        vendor: Path | None,
+        inner: Sequence[str],
+        env: dict[str, str],
+        disk_bytes: int,
+        status_fd: int,
+        results_fd: int,
+        events_fd: int | None,
+    ) -> list[str]:
+        """bwrap's argv: the namespaces, the filesystem, then a shell that runs `inner` and,
+        once it has ended, streams /job/output as a tar archive to `results_fd`."""
+        args = [
+            self.bwrap,
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--clearenv",
+            "--hostname",
+            "ade-sandbox",
+            "--json-status-fd",
+            str(status_fd),
+            "--ro-bind",
+            "/usr",
+            "/usr",
+        ]
+        args += _system_dirs()
+        args += ["--dev", "/dev"]
+        for path in self.runtime:
+            args += ["--ro-bind", str(path), str(path)]
+        args += ["--size", str(disk_bytes), "--tmpfs", JOB_ROOT]
+        for name in ("output", "tmp", "logs"):
+            args += ["--dir", f"{JOB_ROOT}/{name}"]
+        for name in STAGED:
+            args += ["--ro-bind", str(run_dir / name), f"{JOB_ROOT}/{name}"]
+        if vendor is not None:
+            args += ["--ro-bind", str(vendor), f"{JOB_ROOT}/vendor"]
+        args += ["--chdir", JOB_ROOT]
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        close_events = f"exec {events_fd}>&-; " if events_fd is not None else ""
+        script = (
+            f'"$@" {results_fd}>&-; rc=$?; {close_events}'
+            f"tar -C {JOB_ROOT}/output -cf - . >&{results_fd} 2>/dev/null; exit $rc"
+        )
+        args += ["--", "/bin/bash", "-c", script, "ade-jail", *inner]
+        return args
+
+    def switch_user(self) -> Callable[[], None]:
+        """What the forked child does last before exec: become the sandbox user for good."""
+        uid, gid = self.user.uid, self.user.gid
+
+        def switch() -> None:
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+
+        return switch
+
+
+def _system_dirs() -> list[str]:
+    """/bin, /lib, ... as the host has them: symlinks into /usr stay symlinks."""
+    args: list[str] = []
+    for name in SYSTEM_DIRS:
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), str(host)]
+    return args
+
+
+def _share_with_group(root: Path, gid: int) -> None:
+    """Make a staged tree readable by `gid` only; links inside it are dropped (a config file
+    is never a link, and a link could point the sandbox user at anything we can read)."""
+    for path in _walk(root):
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            path.unlink()
+            continue
+        os.chown(path, -1, gid, follow_symlinks=False)
+        os.chmod(path, 0o750 if stat.S_ISDIR(st.st_mode) else 0o640)
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    yield root
+    for dirpath, dirnames, filenames in os.walk(root):
+        base = Path(dirpath)
+        for name in (*dirnames, *filenames):
+            yield base / name
+
+
+class JailProvider:
+    """The process's jail, set up on first use: a working jail is kept; a failed set-up is
+    tried again on the next use (an operator may have fixed it), and each use until then
+    raises JailUnavailableError. ``enabled=False`` (``ADE_SANDBOX=none``) gives None."""
+
+    def __init__(self, *, enabled: bool, user: str, root: Path) -> None:
+        self.enabled = enabled
+        self.user = user
+        self.root = root
+        self._jail: Jail | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Jail | None:
+        if not self.enabled:
+            return None
+        with self._lock:
+            if self._jail is None:
+                self._jail = Jail.create(user=self.user, root=self.root)
+            return self._jail
+
+    def problem(self) -> str | None:
+        """Why the jail cannot be used, or None when it can (or is switched off)."""
+        try:
+            self.get()
+        except JailUnavailableError as exc:
+            return str(exc)
+        return None
