@@ -10,7 +10,12 @@ import pytest
 
 from ade_cli.testing import ade_stack, doc_blocks, run_page  # noqa: F401  (docs commands)
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
-from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
+from ade_worker.testing import (  # noqa: F401  (a real redis-server; the sandbox jail)
+    jail,
+    jail_provider,
+    real_redis,
+    sandbox_root,
+)
 
 RunAde = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -57,9 +57,13 @@ class CappedLog:
 class EventStream:
     """Splits the events pipe into JSON events, within the per-event and per-run caps."""
 
-    def __init__(self, *, max_events: int, max_event_bytes: int) -> None:
+    def __init__(
+        self, *, max_events: int, max_event_bytes: int, max_total_bytes: int | None = None
+    ) -> None:
         self.max_events = max_events
         self.max_event_bytes = max_event_bytes
+        self.max_total_bytes = max_total_bytes
+        self.total_bytes = 0
         self.accepted = 0
         self.dropped = 0
         self._partial = b""
@@ -87,7 +91,10 @@ class EventStream:
     def _accept(self, line: bytes) -> dict[str, Any] | None:
         if not line.strip():
             return None
-        if len(line) > self.max_event_bytes or self.accepted >= self.max_events:
+        over_total = (
+            self.max_total_bytes is not None and self.total_bytes + len(line) > self.max_total_bytes
+        )
+        if len(line) > self.max_event_bytes or self.accepted >= self.max_events or over_total:
             self.dropped += 1
             return None
         try:
@@ -99,6 +106,7 @@ class EventStream:
             self.dropped += 1
             return None
         self.accepted += 1
+        self.total_bytes += len(line)
         return event
 
     def summary(self) -> dict[str, Any] | None:
@@ -111,7 +119,8 @@ class EventStream:
             "source": "ade-sandbox",
             "message": (
                 f"{self.dropped} event line(s) were not kept: over {self.max_event_bytes} "
-                f"bytes, past {self.max_events} events, not JSON, or not an engine event"
+                f"bytes, past {self.max_events} events or the run's total, not JSON, or not "
+                "an engine event"
             ),
         }
 

@@ -351,8 +351,10 @@ class Jail:
         for key, value in env.items():
             args += ["--setenv", key, value]
         close_events = f"exec {events_fd}>&-; " if events_fd is not None else ""
+        # bash would hand PWD, SHLVL and _ to the engine: env drops them, so the engine's
+        # environment is exactly `env`.
         script = (
-            f'"$@" {results_fd}>&-; rc=$?; {close_events}'
+            f'/usr/bin/env -u PWD -u SHLVL -u _ "$@" {results_fd}>&-; rc=$?; {close_events}'
             f"tar -C {JOB_ROOT}/output -cf - . >&{results_fd} 2>/dev/null; exit $rc"
         )
         args += ["--", "/bin/bash", "-c", script, "ade-jail", *inner]

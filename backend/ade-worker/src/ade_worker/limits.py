@@ -19,6 +19,7 @@ class SandboxLimits:
     log_kb: int = 1024  # stdout and stderr kept, each
     max_events: int = 10_000  # events kept per run
     event_kb: int = 64  # largest event line kept
+    events_mb: int = 8  # all the events of one run kept, in all
 
     def __post_init__(self) -> None:
         # A zero limit would kill every run at once and look like a config failure.
@@ -33,6 +34,7 @@ class SandboxLimits:
             "log_kb",
             "max_events",
             "event_kb",
+            "events_mb",
         ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"SandboxLimits.{name} must be greater than 0")

@@ -272,7 +272,9 @@ class _Channels:
         self.stdout = CappedLog(self.logs / "stdout.log", cap)
         self.stderr = CappedLog(self.logs / "stderr.log", cap)
         self.events = EventStream(
-            max_events=self.limits.max_events, max_event_bytes=self.limits.event_kb * 1024
+            max_events=self.limits.max_events,
+            max_event_bytes=self.limits.event_kb * 1024,
+            max_total_bytes=self.limits.events_mb * _MB,
         )
 
     def pipe(self, handler: Callable[[bytes], None]) -> int:

@@ -105,6 +105,7 @@ class SandboxSettings(BaseSettings):
     log_kb: int = Field(1024, gt=0, description="Kilobytes of stdout and of stderr kept per run.")
     max_events: int = Field(10_000, gt=0, description="Events kept per run; the rest dropped.")
     event_kb: int = Field(64, gt=0, description="Largest event kept, in kilobytes.")
+    events_mb: int = Field(8, gt=0, description="Megabytes of events kept per run, in all.")
 
     def limits(self, *, wall_seconds: float | None = None) -> SandboxLimits:
         """These settings as SandboxLimits; `wall_seconds` overrides the timeout (e.g. dry-runs)."""
@@ -119,6 +120,7 @@ class SandboxSettings(BaseSettings):
             log_kb=self.log_kb,
             max_events=self.max_events,
             event_kb=self.event_kb,
+            events_mb=self.events_mb,
         )
 
     def jail_provider(self) -> JailProvider:

@@ -51,6 +51,7 @@ def sandbox_root() -> Iterator[Path]:
     """ADE_SANDBOX_DIR for the session: under the system temp folder, which the sandbox user
     can search (pytest's own tmp_path is private to us)."""
     root = Path(tempfile.mkdtemp(prefix="ade-jail-"))
+    root.chmod(0o711)  # searchable by the sandbox user, as ADE_SANDBOX_DIR must be
     try:
         yield root
     finally:

@@ -1,0 +1,172 @@
+"""A real ADE for end-to-end tests: `ade start` (API, worker, Redis) driven over HTTP.
+
+Shipped with the package, like `ade_cli.testing`, so the end-to-end and escape suites share one
+harness. Nothing here is imported by production code.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ade_worker.embedded_redis import free_port
+
+SAMPLE = resources.files("ade_engine") / "templates" / "roster" / "samples" / "members.csv"
+EMAIL = "e2e@example.org"
+PASSWORD = "e2e-password-123"  # noqa: S105 (a test user's)
+
+
+@dataclass
+class Stack:
+    """A running `ade start`, signed in as an admin with a workspace of its own."""
+
+    http: httpx.Client
+    ws: str
+    process: subprocess.Popen[str]
+    root: Path
+    port: int
+
+    def wait(self, job_id: str, timeout: float = 90) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job: dict[str, Any] = self.http.get(f"/workspaces/{self.ws}/jobs/{job_id}").json()
+            if job["status"] in ("succeeded", "failed", "cancelled"):
+                return job
+            time.sleep(0.2)
+        pytest.fail(f"job {job_id} did not finish in {timeout} s")
+
+    def create_config(self, slug: str, email_module: str | None = None) -> str:
+        """A new config whose draft is the example, columns/email.py extended with
+        `email_module` (a later `transform` replaces the example's); returns its id."""
+        created = self.http.post(
+            f"/workspaces/{self.ws}/configs", json={"slug": slug, "title": slug}
+        )
+        assert created.status_code == 201, created.text
+        cid = str(created.json()["id"])
+        if email_module is not None:
+            self.put_file(cid, "columns/email.py", email_module, append=True)
+        return cid
+
+    def put_file(self, cid: str, path: str, code: str, *, append: bool = False) -> httpx.Response:
+        """Write one draft file, creating it when new (appending to it with `append`);
+        returns the answer."""
+        files = f"/workspaces/{self.ws}/configs/{cid}/draft/files"
+        current = self.http.get(f"{files}/{path}")
+        if current.status_code == 404:
+            return self.http.post(files, json={"path": path, "code": code})
+        if append:
+            code = current.json()["code"] + "\n\n" + code
+        return self.http.put(
+            f"{files}/{path}", json={"code": code}, headers={"If-Match": current.headers["etag"]}
+        )
+
+    def publish(self, slug: str, email_module: str | None = None) -> str:
+        cid = self.create_config(slug, email_module)
+        published = self.http.post(
+            f"/workspaces/{self.ws}/configs/{cid}/publish", json={"semver": "1.0.0"}
+        )
+        assert published.status_code == 201, published.text
+        return str(published.json()["version_id"])
+
+    def upload(self, name: str = "members.csv", content: bytes | None = None) -> str:
+        response = self.http.post(
+            f"/workspaces/{self.ws}/documents",
+            files={
+                "file": (name, content if content is not None else SAMPLE.read_bytes(), "text/csv")
+            },
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def submit(self, document_id: str, version_id: str, **extra: object) -> dict[str, Any]:
+        response = self.http.post(
+            f"/workspaces/{self.ws}/jobs",
+            json={"document_id": document_id, "config_version_id": version_id, **extra},
+        )
+        assert response.status_code == 202, response.text
+        job: dict[str, Any] = response.json()
+        return job
+
+    def events(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's whole timeline."""
+        found: list[dict[str, Any]] = []
+        number = 1
+        while True:
+            page = self.http.get(
+                f"/workspaces/{self.ws}/jobs/{job_id}/events",
+                params={"page": number, "page_size": 200},
+            )
+            assert page.status_code == 200, page.text
+            body = page.json()
+            found += body["items"]
+            if not body["items"] or len(found) >= body["total"]:
+                return found
+            number += 1
+
+
+def stack_env(root: Path, **settings: str) -> dict[str, str]:
+    """The environment `ade` commands get: ours without any ADE_* setting, then `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADE_")}
+    env |= {"ADE_STORAGE_DATA_DIR": str(root / "data"), **settings}
+    return env
+
+
+@contextmanager
+def start_stack(root: Path, env: dict[str, str]) -> Iterator[Stack]:
+    """Migrate, create the admin, run `ade start` in `root` and sign in; Ctrl-C at the end."""
+    ade = [sys.executable, "-m", "ade_cli"]
+    for args in (
+        ["db", "migrate"],
+        ["users", "create", "--email", EMAIL, "--password", PASSWORD, "--admin"],
+    ):
+        done = subprocess.run(
+            [*ade, *args], env=env, cwd=root, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    port = free_port()
+    log = root / "start.log"
+    process = subprocess.Popen(
+        [*ade, "start", "--port", str(port)],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, (
+                f"ade start did not become ready:\n{log.read_text()}"
+            )
+            time.sleep(0.2)
+        http = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
+        token = http.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
+        http.headers["Authorization"] = f"Bearer {token['access_token']}"
+        ws = http.post("/workspaces", json={"name": "E2E"}).json()["id"]
+        yield Stack(http, ws, process, root, port)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
