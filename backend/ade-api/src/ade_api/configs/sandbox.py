@@ -26,7 +26,8 @@ from ade_api.errors import RateLimitedError
 from ade_db.types import new_id
 from ade_engine.manifest import ConfigProblem
 from ade_storage import StorageLayout, resolve_within
-from ade_worker.materialize import RequirementsError, prepare_vendor
+from ade_worker.materialize import Installer, prepare_vendor
+from ade_worker.requirements import RequirementsError
 from ade_worker.sandbox import SandboxLimits, SandboxOutcome, run_engine
 
 PLAN_SCHEMA = "ade.plan/v1"
@@ -63,11 +64,11 @@ class Sandbox:
         *,
         max_concurrent: int,
         retention_seconds: int,
-        uv_bin: str | None = None,
+        installer: Installer,
     ) -> None:
         self.layout = layout
         self.limits = limits
-        self.uv_bin = uv_bin
+        self.installer = installer
         self.retention_seconds = retention_seconds
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
@@ -96,7 +97,7 @@ class Sandbox:
         try:
             # The draft's requirements, installed (once per hash) as the worker does for jobs.
             prepare_vendor(
-                workdir, files.get("requirements.txt"), layout=self.layout, uv_bin=self.uv_bin
+                workdir, files.get("requirements.txt"), layout=self.layout, installer=self.installer
             )
         except RequirementsError as exc:
             shutil.rmtree(workdir, ignore_errors=True)
