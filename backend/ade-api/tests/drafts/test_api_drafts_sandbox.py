@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ade_api.testing import HOSTILE_REQUIREMENTS, assert_requirements_refused
 from ade_db.models import User
 from ade_db.types import new_id
 from ade_worker.materialize import Installer
@@ -22,6 +23,7 @@ MakeUser = Callable[..., User]
 AuthHeaders = Callable[[User], dict[str, str]]
 MakeWorkspace = Callable[..., str]
 MakeDocument = Callable[..., str]
+PlantFile = Callable[[str, str, bytes], None]
 
 
 @dataclasses.dataclass
@@ -241,3 +243,14 @@ async def test_plan_and_dry_run_install_the_drafts_requirements(
     assert broken.status_code == 400
     assert broken.json()["errors"][0]["loc"] == ["files", "requirements.txt"]
     assert "ade-not-on-the-index" in broken.json()["errors"][0]["msg"]
+
+
+async def test_a_draft_whose_requirements_predate_the_rules_is_refused_before_running(
+    world: World, app: FastAPI, plant_file: PlantFile
+) -> None:
+    draft_id = (await world.client.get(world.base, headers=world.headers)).json()["version_id"]
+    plant_file(draft_id, "requirements.txt", HOSTILE_REQUIREMENTS.encode())
+    assert_requirements_refused(await world.plan())
+    assert_requirements_refused(await world.dry_run())
+    # Refused by the rules, not by a failed install: uv was never started.
+    assert not app.state.sandbox.layout.vendor_cache_root.exists()
