@@ -10,7 +10,7 @@ import fakeredis
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_api.app import create_app
@@ -19,7 +19,7 @@ from ade_api.settings import ApiSettings
 from ade_api.storage import Storage
 from ade_api.users import service as users_service
 from ade_db.enums import WorkspaceRole
-from ade_db.models import Document, Job, User, Workspace, WorkspaceMember
+from ade_db.models import ConfigFile, Document, Job, User, Workspace, WorkspaceMember
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
 from ade_db.types import new_id, utcnow
 from ade_storage import StorageSettings
@@ -243,6 +243,35 @@ def make_config_version(db_connection: Connection) -> MakeConfigVersion:
             return version_id
 
     return make
+
+
+PlantFile = Callable[[str, str, bytes], None]
+
+
+@pytest.fixture
+def plant_file(db_connection: Connection) -> PlantFile:
+    """Write a file into a config version straight to the database, past every API rule:
+    a version stored before today's rules (or by other means) looks like this."""
+
+    def plant(version_id: str, path: str, content: bytes) -> None:
+        with _test_sessions(db_connection)() as session:
+            session.execute(
+                delete(ConfigFile).where(
+                    ConfigFile.version_id == version_id, ConfigFile.path == path
+                )
+            )
+            session.add(
+                ConfigFile(
+                    version_id=version_id,
+                    path=path,
+                    content=content,
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    size=len(content),
+                )
+            )
+            session.commit()
+
+    return plant
 
 
 MakeJob = Callable[..., str]

@@ -86,7 +86,7 @@ def create_app(
         jail=sandbox_config.jail_provider(),
         max_concurrent=settings.dry_run_max_concurrent,
         retention_seconds=settings.dry_run_retention_seconds,
-        uv_bin=queue_settings.uv_bin,
+        installer=queue_settings.installer,
     )
     # Connects lazily; short timeouts so /ready answers fast when Redis is down.
     app.state.redis = Redis.from_url(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ade_db.models import ConfigFile, ConfigVersion
 from ade_db.types import utcnow
+
+if TYPE_CHECKING:  # httpx is a test dependency only
+    import httpx
 
 RANK = {"viewer": 1, "editor": 2, "owner": 3}
 
@@ -78,3 +81,21 @@ def release_draft(session: Session, config_id: str, semver: str, status: str = "
         )
     session.flush()
     return version.id
+
+
+# A requirements.txt an attacker would write: another index and an editable (source) install
+# around lines that are fine. The API must refuse it wherever it enters, naming lines 2 and 4.
+HOSTILE_REQUIREMENTS = "six==1.16.0\n--index-url http://127.0.0.1:9/simple\n# fine\n-e ./columns\n"
+
+
+def assert_requirements_refused(response: httpx.Response) -> None:
+    """`response` is the 400 problem naming HOSTILE_REQUIREMENTS' refused lines."""
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    errors = response.json()["errors"]
+    assert [error["loc"] for error in errors] == [
+        ["files", "requirements.txt", 2],
+        ["files", "requirements.txt", 4],
+    ]
+    assert "'--index-url' is an option" in errors[0]["msg"]
+    assert "'-e' is an option" in errors[1]["msg"]

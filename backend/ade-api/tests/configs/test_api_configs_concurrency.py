@@ -21,6 +21,7 @@ from ade_db import create_db_engine, create_session_factory, migrate
 from ade_db.enums import WorkspaceRole
 from ade_db.models import ConfigVersion, User, Workspace, WorkspaceMember
 from ade_storage import StorageLayout
+from ade_worker.materialize import Installer
 from ade_worker.sandbox import SandboxLimits
 
 LIMITS = PackageLimits(max_file_bytes=10**6, max_package_bytes=10**7, max_files=500)
@@ -43,6 +44,7 @@ def sandbox(tmp_path: Path) -> Sandbox:
         SandboxLimits(wall_seconds=60),
         max_concurrent=8,
         retention_seconds=60,
+        installer=Installer(),
     )
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Connection, select
 
+from ade_api.testing import HOSTILE_REQUIREMENTS, assert_requirements_refused
 from ade_db.models import DomainEvent, User
 from ade_engine.manifest import hash_files
 
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.anyio
 MakeUser = Callable[..., User]
 AuthHeaders = Callable[[User], dict[str, str]]
 MakeWorkspace = Callable[..., str]
+PlantFile = Callable[[str, str, bytes], None]
 
 
 @dataclass
@@ -213,6 +215,32 @@ async def test_publish_refuses_a_package_whose_code_fails_to_import(ctx: Ctx) ->
     ), errors
     versions = (await ctx.client.get(f"{ctx.base}/{cid}/versions", headers=ctx.headers)).json()
     assert versions["total"] == 1  # nothing was published
+
+
+async def test_a_requirements_txt_that_predates_the_rules_is_never_published(
+    ctx: Ctx, plant_file: PlantFile
+) -> None:
+    created = await ctx.create()
+    cid, draft_id = str(created["id"]), str(created["version_id"])
+    plant_file(draft_id, "requirements.txt", HOSTILE_REQUIREMENTS.encode())
+    assert_requirements_refused(await ctx.publish(cid, "1.0.0"))
+    versions = (await ctx.client.get(f"{ctx.base}/{cid}/versions", headers=ctx.headers)).json()
+    assert versions["total"] == 1  # nothing was published
+
+    # Nor published again by reverting to an old version that holds one.
+    plant_file(draft_id, "requirements.txt", b"six\n")
+    v1 = (await ctx.publish(cid, "1.0.0")).json()
+    plant_file(v1["version_id"], "requirements.txt", HOSTILE_REQUIREMENTS.encode())
+    await ctx.write(cid, "README.md", "two\n")
+    v2 = (await ctx.publish(cid, "2.0.0")).json()
+    assert_requirements_refused(
+        await ctx.client.post(
+            f"{ctx.base}/{cid}/revert", json={"version_id": v1["version_id"]}, headers=ctx.headers
+        )
+    )
+    config = (await ctx.client.get(f"{ctx.base}/{cid}", headers=ctx.headers)).json()
+    assert config["published_version_id"] == v2["version_id"]
+    assert (await ctx.export(cid))["README.md"] == b"two\n"  # the draft is untouched
 
 
 async def test_revert_republishes_a_deprecated_version_and_resets_the_draft(ctx: Ctx) -> None:

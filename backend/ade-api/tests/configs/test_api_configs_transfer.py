@@ -12,8 +12,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ade_api.testing import HOSTILE_REQUIREMENTS, assert_requirements_refused
 from ade_db.models import User
 from ade_engine.manifest import hash_files
+from ade_engine.scaffold import example_files
 
 pytestmark = pytest.mark.anyio
 
@@ -140,6 +142,22 @@ async def test_hostile_or_invalid_archives_are_refused_and_nothing_is_created(
     assert response.headers["content-type"] == "application/problem+json"
     listing = (await client.get(base, headers=headers)).json()
     assert listing["total"] == 0
+
+
+async def test_a_hostile_requirements_txt_is_refused_before_the_sandbox_runs(
+    client: httpx.AsyncClient,
+    who: tuple[str, dict[str, str]],
+    app: FastAPI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_sandbox(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the package reached the sandbox")
+
+    monkeypatch.setattr(app.state.sandbox, "plan", no_sandbox)
+    base, headers = who
+    package = {**example_files(), "requirements.txt": HOSTILE_REQUIREMENTS.encode()}
+    assert_requirements_refused(await _import(client, who, zip_of(package)))
+    assert (await client.get(base, headers=headers)).json()["total"] == 0
 
 
 async def test_zip_bomb_and_oversize_archives_are_413(

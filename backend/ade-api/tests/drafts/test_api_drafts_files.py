@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ade_api.testing import HOSTILE_REQUIREMENTS, assert_requirements_refused
 from ade_db.models import User
 
 pytestmark = pytest.mark.anyio
@@ -244,6 +245,25 @@ async def test_manifest_written_as_a_file_is_validated_too(draft: Draft) -> None
     assert ("manifest", "schema") in locs
     assert ("manifest", "columns") in locs
     assert (await draft.get("manifest.json")).headers["etag"] == etag
+
+
+async def test_a_requirements_txt_of_anything_but_specifiers_is_never_stored(
+    draft: Draft,
+) -> None:
+    before = await draft.files_hash()
+    assert_requirements_refused(await draft.create("requirements.txt", HOSTILE_REQUIREMENTS))
+    assert (await draft.get("requirements.txt")).status_code == 404
+    assert await draft.files_hash() == before
+
+    fine = "Requests[socks] >= 2.0, < 3 ; python_version >= '3.8'  # why\nsix\n"
+    created = await draft.create("requirements.txt", fine)
+    assert created.status_code == 201, created.text
+    saved = await draft.files_hash()
+    assert_requirements_refused(
+        await draft.put("requirements.txt", HOSTILE_REQUIREMENTS, created.headers["etag"])
+    )
+    assert (await draft.get("requirements.txt")).json()["code"] == fine  # as the author wrote it
+    assert await draft.files_hash() == saved
 
 
 async def test_size_limits_per_file_and_per_package(draft: Draft, app: FastAPI) -> None:

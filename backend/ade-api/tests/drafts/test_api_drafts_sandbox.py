@@ -11,9 +11,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from ade_api.testing import HOSTILE_REQUIREMENTS, assert_requirements_refused
 from ade_db.models import User
 from ade_db.types import new_id
-from ade_worker.testing import build_wheel
+from ade_worker.materialize import Installer
+from ade_worker.testing import build_index, build_wheel
 
 pytestmark = pytest.mark.anyio
 
@@ -21,6 +23,7 @@ MakeUser = Callable[..., User]
 AuthHeaders = Callable[[User], dict[str, str]]
 MakeWorkspace = Callable[..., str]
 MakeDocument = Callable[..., str]
+PlantFile = Callable[[str, str, bytes], None]
 
 
 @dataclasses.dataclass
@@ -212,14 +215,16 @@ async def test_dry_run_output_of_unknown_runs_is_404(world: World) -> None:
 
 
 async def test_plan_and_dry_run_install_the_drafts_requirements(
-    world: World, tmp_path: Path
+    world: World, app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     wheels = tmp_path / "wheels"
     wheels.mkdir()
-    wheel = build_wheel(wheels)
+    index = build_index(tmp_path / "index", build_wheel(wheels))
+    # Offline: the installation's one index is a local one holding the test wheel.
+    monkeypatch.setattr(app.state.sandbox, "installer", Installer(index_url=index))
     created = await world.client.post(
         f"{world.base}/draft/files",
-        json={"path": "requirements.txt", "code": f"--no-index\n{wheel}\n"},
+        json={"path": "requirements.txt", "code": "adetinyvendor==1.0  # from the index\n"},
         headers=world.headers,
     )
     assert created.status_code == 201, created.text
@@ -233,7 +238,19 @@ async def test_plan_and_dry_run_install_the_drafts_requirements(
     preview = (await world.dry_run()).json()
     assert preview["status"] == "succeeded", preview
 
-    await world.write("requirements.txt", "--no-index\n/nowhere/missing-1.0-py3-none-any.whl\n")
+    await world.write("requirements.txt", "ade-not-on-the-index==1.0\n")
     broken = await world.plan()
     assert broken.status_code == 400
-    assert broken.json()["errors"][0]["loc"][:2] == ["files", "requirements.txt"]
+    assert broken.json()["errors"][0]["loc"] == ["files", "requirements.txt"]
+    assert "ade-not-on-the-index" in broken.json()["errors"][0]["msg"]
+
+
+async def test_a_draft_whose_requirements_predate_the_rules_is_refused_before_running(
+    world: World, app: FastAPI, plant_file: PlantFile
+) -> None:
+    draft_id = (await world.client.get(world.base, headers=world.headers)).json()["version_id"]
+    plant_file(draft_id, "requirements.txt", HOSTILE_REQUIREMENTS.encode())
+    assert_requirements_refused(await world.plan())
+    assert_requirements_refused(await world.dry_run())
+    # Refused by the rules, not by a failed install: uv was never started.
+    assert not app.state.sandbox.layout.vendor_cache_root.exists()

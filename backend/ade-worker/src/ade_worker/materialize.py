@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
@@ -36,16 +37,20 @@ from ade_storage import (
     validate_suffix,
 )
 from ade_worker.claim import ClaimedJob
+from ade_worker.errors import MaterializeError
+from ade_worker.requirements import REQUIREMENTS_FILE, RequirementsError, requirements_lines
 from ade_worker.sandbox import SANDBOX_PATH
 
 log = logging.getLogger(__name__)
 
-REQUIREMENTS_FILE = "requirements.txt"
+DEFAULT_PACKAGE_INDEX_URL = "https://pypi.org/simple"
 #: How much of uv's stderr a RequirementsError quotes.
 UV_STDERR_LINES = 15
 #: An install that takes longer is stopped (and fails the job).
 INSTALL_TIMEOUT_SECONDS = 900.0
-#: Variables passed through to uv (network access and index choice), nothing else.
+#: Variables passed through to uv: network access (proxies, certificates) only. Never the
+#: index variables (UV_INDEX_URL, UV_EXTRA_INDEX_URL, ...): the index is the installation's
+#: setting, given on the command line, and nothing else may add one.
 UV_ENV_PASSTHROUGH = (
     "HTTP_PROXY",
     "HTTPS_PROXY",
@@ -55,19 +60,17 @@ UV_ENV_PASSTHROUGH = (
     "no_proxy",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
-    "UV_INDEX_URL",
-    "UV_DEFAULT_INDEX",
-    "UV_EXTRA_INDEX_URL",
-    "UV_INDEX",
     "UV_NATIVE_TLS",
 )
 
 
-class MaterializeError(Exception):
-    """The job folder cannot be built from what the database holds: the job fails, and a
-    rerun would fail the same way."""
+@dataclass(frozen=True)
+class Installer:
+    """How requirements are installed (ADE_UV_BIN, ADE_PACKAGE_INDEX_URL): read once from
+    WorkerSettings and handed to the worker and the API's sandbox alike."""
 
-    error_type = "MaterializeError"
+    index_url: str = DEFAULT_PACKAGE_INDEX_URL
+    uv_bin: str | None = None
 
 
 class InputError(MaterializeError):
@@ -78,27 +81,13 @@ class ConfigFilesError(MaterializeError):
     error_type = "ConfigError"
 
 
-class RequirementsError(MaterializeError):
-    error_type = "RequirementsError"
-
-
-def requirements_lines(content: bytes) -> list[str]:
-    """The meaningful lines of a requirements file: comments and blank lines dropped."""
-    lines = []
-    for raw in content.decode("utf-8", errors="replace").splitlines():
-        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
-        if line:
-            lines.append(line)
-    return lines
-
-
 def materialize_job(
     session: Session,
     claimed: ClaimedJob,
     *,
     layout: StorageLayout,
     blobs: BlobStore,
-    uv_bin: str | None = None,
+    installer: Installer,
 ) -> Path:
     """Build the job folder for `claimed` and return it."""
     job_dir = layout.job_dir(claimed.job_id)
@@ -112,23 +101,25 @@ def materialize_job(
 
     _copy_input(session, claimed, job_dir / "input", blobs)
     requirements = _write_config(session, claimed, job_dir / "config")
-    prepare_vendor(job_dir, requirements, layout=layout, uv_bin=uv_bin)
+    prepare_vendor(job_dir, requirements, layout=layout, installer=installer)
     return job_dir
 
 
 def prepare_vendor(
-    job_dir: Path, requirements: bytes | None, *, layout: StorageLayout, uv_bin: str | None
+    job_dir: Path, requirements: bytes | None, *, layout: StorageLayout, installer: Installer
 ) -> None:
     """`job_dir/vendor`: the cached install of `requirements` (linked), or an empty folder.
 
     Jobs, and the API's plans and dry-runs of drafts, get their packages the same way.
     """
     vendor = job_dir / "vendor"
-    if requirements is not None and requirements_lines(requirements):
+    cache = None
+    if requirements is not None:
         (job_dir / "tmp").mkdir(mode=0o700, exist_ok=True)
         cache = install_requirements(
-            requirements, layout=layout, uv_bin=uv_bin, scratch=job_dir / "tmp"
+            requirements, layout=layout, installer=installer, scratch=job_dir / "tmp"
         )
+    if cache is not None:
         vendor.symlink_to(cache, target_is_directory=True)
     else:
         vendor.mkdir(mode=0o700)
@@ -232,15 +223,26 @@ def _bundled_uv() -> str | None:
 
 
 def install_requirements(
-    content: bytes, *, layout: StorageLayout, uv_bin: str | None, scratch: Path
-) -> Path:
-    """The cache folder holding `content` installed: built once per sha256 of the content.
+    content: bytes, *, layout: StorageLayout, installer: Installer, scratch: Path
+) -> Path | None:
+    """The cache folder holding `content`'s requirements installed, or None when it lists
+    none. RequirementsError when the file breaks the rules of `ade_worker.requirements`
+    (nothing is installed then) or the install fails.
 
-    Installs into a temp folder next to the cache entry, then renames it into place, under
-    a file lock so two workers never install the same requirements at once. Wheels only: an
-    sdist would run its build code here, in the worker, outside the sandbox.
+    uv gets only the re-serialized requirements, never the file's text; packages come from
+    the one configured index, as wheels: `--no-build` means no package code (setup.py, a
+    build backend) ever runs here, in the worker or the API, outside the sandbox.
+
+    Built once per (index, requirements): installs into a temp folder next to the cache
+    entry, then renames it into place, under a file lock so two workers never install the
+    same requirements at once.
     """
-    digest = hashlib.sha256(content).hexdigest()
+    lines = requirements_lines(content)
+    if not lines:
+        return None
+    normalized = "".join(f"{line}\n" for line in lines).encode()
+    # The index is part of the key: the same requirements from another index are other files.
+    digest = hashlib.sha256(installer.index_url.encode() + b"\n" + normalized).hexdigest()
     target = layout.vendor_cache_dir(digest)
     if target.is_dir():
         return target
@@ -249,49 +251,63 @@ def install_requirements(
     with _file_lock(root / f".{digest}.lock"):
         if target.is_dir():  # another worker finished it while we waited
             return target
-        uv = find_uv(uv_bin)
+        uv = find_uv(installer.uv_bin)
         building = Path(tempfile.mkdtemp(prefix=f".tmp-{digest[:12]}-", dir=root))
         try:
-            req_file = building.parent / f".{digest}.requirements.txt"
-            req_file.write_bytes(content)
+            req_file = building / "requirements.txt"
+            req_file.write_bytes(normalized)
             site = building / "site"
-            command = [
-                uv,
-                "pip",
-                "install",
-                "--target",
-                str(site),
-                "--only-binary",
-                ":all:",
-                "--python",
-                sys.executable,
-                "--no-progress",
-                "-r",
-                str(req_file),
-            ]
             log.info("installing requirements %s", digest)
-            try:
-                result = subprocess.run(
-                    command,
-                    cwd=scratch,
-                    env=_uv_env(scratch, layout.cache_dir / "uv"),
-                    stdin=subprocess.DEVNULL,
-                    capture_output=True,
-                    timeout=INSTALL_TIMEOUT_SECONDS,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise RequirementsError(
-                    f"installing requirements.txt took longer than {INSTALL_TIMEOUT_SECONDS:g} s"
-                ) from exc
-            finally:
-                req_file.unlink(missing_ok=True)
-            if result.returncode != 0:
-                stderr = result.stderr.decode("utf-8", errors="replace").strip().splitlines()
-                tail = "\n".join(stderr[-UV_STDERR_LINES:]) or f"exit code {result.returncode}"
-                raise RequirementsError(f"installing requirements.txt failed:\n{tail}")
+            _run_uv(
+                _install_command(uv, installer.index_url, req_file, site),
+                env=_uv_env(scratch, layout.cache_dir / "uv"),
+                cwd=scratch,
+            )
             site.mkdir(exist_ok=True)
             os.rename(site, target)
         finally:
             shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def _install_command(uv: str, index_url: str, req_file: Path, site: Path) -> list[str]:
+    return [
+        uv,
+        "pip",
+        "install",
+        "--target",
+        str(site),
+        "--python",
+        sys.executable,
+        # Only the command line decides: no uv.toml/pyproject.toml found from the cwd or HOME.
+        "--no-config",
+        # Wheels only, for every package including dependencies: building runs package code.
+        "--no-build",
+        # The one index: the default index replaced, nothing added (the env adds none either).
+        "--default-index",
+        index_url,
+        "--no-progress",
+        "-r",
+        str(req_file),
+    ]
+
+
+def _run_uv(command: list[str], *, env: dict[str, str], cwd: Path) -> None:
+    try:
+        result = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=INSTALL_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RequirementsError(
+            f"installing {REQUIREMENTS_FILE} took longer than {INSTALL_TIMEOUT_SECONDS:g} s"
+        ) from exc
+    if result.returncode != 0:
+        stderr = result.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        tail = "\n".join(stderr[-UV_STDERR_LINES:]) or f"exit code {result.returncode}"
+        raise RequirementsError(f"installing {REQUIREMENTS_FILE} failed:\n{tail}")

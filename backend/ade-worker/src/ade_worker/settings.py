@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ade_worker.jail import JailProvider
 from ade_worker.limits import SandboxLimits
+from ade_worker.materialize import DEFAULT_PACKAGE_INDEX_URL, Installer
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -44,6 +46,26 @@ class WorkerSettings(BaseSettings):
     uv_bin: str | None = Field(
         None, description="The `uv` used to install requirements.txt (default: from PATH)."
     )
+    package_index_url: str = Field(
+        DEFAULT_PACKAGE_INDEX_URL,
+        description="The one package index requirements.txt is installed from (wheels only).",
+    )
+
+    @field_validator("package_index_url")
+    @classmethod
+    def _index_is_a_url(cls, value: str) -> str:
+        # file:// serves a local (offline) simple index; anything else is not an index.
+        parts = urlsplit(value)
+        if parts.scheme not in {"https", "http", "file"} or any(c.isspace() for c in value):
+            raise ValueError("package_index_url must be an https://, http:// or file:// URL")
+        if parts.scheme != "file" and not parts.hostname:
+            raise ValueError("package_index_url needs a host")
+        return value
+
+    @property
+    def installer(self) -> Installer:
+        """How requirements.txt is installed, for the worker and the API's sandbox."""
+        return Installer(index_url=self.package_index_url, uv_bin=self.uv_bin)
 
     @model_validator(mode="after")
     def _stale_after_heartbeats(self) -> WorkerSettings:

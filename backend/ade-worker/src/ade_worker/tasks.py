@@ -24,8 +24,9 @@ from ade_db.models import Job
 from ade_db.types import utcnow
 from ade_storage import BlobStore, StorageLayout, StorageSettings, build_blob_store
 from ade_worker.claim import ClaimedJob, claim_job, worker_identity
+from ade_worker.errors import MaterializeError
 from ade_worker.jail import JailProvider, JailUnavailableError
-from ade_worker.materialize import MaterializeError, materialize_job
+from ade_worker.materialize import materialize_job
 from ade_worker.queue import connect, enqueue_job
 from ade_worker.record import Recorded, log_transition, record_failure, record_outcome
 from ade_worker.sandbox import SandboxLimits, die_with_parent, run_engine
@@ -215,7 +216,11 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
             jail = rt.jail.get()
             with rt.sessions() as session:
                 job_dir = materialize_job(
-                    session, claimed, layout=rt.layout, blobs=rt.blobs, uv_bin=rt.settings.uv_bin
+                    session,
+                    claimed,
+                    layout=rt.layout,
+                    blobs=rt.blobs,
+                    installer=rt.settings.installer,
                 )
 
             def should_cancel() -> bool:

@@ -208,3 +208,22 @@ def build_wheel(folder: Path, name: str = "adetinyvendor", version: str = "1.0")
         for path, data in members.items():
             zf.writestr(path, data)
     return wheel
+
+
+def build_index(folder: Path, *dists: Path) -> str:
+    """A PEP 503 simple index in `folder` serving `dists` (wheels or sdists named
+    `<project>-<version>...`), as the file:// URL to give ADE_PACKAGE_INDEX_URL: installs in
+    tests stay offline and still take the one-index path production takes."""
+    projects: dict[str, list[str]] = {}
+    for dist in dists:
+        project = dist.name.split("-", 1)[0].lower().replace("_", "-")
+        (folder / project).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dist, folder / project / dist.name)
+        projects.setdefault(project, []).append(dist.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    for project, names in projects.items():
+        links = "".join(f'<a href="{name}">{name}</a>\n' for name in names)
+        (folder / project / "index.html").write_text(f"<html><body>\n{links}</body></html>\n")
+    links = "".join(f'<a href="{project}/">{project}</a>\n' for project in projects)
+    (folder / "index.html").write_text(f"<html><body>\n{links}</body></html>\n")
+    return folder.resolve().as_uri()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
+import io
+import json
 import os
 import subprocess
+import sys
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +21,14 @@ from ade_worker.claim import ClaimedJob, claim_job
 from ade_worker.materialize import (
     ConfigFilesError,
     InputError,
-    RequirementsError,
+    Installer,
     find_uv,
+    install_requirements,
     materialize_job,
-    requirements_lines,
 )
+from ade_worker.requirements import RequirementsError
 from ade_worker.sandbox import SandboxLimits, run_engine
-from ade_worker.testing import build_wheel, example_config, sample_input, seed_job
+from ade_worker.testing import build_index, build_wheel, example_config, sample_input, seed_job
 
 LIMITS = SandboxLimits(cpu_seconds=30, memory_mb=2048, wall_seconds=60.0)
 
@@ -40,10 +44,12 @@ def _materialize(
     layout: StorageLayout,
     blobs: LocalBlobStore,
     claimed: ClaimedJob,
-    uv_bin: str | None = None,
+    installer: Installer | None = None,
 ) -> Path:
     with sessions() as session:
-        return materialize_job(session, claimed, layout=layout, blobs=blobs, uv_bin=uv_bin)
+        return materialize_job(
+            session, claimed, layout=layout, blobs=blobs, installer=installer or Installer()
+        )
 
 
 def test_builds_the_folder_the_engine_expects(
@@ -154,15 +160,19 @@ def test_a_version_without_files_is_a_config_error(
         _materialize(sessions, layout, blobs, _claim(sessions, seeded.job_id))
 
 
-def test_requirements_lines_ignore_comments_and_blanks() -> None:
-    content = b"# only comments\n\n   # indented\nrequests==2.0  # why\n--no-index\n"
-    assert requirements_lines(content) == ["requests==2.0", "--no-index"]
-    assert requirements_lines(b"# nothing\n\n") == []
-
-
 def _uv() -> str:
     # uv is a dependency of ade-worker: the requirements install must always be exercised.
     return find_uv(None)
+
+
+def _offline(tmp_path: Path, *dists: Path) -> Installer:
+    """The real uv, installing from a local index holding only `dists`."""
+    return Installer(index_url=build_index(tmp_path / "index", *dists), uv_bin=_uv())
+
+
+def _cache_entries(layout: StorageLayout) -> list[str]:
+    # Temp folders and locks start with a dot; cache entries never do.
+    return [p.name for p in layout.vendor_cache_root.iterdir() if not p.name.startswith(".")]
 
 
 USES_VENDOR = """
@@ -178,11 +188,10 @@ def test_requirements_are_installed_once_and_reused(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    uv = _uv()
     wheels = tmp_path / "wheels"
     wheels.mkdir()
-    wheel = build_wheel(wheels)
-    requirements = f"# offline: only the wheel built above\n--no-index\n{wheel}\n".encode()
+    installer = _offline(tmp_path, build_wheel(wheels))
+    requirements = b"# from the local index only\nadetinyvendor==1.0\n"
     files = example_config(USES_VENDOR, {"requirements.txt": requirements})
     runs: list[list[str]] = []
     real_run = subprocess.run
@@ -193,69 +202,155 @@ def test_requirements_are_installed_once_and_reused(
 
     # Only the requirements install uses subprocess.run (the sandbox uses Popen).
     monkeypatch.setattr(subprocess, "run", counting_run)
-    digest = hashlib.sha256(requirements).hexdigest()
 
     first = seed_job(sessions, blobs, files=files)
-    job_dir = _materialize(sessions, layout, blobs, _claim(sessions, first.job_id), uv_bin=uv)
+    claimed = _claim(sessions, first.job_id)
+    job_dir = _materialize(sessions, layout, blobs, claimed, installer=installer)
     assert len(runs) == 1
     command = runs[0]
-    assert command[:3] == [uv, "pip", "install"]
-    assert command[command.index("--only-binary") + 1] == ":all:"
+    assert command[:3] == [installer.uv_bin, "pip", "install"]
+    assert command[command.index("--default-index") + 1] == installer.index_url
+    assert "--no-build" in command
     vendor = job_dir / "vendor"
     assert vendor.is_symlink()
+    (digest,) = _cache_entries(layout)  # one entry; no temp folder posing as one
     assert vendor.resolve() == layout.vendor_cache_dir(digest).resolve()
     assert (vendor / "adetinyvendor" / "__init__.py").is_file()
-    # No temp folders or lock leftovers pretending to be cache entries.
-    entries = [p.name for p in layout.vendor_cache_root.iterdir() if not p.name.startswith(".")]
-    assert entries == [digest]
     events: list[dict[str, object]] = []
     outcome = run_engine(job_dir, limits=LIMITS, on_event=events.append)
     assert outcome.status == "succeeded", outcome
     assert any(e.get("message") == "hello from vendor" for e in events)
 
-    second = seed_job(sessions, blobs, files=files)
-    job_dir2 = _materialize(sessions, layout, blobs, _claim(sessions, second.job_id), uv_bin=uv)
+    # Other text, same requirements: the cache is keyed on what is installed, not the text.
+    same = example_config(USES_VENDOR, {"requirements.txt": b"AdeTinyVendor == 1.0  # same\n"})
+    second = seed_job(sessions, blobs, files=same)
+    claimed2 = _claim(sessions, second.job_id)
+    job_dir2 = _materialize(sessions, layout, blobs, claimed2, installer=installer)
     assert len(runs) == 1  # reused, not installed again
     assert (job_dir2 / "vendor").resolve() == layout.vendor_cache_dir(digest).resolve()
     assert run_engine(job_dir2, limits=LIMITS).status == "succeeded"
 
 
 def test_a_failed_install_is_a_requirements_error_with_uvs_words(
-    sessions: sessionmaker[Session], layout: StorageLayout, blobs: LocalBlobStore
+    sessions: sessionmaker[Session], layout: StorageLayout, blobs: LocalBlobStore, tmp_path: Path
 ) -> None:
-    uv = _uv()
-    requirements = b"--no-index\nade-no-such-package-anywhere==9.9\n"
+    requirements = b"ade-no-such-package-anywhere==9.9\n"
     seeded = seed_job(
         sessions, blobs, files=example_config(extra={"requirements.txt": requirements})
     )
+    claimed = _claim(sessions, seeded.job_id)
     with pytest.raises(RequirementsError) as caught:
-        _materialize(sessions, layout, blobs, _claim(sessions, seeded.job_id), uv_bin=uv)
+        _materialize(sessions, layout, blobs, claimed, installer=_offline(tmp_path))
     assert caught.value.error_type == "RequirementsError"
     assert "ade-no-such-package-anywhere" in str(caught.value)
     # Nothing half-installed is left for the next job to reuse.
-    digest = hashlib.sha256(requirements).hexdigest()
-    assert not layout.vendor_cache_dir(digest).exists()
+    assert _cache_entries(layout) == []
     assert [p for p in layout.vendor_cache_root.iterdir() if p.name.startswith(".tmp-")] == []
 
 
-def test_an_sdist_is_refused_rather_than_built(
+def _sdist(folder: Path, marker: Path) -> Path:
+    """adesdist-1.0.tar.gz, whose setup.py creates `marker` if anything ever runs it."""
+    setup = (
+        f"open({str(marker)!r}, 'w').close()\n"
+        "from setuptools import setup\nsetup(name='adesdist', version='1.0')\n"
+    ).encode()
+    pkg_info = b"Metadata-Version: 2.1\nName: adesdist\nVersion: 1.0\n"
+    path = folder / "adesdist-1.0.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in (("setup.py", setup), ("PKG-INFO", pkg_info)):
+            info = tarfile.TarInfo(f"adesdist-1.0/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_an_sdist_on_the_index_is_refused_rather_than_built(
     sessions: sessionmaker[Session], layout: StorageLayout, blobs: LocalBlobStore, tmp_path: Path
 ) -> None:
-    uv = _uv()
-    sdist_dir = tmp_path / "adesdist"
-    sdist_dir.mkdir()
+    dists = tmp_path / "dists"
+    dists.mkdir()
     marker = tmp_path / "setup-ran"
-    (sdist_dir / "setup.py").write_text(
-        f"open({str(marker)!r}, 'w').close()\n"
-        "from setuptools import setup\nsetup(name='adesdist')\n"
+    installer = _offline(tmp_path, _sdist(dists, marker))
+    seeded = seed_job(
+        sessions, blobs, files=example_config(extra={"requirements.txt": b"adesdist==1.0\n"})
     )
-    requirements = f"--no-index\n{sdist_dir}\n".encode()
+    claimed = _claim(sessions, seeded.job_id)
+    with pytest.raises(RequirementsError, match=r"adesdist==1\.0 has no usable wheels"):
+        _materialize(sessions, layout, blobs, claimed, installer=installer)
+    assert not marker.exists()
+    assert _cache_entries(layout) == []
+
+
+FAKE_UV = """#!{python}
+# Records how it was called, what the requirements file held and its environment.
+import json, os, sys
+args = sys.argv[1:]
+with open(args[args.index("-r") + 1]) as fh:
+    requirements = fh.read()
+with open({record!r}, "w") as fh:
+    json.dump({{"argv": args, "requirements": requirements, "env": dict(os.environ)}}, fh)
+os.makedirs(args[args.index("--target") + 1])
+"""
+
+
+def _fake_uv(tmp_path: Path) -> tuple[str, Path]:
+    record = tmp_path / "uv-call.json"
+    script = tmp_path / "fake-uv"
+    script.write_text(FAKE_UV.format(python=sys.executable, record=str(record)))
+    script.chmod(0o700)
+    return str(script), record
+
+
+def test_uv_gets_the_configured_index_no_builds_and_only_the_parsed_requirements(
+    layout: StorageLayout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uv, record = _fake_uv(tmp_path)
+    # The worker's own environment must not choose or add an index (only the setting does);
+    # proxy and certificate settings still reach uv.
+    for name in ("UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9/evil")
+    monkeypatch.setenv("UV_FIND_LINKS", "/tmp/evil-wheels")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    content = b"# pinned\nRequests[SOCKS] >= 2.0 , <3 ; python_version >= '3.8'  # why\n\nsix\n"
+    installer = Installer(index_url="https://packages.example/simple", uv_bin=uv)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+
+    cache = install_requirements(content, layout=layout, installer=installer, scratch=scratch)
+
+    assert cache is not None
+    assert cache.is_dir()
+    call = json.loads(record.read_text())
+    argv = call["argv"]
+    assert argv[:2] == ["pip", "install"]
+    assert argv[argv.index("--default-index") + 1] == "https://packages.example/simple"
+    assert {"--no-build", "--no-config"} <= set(argv)
+    # One index, and nothing that would add another or allow a source build.
+    assert argv.count("--default-index") == 1
+    for flag in ("--index", "--index-url", "--extra-index-url", "--find-links", "--no-binary"):
+        assert flag not in argv
+    # uv read the re-serialized requirements, never the file's text.
+    assert call["requirements"] == 'requests[socks]<3,>=2.0; python_version >= "3.8"\nsix\n'
+    assert not any(name.startswith(("UV_INDEX", "UV_EXTRA", "UV_DEFAULT")) for name in call["env"])
+    assert "UV_FIND_LINKS" not in call["env"]
+    assert call["env"]["HTTPS_PROXY"] == "http://proxy.example:3128"
+
+
+def test_a_hostile_requirements_file_fails_the_job_before_uv_runs(
+    sessions: sessionmaker[Session], layout: StorageLayout, blobs: LocalBlobStore, tmp_path: Path
+) -> None:
+    uv, record = _fake_uv(tmp_path)
+    requirements = b"six\n--index-url http://127.0.0.1:9/simple\n-e ./columns\n"
     seeded = seed_job(
         sessions, blobs, files=example_config(extra={"requirements.txt": requirements})
     )
-    with pytest.raises(RequirementsError):
-        _materialize(sessions, layout, blobs, _claim(sessions, seeded.job_id), uv_bin=uv)
-    assert not marker.exists()
+    claimed = _claim(sessions, seeded.job_id)
+    with pytest.raises(RequirementsError) as caught:
+        _materialize(sessions, layout, blobs, claimed, installer=Installer(uv_bin=uv))
+    assert [p.line for p in caught.value.problems] == [2, 3]
+    assert "line 2: '--index-url' is an option" in str(caught.value)
+    assert not record.exists()  # uv never ran
+    assert not layout.vendor_cache_root.exists() or _cache_entries(layout) == []
 
 
 def test_comment_only_requirements_install_nothing(
@@ -263,7 +358,8 @@ def test_comment_only_requirements_install_nothing(
 ) -> None:
     files = example_config(extra={"requirements.txt": b"# nothing yet\n\n"})
     seeded = seed_job(sessions, blobs, files=files)
-    job_dir = _materialize(sessions, layout, blobs, _claim(sessions, seeded.job_id), uv_bin="/nope")
+    claimed = _claim(sessions, seeded.job_id)
+    job_dir = _materialize(sessions, layout, blobs, claimed, installer=Installer(uv_bin="/nope"))
     assert (job_dir / "vendor").is_dir()
     assert not (job_dir / "vendor").is_symlink()
 

@@ -255,16 +255,20 @@ def test_an_unexpected_error_fails_the_job_as_a_worker_error(
     assert "disk on fire" in caplog.text  # the traceback is in the worker's log, not the job
 
 
-def test_a_requirements_failure_fails_the_job(
+def test_a_refused_requirements_file_fails_the_job(
     job_env: None, sessions: sessionmaker[Session], blobs: LocalBlobStore
 ) -> None:
-    files = example_config(extra={"requirements.txt": b"--no-index\nade-not-a-package==1\n"})
+    # A version stored before the API refused such files (or written to the database by
+    # other means): the worker applies the same rules and installs nothing.
+    requirements = b"--index-url http://127.0.0.1:9/simple\nade-not-a-package==1\n"
+    files = example_config(extra={"requirements.txt": requirements})
     job_id = seed_job(sessions, blobs, files=files).job_id
     run_job(job_id)
     job = _job(sessions, job_id)
     assert job.status == "failed"
     assert job.error is not None
     assert job.error["type"] == "RequirementsError"
+    assert "line 1: '--index-url' is an option" in job.error["message"]
     assert job.attempts == 1
 
 

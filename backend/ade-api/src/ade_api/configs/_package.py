@@ -1,9 +1,12 @@
-"""The rules a config package obeys in the registry: which paths, how big, a valid manifest.
+"""The rules a config package obeys in the registry: which paths, how big, a valid manifest,
+a requirements.txt of plain requirement specifiers.
 
 Every file path a user sends goes through the storage safe-path helper first; then only text
 files (`.py`, `.json`, `.txt`, `.md`) at the top level or under the contract's folders are
 allowed. Manifests are checked with the engine's own validator (a pure function over JSON and
 the set of paths that exist), so the API and the engine never disagree about what is valid.
+requirements.txt is checked with the worker's own parser, for the same reason: what the API
+stores, the worker installs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ade_api.errors import FieldProblem, InvalidInputError, PayloadTooLargeError
 from ade_api.settings import ApiSettings
 from ade_engine.manifest import ConfigProblem, hash_file_digests, parse_manifest
 from ade_storage import UnsafePathError, safe_relative_path
+from ade_worker.requirements import REQUIREMENTS_FILE, RequirementsError, requirements_lines
 
 MANIFEST_PATH = "manifest.json"
 ALLOWED_SUFFIXES = (".py", ".json", ".txt", ".md")
@@ -66,7 +70,11 @@ def check_path(path: str, *, loc: tuple[str | int, ...] = ("body", "path")) -> s
 
 
 def check_content(path: str, content: bytes, limits: PackageLimits) -> None:
-    """A file must fit the per-file limit and be UTF-8 text (every allowed type is text)."""
+    """A file must fit the per-file limit and be UTF-8 text (every allowed type is text);
+    requirements.txt must also list only requirement specifiers.
+
+    Every way files enter the registry (draft file writes, new configs, imports) comes
+    through here, so a file breaking these rules is never stored."""
     if len(content) > limits.max_file_bytes:
         raise PayloadTooLargeError(
             f"{path} is {len(content)} bytes; the limit per file is {limits.max_file_bytes}"
@@ -77,6 +85,29 @@ def check_content(path: str, content: bytes, limits: PackageLimits) -> None:
         raise InvalidInputError(
             f"{path} is not UTF-8 text", errors=[FieldProblem(("files", path), "not UTF-8 text")]
         ) from None
+    if path == REQUIREMENTS_FILE:
+        check_requirements(content)
+
+
+def check_requirements(content: bytes | None) -> None:
+    """400 listing every refused line unless requirements.txt (None: the package has none)
+    holds only requirement specifiers (the worker's rules: `ade_worker.requirements`)."""
+    if content is None:
+        return
+    try:
+        requirements_lines(content)
+    except RequirementsError as exc:
+        raise requirements_error(f"{REQUIREMENTS_FILE} is refused", exc) from None
+
+
+def requirements_error(detail: str, exc: RequirementsError) -> InvalidInputError:
+    """A RequirementsError as a 400: one problem per refused line (`files`, path, line), or
+    the error's message when it is not about lines (an install that failed)."""
+    problems = [
+        ConfigProblem(message=problem.message, file=REQUIREMENTS_FILE, line=problem.line)
+        for problem in exc.problems
+    ] or [ConfigProblem(message=str(exc), file=REQUIREMENTS_FILE)]
+    return problems_error(detail, problems)
 
 
 def check_totals(sizes: Iterable[int], limits: PackageLimits) -> None:

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ade_api.configs._package import problems_error
+from ade_api.configs._package import check_requirements, problems_error, requirements_error
 from ade_api.errors import RateLimitedError, ServiceUnavailableError
 from ade_db.types import new_id
 from ade_engine.manifest import ConfigProblem
 from ade_storage import StorageLayout, resolve_within
 from ade_worker.jail import Jail, JailProvider, JailUnavailableError
-from ade_worker.materialize import RequirementsError, prepare_vendor
+from ade_worker.materialize import Installer, prepare_vendor
+from ade_worker.requirements import REQUIREMENTS_FILE, RequirementsError
 from ade_worker.sandbox import SandboxLimits, SandboxOutcome, run_engine
 
 PLAN_SCHEMA = "ade.plan/v1"
@@ -67,12 +68,12 @@ class Sandbox:
         jail: JailProvider,
         max_concurrent: int,
         retention_seconds: int,
-        uv_bin: str | None = None,
+        installer: Installer,
     ) -> None:
         self.layout = layout
         self.limits = limits
         self.jail = jail
-        self.uv_bin = uv_bin
+        self.installer = installer
         self.retention_seconds = retention_seconds
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
@@ -98,6 +99,9 @@ class Sandbox:
             self._slots.release()
 
     def _prepare(self, config_id: str, files: Mapping[str, bytes]) -> tuple[str, Path]:
+        requirements = files.get(REQUIREMENTS_FILE)
+        # Drafts saved before the rule existed: refused before anything is written.
+        check_requirements(requirements)
         run_id = new_id()
         workdir = self.layout.dry_run_dir(config_id, run_id)
         config_dir = workdir / "config"
@@ -109,14 +113,11 @@ class Sandbox:
             target.write_bytes(content)
         try:
             # The draft's requirements, installed (once per hash) as the worker does for jobs.
-            prepare_vendor(
-                workdir, files.get("requirements.txt"), layout=self.layout, uv_bin=self.uv_bin
-            )
+            prepare_vendor(workdir, requirements, layout=self.layout, installer=self.installer)
         except RequirementsError as exc:
             shutil.rmtree(workdir, ignore_errors=True)
-            raise problems_error(
-                "the package's requirements.txt could not be installed",
-                [ConfigProblem(message=str(exc), file="requirements.txt")],
+            raise requirements_error(
+                f"the package's {REQUIREMENTS_FILE} could not be installed", exc
             ) from None
         return run_id, workdir
 

@@ -20,6 +20,7 @@ from ade_api.configs._package import (
     PackageLimits,
     check_content,
     check_path,
+    check_requirements,
     check_totals,
     dump_manifest,
     files_hash,
@@ -46,6 +47,7 @@ from ade_db.enums import ConfigVersionStatus, WorkspaceRole
 from ade_db.models import Config, ConfigFile, ConfigVersion, WorkspaceActiveConfig
 from ade_db.types import utcnow
 from ade_engine.scaffold import empty_package, example_files
+from ade_worker.requirements import REQUIREMENTS_FILE
 
 DRAFT = ConfigVersionStatus.DRAFT.value
 PUBLISHED = ConfigVersionStatus.PUBLISHED.value
@@ -469,6 +471,9 @@ def revert(session: Session, ctx: ConfigAccess, version_id: str) -> VersionDetai
         raise ConflictError(
             f"only a deprecated version can be reverted to; this one is {target.status}"
         )
+    files = file_contents(session, target)
+    # It may predate today's rules; jobs would refuse it, so it is not published again.
+    check_requirements(files.get(REQUIREMENTS_FILE))
     now = utcnow()
     published = version_of(session, config, PUBLISHED)
     if published is not None:
@@ -479,7 +484,7 @@ def revert(session: Session, ctx: ConfigAccess, version_id: str) -> VersionDetai
     target.deprecated_at = None
     target.updated_at = now
     flush_or_conflict(session, "another version was published at the same time")
-    replace_files(session, draft_of(session, config), file_contents(session, target))
+    replace_files(session, draft_of(session, config), files)
     record_config_event(
         session,
         ctx,
