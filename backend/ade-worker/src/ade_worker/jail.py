@@ -286,6 +286,35 @@ class Jail:
             _share_with_group(target, self.user.gid)
         return run
 
+    def share_vendor(self, vendor: Path) -> Path:
+        """A copy of an installed requirements folder (content-addressed, so immutable) that the
+        sandbox user can read: the install cache itself sits in the private data dir. Made once
+        per host and digest, then bound into every jail that needs it."""
+        source = vendor.resolve()
+        shared = self.root / "vendor"
+        with contextlib.suppress(FileExistsError):
+            shared.mkdir(mode=0o711)
+        target = shared / source.name
+        if target.is_dir():
+            return target
+        building = Path(tempfile.mkdtemp(prefix=".tmp-", dir=shared))
+        try:
+            copy = building / "site"
+            shutil.copytree(source, copy, symlinks=True, copy_function=shutil.copyfile)
+            for path in _walk(copy):
+                if not path.is_symlink():
+                    # Public packages: readable by all, writable by nobody but us.
+                    path.chmod(0o755 if path.is_dir() else 0o644)
+            building.chmod(0o755)
+            try:
+                os.rename(copy, target)
+            except OSError:
+                if not target.is_dir():  # not another process winning the same race
+                    raise
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+        return target
+
     def prune(self, max_age: float = STALE_RUN_SECONDS) -> None:
         """Remove staged runs a killed worker left behind."""
         import time

@@ -374,7 +374,7 @@ def _spawn(
             vendor = job_dir / "vendor"
             argv = jail.command(
                 run_dir,
-                vendor=vendor.resolve() if vendor.is_dir() and any(vendor.iterdir()) else None,
+                vendor=jail.share_vendor(vendor) if _has_packages(vendor) else None,
                 inner=inner,
                 env=sandbox_env(inner_dir),
                 disk_bytes=limits.disk_mb * _MB,
@@ -399,6 +399,10 @@ def _spawn(
     finally:
         for fd in child_fds:
             os.close(fd)
+
+
+def _has_packages(vendor: Path) -> bool:
+    return vendor.is_dir() and any(vendor.iterdir())
 
 
 def run_engine(
