@@ -8,6 +8,7 @@ from __future__ import annotations
 import typer
 
 from ade_cli.commands.db import migrate_command, run_migrations
+from ade_cli.commands.sandbox import warn_about_sandbox
 from ade_cli.context import prepare_data_dir
 
 app = typer.Typer(help="Serve the HTTP API.", no_args_is_help=True)
@@ -30,6 +31,7 @@ def serve_command(
     prepare_data_dir()
     if migrate:
         run_migrations()
+    warn_about_sandbox("api")
     serve(settings, workers=workers, reload=reload)
 
 

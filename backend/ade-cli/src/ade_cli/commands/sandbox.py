@@ -46,3 +46,26 @@ def setup_command() -> None:
     for line in done:
         typer.echo(line)
     check_command()
+
+
+def warn_about_sandbox(role: str) -> None:
+    """At start-up: say loudly when config code will run unjailed, or cannot run at all."""
+    from ade_worker.settings import SandboxSettings
+
+    provider = SandboxSettings().jail_provider()
+    if not provider.enabled:
+        typer.secho(
+            f"warning ({role}): ADE_SANDBOX=none: config code runs unjailed, as ADE's own user, "
+            "with its files in reach. Only for a single trusted user on their own machine.",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+        return
+    problem = provider.problem()
+    if problem is not None:
+        typer.secho(
+            f"error ({role}): config code cannot run until this is fixed: the sandbox jail is "
+            f"unavailable: {problem}",
+            err=True,
+            fg=typer.colors.RED,
+        )

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from ade_cli.commands.sandbox import warn_about_sandbox
 from ade_cli.context import prepare_data_dir
 
 app = typer.Typer(help="Run queue workers.", no_args_is_help=True)
@@ -26,6 +27,7 @@ def start_command(
         settings = settings.model_copy(update={"worker_name": name})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
     prepare_data_dir()
+    warn_about_sandbox("worker")
     try:
         run_worker(settings, burst=burst)
     except WorkerNameTakenError as exc:
