@@ -8,17 +8,25 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_LINK_MODE=copy \
     ADE_STORAGE_DATA_DIR=/data
 
-RUN pip install --no-cache-dir "uv==0.13.8" \
- && useradd --create-home --uid 10001 ade \
- && mkdir -p /data && chown ade:ade /data
+# bubblewrap is the jail config code runs in; ade-sandbox is the user it runs as. ADE itself
+# runs as root in the container (so it can switch to ade-sandbox), with every capability
+# dropped but CHOWN, SETUID, SETGID and KILL (docker-compose.yml).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap \
+ && rm -rf /var/lib/apt/lists/* \
+ && pip install --no-cache-dir "uv==0.13.8" \
+ && useradd --system --no-create-home --user-group --shell /usr/sbin/nologin ade-sandbox \
+ && mkdir -p /data /var/lib/ade-sandbox \
+ && chmod 0700 /data \
+ && chmod 0711 /var/lib/ade-sandbox
 
 WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 COPY backend ./backend
-RUN uv sync --frozen --all-packages --no-dev
+# Byte-compiled here, read-only in the jail: no run compiles ADE's modules again.
+RUN uv sync --frozen --all-packages --no-dev --compile-bytecode
 
 ENV PATH="/app/.venv/bin:${PATH}"
-USER ade
 VOLUME ["/data"]
 EXPOSE 8000
 CMD ["ade", "api", "serve", "--host", "0.0.0.0", "--no-migrate"]

@@ -111,3 +111,68 @@ def test_every_cli_command_is_documented() -> None:
     assert {"start", "db migrate", "run", "config init", "worker start"} <= set(commands)
     missing = [command for command in commands if f"`ade {command}" not in text]
     assert not missing, f"commands missing from docs/reference/cli.md: {missing}"
+
+
+# -- the sandbox jail in Docker ----------------------------------------------------------------
+
+# What bubblewrap calls to build a jail; the seccomp profile must not refuse any of them.
+BWRAP_SYSCALLS = {"unshare", "clone", "clone3", "mount", "umount2", "pivot_root", "setns"}
+# Calls the profile must refuse: loading kernel code, reading other processes, big attack
+# surface nothing in ADE needs.
+REFUSED = {"init_module", "kexec_load", "ptrace", "bpf", "keyctl", "userfaultfd", "io_uring_setup"}
+
+
+def _seccomp() -> dict[str, Any]:
+    import json
+
+    loaded: dict[str, Any] = json.loads((ROOT / "deploy/seccomp-ade.json").read_text())
+    return loaded
+
+
+@pytest.mark.parametrize("service", ["api", "worker"])
+def test_compose_runs_config_code_in_the_jail_with_the_narrowest_settings(service: str) -> None:
+    spec = _ade_services()[service]
+    assert spec.get("privileged") is not True
+    assert spec["user"] == "0:0"
+    assert spec["cap_drop"] == ["ALL"]
+    capabilities = spec["cap_add"]
+    assert isinstance(capabilities, list)
+    assert set(capabilities) == {"CHOWN", "SETUID", "SETGID", "KILL"}
+    options = spec["security_opt"]
+    assert isinstance(options, list)
+    assert "no-new-privileges:true" in options
+    assert "seccomp=./deploy/seccomp-ade.json" in options
+    env = spec["environment"]
+    assert isinstance(env, dict)
+    assert "ADE_SANDBOX" not in env  # the jail is on (the default)
+
+
+def test_the_migrate_job_runs_no_config_code_and_gets_no_extra_privileges() -> None:
+    spec = _ade_services()["migrate"]
+    assert "cap_add" not in spec
+    assert "security_opt" not in spec
+
+
+def test_the_seccomp_profile_allows_the_jail_and_refuses_the_rest() -> None:
+    profile = _seccomp()
+    assert profile["defaultAction"] == "SCMP_ACT_ALLOW"
+    refused = {
+        name
+        for rule in profile["syscalls"]
+        if rule["action"] in {"SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS"}
+        for name in rule["names"]
+    }
+    assert not refused & BWRAP_SYSCALLS
+    assert refused >= REFUSED
+    assert "SCMP_ARCH_X86_64" in profile["architectures"]
+    assert "SCMP_ARCH_AARCH64" in profile["architectures"]
+
+
+def test_the_image_has_bubblewrap_and_the_sandbox_user() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "bubblewrap" in dockerfile
+    assert "useradd --system" in dockerfile
+    assert "ade-sandbox" in dockerfile
+    assert "/var/lib/ade-sandbox" in dockerfile
+    # ADE runs as root in the container to switch to ade-sandbox; no USER line undoes that.
+    assert not re.search(r"^USER\s+(?!root|0)", dockerfile, re.M)
