@@ -1,6 +1,7 @@
 """Jobs benchmark: prints figures, asserts nothing.
 
     uv run python bench/jobs.py [--jobs 200] [--clients 8] [--workers 2] [--keep DIR]
+                                [--sandbox jail|none|both]
 
 Starts, on this machine and in a throwaway data dir: a redis-server, the API (`ade api
 serve`, SQLite) and `--workers` workers (`ade worker start`). Then, over HTTP as a client
@@ -17,8 +18,13 @@ until it ends and prints:
 `--postgres` runs the same against a throwaway PostgreSQL server (the production setup;
 needs the PostgreSQL server binaries, as the test suite does).
 
+`--sandbox both` (the default) runs everything twice, config code in the bubblewrap jail
+(`ADE_SANDBOX=jail`, production) and unjailed (`ADE_SANDBOX=none`) as the baseline, and prints
+what the jail costs per job. The jail needs root and `ade sandbox setup`.
+
 Targets (issue 6, 2-core machine): submit p95 < 100 ms, a small job done within 2 s of
-submit at p50, >= 5 jobs/s with two workers.
+submit at p50, >= 5 jobs/s with two workers. Issue 12: the jail costs under 50 ms per job and
+throughput stays >= 5 jobs/s with it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -78,9 +85,46 @@ def main() -> None:
         help="use a throwaway PostgreSQL server (as in production) instead of SQLite",
     )
     parser.add_argument("--keep", type=Path, help="use (and keep) this data dir")
+    parser.add_argument(
+        "--sandbox",
+        choices=["jail", "none", "both"],
+        default="both",
+        help="run config code jailed, unjailed, or both (the jail's cost, in one run)",
+    )
     args = parser.parse_args()
+    modes = ["jail", "none"] if args.sandbox == "both" else [args.sandbox]
+    figures = {mode: run_stack(args, mode) for mode in modes}
+    if len(figures) == 2:
+        compare(figures["jail"], figures["none"])
 
-    data = args.keep or Path(tempfile.mkdtemp(prefix="ade-bench-jobs-"))
+
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    throughput: float
+    solo_p50: float
+
+
+def compare(jail: Figures, none: Figures) -> None:
+    """The jail's cost, against the unjailed baseline of the same run."""
+    per_job_ms = (jail.solo_p50 - none.solo_p50) * 1000
+    print("the jail's cost (ADE_SANDBOX=jail against ADE_SANDBOX=none, this run):")
+    print(
+        f"  one job at a time, submit->succeeded p50: {jail.solo_p50:.3f} s vs "
+        f"{none.solo_p50:.3f} s = {per_job_ms:+.0f} ms per job   (target < 50 ms)"
+    )
+    print(
+        f"  burst throughput: {jail.throughput:.2f} vs {none.throughput:.2f} jobs/s   "
+        "(target >= 5 with the jail)"
+    )
+
+
+def run_stack(args: argparse.Namespace, sandbox: str) -> Figures:
+    """Start Redis, the API and the workers with ADE_SANDBOX=`sandbox`; run the load."""
+    print(f"== ADE_SANDBOX={sandbox}")
+    keep = args.keep / sandbox if args.keep else None
+    data = keep or Path(tempfile.mkdtemp(prefix="ade-bench-jobs-"))
     data.mkdir(parents=True, exist_ok=True)
     redis_port, api_port = free_port(), free_port()
     redis_bin = shutil.which("redis-server")
@@ -93,6 +137,7 @@ def main() -> None:
         "ADE_QUEUE_NAME": "bench",
         "ADE_LOG_LEVEL": "warning",
         "ADE_MAX_QUEUED_JOBS_PER_WORKSPACE": str(args.jobs + 10),
+        "ADE_SANDBOX": sandbox,
     }
     ade = [sys.executable, "-m", "ade_cli"]
     stack = contextlib.ExitStack()
@@ -145,7 +190,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{api_port}"
         wait_for(f"{base}/health")
         db = "PostgreSQL" if args.postgres else "SQLite"
-        run(base, args.jobs, args.clients, args.workers, args.solo, db)
+        return run(base, args.jobs, args.clients, args.workers, args.solo, db)
     finally:
         for proc in reversed(procs):
             proc.terminate()
@@ -155,11 +200,11 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
         stack.close()
-        if args.keep is None:
+        if keep is None:
             shutil.rmtree(data, ignore_errors=True)
 
 
-def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) -> None:
+def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) -> Figures:
     http = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
     token = http.post(
         "/auth/login", json={"email": "bench@example.org", "password": "bench-password-1"}
@@ -235,7 +280,9 @@ def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) ->
             f"  submit->succeeded  p50 {statistics.median(turnaround):.2f} s  "
             f"p95 {percentile(turnaround, 95):.2f} s   (target p50 <= 2 s)"
         )
-    print(f"  throughput {len(done) / max(last - first_submit, 1e-9):.2f} jobs/s   (target >= 5)")
+    throughput = len(done) / max(last - first_submit, 1e-9)
+    print(f"  throughput {throughput:.2f} jobs/s   (target >= 5)")
+    solo_p50 = float("nan")
     once = [j for j in done if j["attempts"] == 1]
     print(f"  jobs that ran once: {len(once)}")
 
@@ -256,10 +303,12 @@ def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) ->
             f"  submit latency  p50 {percentile(latencies, 50) * ms:.0f} ms  "
             f"p95 {percentile(latencies, 95) * ms:.0f} ms"
         )
+        solo_p50 = statistics.median(turnaround)
         print(
-            f"  submit->succeeded  p50 {statistics.median(turnaround):.2f} s  "
-            f"p95 {percentile(turnaround, 95):.2f} s   (target p50 <= 2 s)"
+            f"  submit->succeeded  p50 {solo_p50:.3f} s  "
+            f"p95 {percentile(turnaround, 95):.3f} s   (target p50 <= 2 s)"
         )
+    return Figures(throughput=throughput, solo_p50=solo_p50)
 
 
 if __name__ == "__main__":

@@ -132,6 +132,10 @@ def run_worker(settings: WorkerSettings, *, burst: bool = False) -> bool:
     from ade_worker.tasks import runtime
 
     rt = runtime()  # built before any fork: work horses inherit it
+    # Set up (and test) the jail here too, once, rather than in every forked work horse.
+    problem = rt.jail.problem()
+    if problem is not None:
+        logger.error("the sandbox jail is unavailable; jobs will fail until it is: %s", problem)
     connection = connect(settings.redis_dsn)
     worker = build_worker(settings, connection)
     logger.info("worker %s listening on queue %s", worker.name, settings.queue_name)
