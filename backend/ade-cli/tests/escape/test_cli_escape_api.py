@@ -145,3 +145,32 @@ def test_the_api_starts_the_jail_with_an_empty_environment(stack: Stack) -> None
     assert answers[0].status_code == 200, answers[0].text
     assert seen, "no jail was seen while the plan ran"
     assert set(seen.values()) == {b""}, json.dumps({k: v.decode() for k, v in seen.items()})
+
+
+HOSTILE_REQUIREMENTS = [
+    "--no-binary :all:",
+    "-e ./evil",
+    "-r other.txt",
+    "--index-url http://127.0.0.1:9/simple",
+    "--extra-index-url http://127.0.0.1:9/simple",
+    "--find-links http://127.0.0.1:9/",
+    "evil @ https://example.invalid/evil-1.0.tar.gz",
+    "git+https://example.invalid/evil.git",
+    "./evil",
+    "/tmp/evil-1.0.tar.gz",
+]
+
+
+@pytest.mark.parametrize("line", HOSTILE_REQUIREMENTS)
+def test_each_hostile_requirements_line_is_refused_with_its_line_number(
+    stack: Stack, line: str
+) -> None:
+    cid = stack.create_config(f"req-{HOSTILE_REQUIREMENTS.index(line)}")
+    saved = stack.put_file(cid, "requirements.txt", f"# our deps\nrequests==2.32.3\n{line}\n")
+    assert saved.status_code == 400, saved.text
+    problem = saved.json()
+    assert problem["status"] == 400
+    assert any(3 in error["loc"] for error in problem["errors"]), problem
+    listing = stack.http.get(f"/workspaces/{stack.ws}/configs/{cid}/draft/files")
+    paths = [item["path"] for item in listing.json()["items"]]
+    assert "requirements.txt" not in paths  # nothing stored
