@@ -433,6 +433,10 @@ def _walk(root: Path) -> Iterable[Path]:
             yield base / name
 
 
+#: Jails that passed their checks in this process, by (user, root).
+_WORKING: dict[tuple[str, Path], Jail] = {}
+
+
 class JailProvider:
     """The process's jail, set up on first use: a working jail is kept; a failed set-up is
     tried again on the next use (an operator may have fixed it), and each use until then
@@ -450,7 +454,10 @@ class JailProvider:
             return None
         with self._lock:
             if self._jail is None:
-                self._jail = Jail.create(user=self.user, root=self.root)
+                key = (self.user, self.root)
+                # One check per host set-up and process: several apps (tests) share it.
+                self._jail = _WORKING.get(key) or Jail.create(user=self.user, root=self.root)
+                _WORKING[key] = self._jail
             return self._jail
 
     def problem(self) -> str | None:
