@@ -123,8 +123,13 @@ def _active_user(session: Session, user_id: str, detail: str) -> User:
 
 
 def authenticate_token(session: Session, settings: ApiSettings, token: str) -> Principal:
-    """The caller of a login token: signed with our key, unexpired, not revoked, active user."""
-    claims = security.decode_access_token(token, secret_key=settings.secret_key.get_secret_value())
+    """The caller of a login token: signed with our key, unexpired, no longer-lived than
+    `access_token_ttl_seconds` allows, not revoked, active user."""
+    claims = security.decode_access_token(
+        token,
+        secret_key=settings.secret_key.get_secret_value(),
+        max_ttl_seconds=settings.access_token_ttl_seconds,
+    )
     if session.get(RevokedToken, claims.jti) is not None:
         raise AuthenticationRequiredError("the token has been revoked; sign in again")
     user = _active_user(session, claims.user_id, "the token is invalid")
