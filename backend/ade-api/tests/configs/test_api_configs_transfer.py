@@ -142,6 +142,19 @@ async def test_hostile_or_invalid_archives_are_refused_and_nothing_is_created(
     assert listing["total"] == 0
 
 
+@pytest.mark.parametrize("name", ["columns/\u202eyp.txt", "columns/a\u200bb.py", "\u2067x.md"])
+async def test_an_archive_member_named_with_invisible_characters_is_400(
+    client: httpx.AsyncClient, who: tuple[str, dict[str, str]], name: str
+) -> None:
+    _, exported = await _exported(client, who)
+    with zipfile.ZipFile(io.BytesIO(exported)) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    response = await _import(client, who, zip_of({**members, name: b"x = 1\n"}), slug="tricked")
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "invisible or formatting character" in response.json()["detail"]
+
+
 async def test_zip_bomb_and_oversize_archives_are_413(
     client: httpx.AsyncClient, who: tuple[str, dict[str, str]], app: FastAPI
 ) -> None:
