@@ -265,6 +265,30 @@ async def test_manifest_written_as_a_file_is_validated_too(draft: Draft) -> None
     assert (await draft.get("manifest.json")).headers["etag"] == etag
 
 
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("NaN", "NaN"),
+        ("-Infinity", "Infinity"),
+        ("1e309", "too large"),
+        ("[" * 70 + "]" * 70, "deeper"),
+    ],
+)
+async def test_a_manifest_file_with_non_finite_numbers_or_deep_nesting_is_400(
+    draft: Draft, value: str, why: str
+) -> None:
+    read = await draft.get("manifest.json")
+    manifest = json.loads(read.json()["code"])
+    code = json.dumps({**manifest, "engine": {"min_score": "HERE"}}).replace('"HERE"', value)
+    response = await draft.put("manifest.json", code, read.headers["etag"])
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-input")
+    assert problem["errors"][0]["loc"] == ["files", "manifest.json"]
+    assert why in problem["errors"][0]["msg"]
+    assert (await draft.get("manifest.json")).headers["etag"] == read.headers["etag"]
+
+
 async def test_size_limits_per_file_and_per_package(draft: Draft, app: FastAPI) -> None:
     app.state.settings = app.state.settings.model_copy(
         update={"config_max_file_bytes": 2000, "config_max_package_bytes": 60_000}
