@@ -11,8 +11,13 @@ from ade_api.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, LoginRe
 from ade_api.dependencies import CurrentPrincipal, CurrentUser, SessionDep, SettingsDep
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import problem_responses
+from ade_api.routing import StrictJsonRoute
 
-router = APIRouter(tags=["auth"], responses=problem_responses(400, 404, 409, 413, 422, 429))
+router = APIRouter(
+    route_class=StrictJsonRoute,
+    tags=["auth"],
+    responses=problem_responses(400, 404, 409, 413, 422, 429),
+)
 
 _UNAUTHENTICATED: dict[int | str, dict[str, Any]] = problem_responses(401)
 
