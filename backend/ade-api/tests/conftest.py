@@ -24,6 +24,7 @@ from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL
 from ade_db.types import new_id, utcnow
 from ade_storage import StorageSettings
 from ade_worker.settings import SandboxSettings, WorkerSettings
+from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ def serve(settings: ApiSettings, *, workers: int = 1, reload: bool = False) -> N
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        forwarded_allow_ips=settings.api_forwarded_allow_ips,
         server_header=False,
         timeout_graceful_shutdown=30,
     )

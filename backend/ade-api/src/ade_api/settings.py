@@ -19,6 +19,10 @@ class ApiSettings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    # Reverse proxies trusted to name the client in X-Forwarded-For (comma-separated addresses
+    # or networks, `*` for any). From any other peer the header is ignored: the client is the
+    # peer itself, which is what login throttling counts.
+    api_forwarded_allow_ips: str = "127.0.0.1"
     # Interactive docs are on by default except in production.
     api_docs_enabled: bool | None = None
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET_KEY)
@@ -28,6 +32,10 @@ class ApiSettings(BaseSettings):
     # This many failed logins in a row lock the account for `login_lockout_seconds`.
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
+    # Login attempts one client address (an IPv6 /64) may make per window, counted across all
+    # API processes in Redis; more answer 429 with Retry-After, whatever the password.
+    login_ip_max_attempts: int = Field(default=20, ge=1)
+    login_ip_window_seconds: int = Field(default=300, ge=1, le=24 * 3600)
     # For containers: the first admin, created at start-up when no user exists yet.
     initial_admin_email: str | None = None
     initial_admin_password: SecretStr | None = None

@@ -29,16 +29,16 @@ def test_issued_tokens_verify_and_carry_the_claims() -> None:
     old = security.issue_access_token("01USER", secret_key=KEY, ttl_seconds=60, now=long_ago)
     assert old.expires_in == 60
     with pytest.raises(AuthenticationRequiredError, match="expired"):
-        security.decode_access_token(old.token, secret_key=KEY)
+        security.decode_access_token(old.token, secret_key=KEY, max_ttl_seconds=60)
     fresh = security.issue_access_token("01USER", secret_key=KEY, ttl_seconds=60)
-    claims = security.decode_access_token(fresh.token, secret_key=KEY)
+    claims = security.decode_access_token(fresh.token, secret_key=KEY, max_ttl_seconds=60)
     assert (claims.user_id, claims.jti, claims.expires_at) == (
         "01USER",
         fresh.jti,
         fresh.expires_at,
     )
     with pytest.raises(AuthenticationRequiredError, match="invalid"):
-        security.decode_access_token(fresh.token, secret_key="x" * 48)
+        security.decode_access_token(fresh.token, secret_key="x" * 48, max_ttl_seconds=60)
 
 
 def test_api_keys_are_random_and_parse_back_to_their_prefix() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import zipfile
@@ -158,6 +159,34 @@ async def test_a_hostile_requirements_txt_is_refused_before_the_sandbox_runs(
     package = {**example_files(), "requirements.txt": HOSTILE_REQUIREMENTS.encode()}
     assert_requirements_refused(await _import(client, who, zip_of(package)))
     assert (await client.get(base, headers=headers)).json()["total"] == 0
+
+
+@pytest.mark.parametrize("name", ["columns/\u202eyp.txt", "columns/a\u200bb.py", "\u2067x.md"])
+async def test_an_archive_member_named_with_invisible_characters_is_400(
+    client: httpx.AsyncClient, who: tuple[str, dict[str, str]], name: str
+) -> None:
+    _, exported = await _exported(client, who)
+    with zipfile.ZipFile(io.BytesIO(exported)) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    response = await _import(client, who, zip_of({**members, name: b"x = 1\n"}), slug="tricked")
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "invisible or formatting character" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "1e309"])
+async def test_an_imported_manifest_with_a_non_finite_number_is_400(
+    client: httpx.AsyncClient, who: tuple[str, dict[str, str]], value: str
+) -> None:
+    _, exported = await _exported(client, who)
+    with zipfile.ZipFile(io.BytesIO(exported)) as zf:
+        members = {info.filename: zf.read(info) for info in zf.infolist()}
+    manifest = json.loads(members["manifest.json"])
+    manifest["engine"] = {"min_score": "HERE"}
+    members["manifest.json"] = json.dumps(manifest).replace('"HERE"', value).encode()
+    response = await _import(client, who, zip_of(members), slug="tricked")
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["loc"] == ["files", "manifest.json"]
 
 
 async def test_zip_bomb_and_oversize_archives_are_413(

@@ -156,12 +156,31 @@ async def test_files_hash_changes_on_every_change_and_is_stable_for_same_content
         "columns/__pycache__/x.py",
         "C:/x.py",
         "columns/x\x00.py",
+        "columns/\u202eyp.txt",  # shown as "columns/txt.py"
+        "columns/a\u2066b.py",
+        "columns/a\u200bb.py",  # a zero-width space: looks like columns/ab.py
+        "columns/\ufeffa.py",
+        "columns/a\u00adb.py",
+        "columns/a\u061cb.py",
     ],
 )
 async def test_unsafe_or_foreign_paths_are_refused(draft: Draft, path: str) -> None:
     response = await draft.create(path, "x = 1\n")
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["loc"] == ["body", "path"]
+
+
+@pytest.mark.parametrize("path", ["README\u202e.md", "columns/email\u200b.py", "\u200fREADME.md"])
+async def test_writing_to_an_invisible_character_path_is_400_not_404(
+    draft: Draft, path: str
+) -> None:
+    # The path is refused for what it is before anyone looks the file up.
+    response = await draft.put(path, "x = 1\n", "*")
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-input")
+    assert problem["errors"][0]["loc"] == ["path", "path"]
+    assert "invisible or formatting character" in problem["errors"][0]["msg"]
 
 
 async def test_create_scaffolds_and_adds_a_column_to_the_manifest(draft: Draft) -> None:
@@ -264,6 +283,30 @@ async def test_a_requirements_txt_of_anything_but_specifiers_is_never_stored(
     )
     assert (await draft.get("requirements.txt")).json()["code"] == fine  # as the author wrote it
     assert await draft.files_hash() == saved
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("NaN", "NaN"),
+        ("-Infinity", "Infinity"),
+        ("1e309", "too large"),
+        ("[" * 70 + "]" * 70, "deeper"),
+    ],
+)
+async def test_a_manifest_file_with_non_finite_numbers_or_deep_nesting_is_400(
+    draft: Draft, value: str, why: str
+) -> None:
+    read = await draft.get("manifest.json")
+    manifest = json.loads(read.json()["code"])
+    code = json.dumps({**manifest, "engine": {"min_score": "HERE"}}).replace('"HERE"', value)
+    response = await draft.put("manifest.json", code, read.headers["etag"])
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/invalid-input")
+    assert problem["errors"][0]["loc"] == ["files", "manifest.json"]
+    assert why in problem["errors"][0]["msg"]
+    assert (await draft.get("manifest.json")).headers["etag"] == read.headers["etag"]
 
 
 async def test_size_limits_per_file_and_per_package(draft: Draft, app: FastAPI) -> None:

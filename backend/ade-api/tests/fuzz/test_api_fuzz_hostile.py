@@ -177,16 +177,55 @@ async def test_json_under_the_limit_reaches_validation(env: Env) -> None:
     assert_problem(response, 422)
 
 
-async def test_deeply_nested_json_is_a_clean_4xx(env: Env) -> None:
+# Valid for Python's json.loads, not JSON: each is 400 wherever a JSON body is read.
+NOT_JSON_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e309", "-1e309"]
+TOO_DEEP = ["[" * 65 + "]" * 65, "[" * 10_000 + "]" * 10_000, '{"a":' * 100 + "1" + "}" * 100]
+VALUE_PATCH = '{"engine": {"min_score": VALUE}}'
+
+
+def _json_routes(env: Env) -> list[tuple[str, str, str, str]]:
+    """(method, url, content type, body template with one `VALUE`) of routes reading JSON."""
+    return [
+        ("POST", "/api/v1/workspaces", "application/json", '{"name": VALUE}'),
+        ("PATCH", env.base, "application/json", '{"name": "n", "slug": VALUE}'),
+        ("POST", f"{env.base}/configs", "application/json", '{"slug": "s", "title": VALUE}'),
+        ("PATCH", f"{env.draft}/draft/manifest", "application/merge-patch+json", VALUE_PATCH),
+        ("POST", f"{env.draft}/draft/files", "application/json", '{"path": VALUE}'),
+        ("POST", f"{env.base}/jobs", "application/json", '{"document_id": VALUE}'),
+        ("POST", "/api/v1/me/api-keys", "application/json", '{"name": VALUE}'),
+        ("POST", "/api/v1/auth/login", "application/json", '{"email": VALUE, "password": "p"}'),
+    ]
+
+
+@pytest.mark.parametrize("value", NOT_JSON_NUMBERS + TOO_DEEP)
+async def test_non_finite_numbers_and_deep_nesting_are_400_on_every_route(
+    env: Env, value: str
+) -> None:
     before = env.snapshot()
-    nested = "[" * 100_000 + "]" * 100_000
-    response = await env.client.post(
-        "/api/v1/workspaces",
-        content=f'{{"name": {nested}}}',
-        headers={**env.headers, "Content-Type": "application/json"},
-    )
-    assert_problem(response, 400, 413, 422)
+    for method, url, content_type, template in _json_routes(env):
+        response = await env.client.request(
+            method,
+            url,
+            content=template.replace("VALUE", value),
+            headers={**env.headers, "Content-Type": content_type, "If-Match": "*"},
+        )
+        assert_problem(response, 400)
+        assert response.json()["detail"].startswith("the JSON body was refused: "), url
     assert env.snapshot() == before
+
+
+async def test_the_manifest_is_unchanged_after_a_refused_patch(env: Env) -> None:
+    url = f"{env.draft}/draft/manifest"
+    read = await env.client.get(url, headers=env.headers)
+    for value in NOT_JSON_NUMBERS:
+        response = await env.client.patch(
+            url,
+            content=VALUE_PATCH.replace("VALUE", value),
+            headers={**env.headers, "Content-Type": "application/merge-patch+json"},
+        )
+        assert_problem(response, 400)
+    again = await env.client.get(url, headers=env.headers)
+    assert (again.json(), again.headers["etag"]) == (read.json(), read.headers["etag"])
 
 
 # --- Invalid UTF-8 and malformed JSON -------------------------------------------------------

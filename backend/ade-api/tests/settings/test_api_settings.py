@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import signal
+from typing import Any
+
 import httpx
 import pytest
+import uvicorn
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from ade_api import server
 from ade_api.app import create_app
 from ade_api.settings import DEVELOPMENT_SECRET_KEY, ApiSettings
 
@@ -36,6 +41,19 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ADE_API_HOST", "0.0.0.0")
     settings = ApiSettings(_env_file=None)
     assert (settings.api_host, settings.api_port) == ("0.0.0.0", 9123)
+
+
+def test_only_the_configured_proxies_may_name_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Login throttling counts request.client; uvicorn rewrites it from X-Forwarded-For only
+    # for peers in ADE_API_FORWARDED_ALLOW_IPS (loopback by default), never for anyone else.
+    assert ApiSettings(_env_file=None).api_forwarded_allow_ips == "127.0.0.1"
+    monkeypatch.setenv("ADE_API_FORWARDED_ALLOW_IPS", "10.0.0.0/8,192.0.2.1")
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # the test process keeps its own
+    server.serve(ApiSettings(_env_file=None))
+    assert calls[0]["proxy_headers"] is True
+    assert calls[0]["forwarded_allow_ips"] == "10.0.0.0/8,192.0.2.1"
 
 
 @pytest.mark.anyio

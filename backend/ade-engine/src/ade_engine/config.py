@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import importlib.util
 import inspect
-import json
 import shutil
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from ade_engine.manifest import (
     BUILTIN_ROW_TYPES,
     ENGINE_DEFAULTS,
     HOOK_STAGES,
+    MANIFEST_FILE,
     MANIFEST_SCHEMA,
     ColumnSpec,
     ConfigProblem,
@@ -40,6 +40,7 @@ from ade_engine.manifest import (
     hash_file_digests,
     is_hashed,
     is_safe_relative,
+    load_manifest,
     parse_manifest,
 )
 
@@ -287,17 +288,10 @@ def _load_modules(
 
 
 def read_manifest(root: Path) -> tuple[Any, list[ConfigProblem]]:
-    path = root / "manifest.json"
+    path = root / MANIFEST_FILE
     if not path.is_file():
-        return None, [ConfigProblem(message="manifest.json not found", file="manifest.json")]
-    try:
-        return json.loads(path.read_text(encoding="utf-8")), []
-    except UnicodeDecodeError:
-        return None, [ConfigProblem(message="manifest.json is not UTF-8", file="manifest.json")]
-    except json.JSONDecodeError as exc:
-        return None, [
-            ConfigProblem(message=f"invalid JSON: {exc.msg}", file="manifest.json", line=exc.lineno)
-        ]
+        return None, [ConfigProblem(message="manifest.json not found", file=MANIFEST_FILE)]
+    return load_manifest(path.read_bytes())
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ dependencies. :mod:`ade_engine.config` re-exports what it needs from here.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from dataclasses import field as dc_field
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
+from ade_engine import strict_json
+
+MANIFEST_FILE = "manifest.json"
 MANIFEST_SCHEMA = "ade.manifest/v1"
 HOOK_STAGES = ("run_start", "after_mapping", "before_save", "run_end")
 BUILTIN_ROW_TYPES = ("header", "data", "blank", "note", "total")
@@ -130,6 +134,25 @@ def _exists_in(exists: Callable[[str], bool] | Path) -> Callable[[str], bool]:
         root = Path(exists)
         return lambda rel: (root / rel).is_file()
     return exists
+
+
+def load_manifest(content: bytes) -> tuple[Any, list[ConfigProblem]]:
+    """The JSON in a ``manifest.json`` file, or why it cannot be read (as one problem).
+
+    Strict JSON (:mod:`ade_engine.strict_json`): ``NaN``, ``Infinity``, numbers too large for
+    a float and nesting deeper than :data:`~ade_engine.strict_json.MAX_DEPTH` are problems
+    too, so every reader of a manifest (engine, API) refuses the same files.
+    """
+    try:
+        return strict_json.loads(content.decode("utf-8")), []
+    except UnicodeDecodeError:
+        return None, [ConfigProblem(message="not UTF-8", file=MANIFEST_FILE)]
+    except json.JSONDecodeError as exc:
+        return None, [
+            ConfigProblem(message=f"invalid JSON: {exc.msg}", file=MANIFEST_FILE, line=exc.lineno)
+        ]
+    except strict_json.JsonRefusedError as exc:
+        return None, [ConfigProblem(message=f"invalid JSON: {exc}", file=MANIFEST_FILE)]
 
 
 def parse_manifest(

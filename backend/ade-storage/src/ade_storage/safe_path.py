@@ -43,6 +43,11 @@ _WINDOWS_RESERVED_NAMES = frozenset(
 
 _DRIVE_RE = re.compile(r"[A-Za-z]:", re.ASCII)
 
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
+# Default-ignorable characters outside those categories: the Hangul fillers are letters (so
+# even valid in Python identifiers) that display as nothing, and so is the grapheme joiner.
+_INVISIBLE_CHARACTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0")
+
 
 def _reject(path: str, reason: str) -> UnsafePathError:
     return UnsafePathError(path, reason)
@@ -51,6 +56,23 @@ def _reject(path: str, reason: str) -> UnsafePathError:
 def _utf8_length(text: str) -> int:
     # Only called after the whole path was proven encodable.
     return len(text.encode("utf-8"))
+
+
+def _check_character(path: str, char: str) -> None:
+    """Refuse characters that are invisible, or that change how the text around them shows."""
+    category = unicodedata.category(char)
+    # Category Cc covers C0 (incl. NUL), DEL and the C1 controls.
+    if category == "Cc":
+        raise _reject(path, f"path contains control character U+{ord(char):04X}")
+    # Cf holds the bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F,
+    # U+061C), which make "columns/\u202eyp.txt" show as "columns/txt.py", and the zero-width
+    # and soft characters (U+200B, U+FEFF, U+00AD...) that make two names look alike. Zl/Zp
+    # break a line wherever a name is shown; the rest render as blanks.
+    if category in _INVISIBLE_CATEGORIES or char in _INVISIBLE_CHARACTERS:
+        name = unicodedata.name(char, "unnamed")
+        raise _reject(
+            path, f"path contains invisible or formatting character U+{ord(char):04X} ({name})"
+        )
 
 
 def _check_component(path: str, component: str, max_component_length: int) -> None:
@@ -80,7 +102,8 @@ def safe_relative_path(
     """Validate a user-supplied relative POSIX path and return it as a ``PurePosixPath``.
 
     The path is refused (:class:`UnsafePathError`) unless it is a non-empty, valid UTF-8,
-    relative path of ``/``-separated components with no control characters, no backslashes,
+    relative path of ``/``-separated components with no control characters, no invisible or
+    formatting characters (bidirectional controls, zero-width characters), no backslashes,
     no drive letter or ``:`` in the first component, no ``.``/``..``/empty components, no
     Windows device names, no component ending in a dot or space, and within the length
     limits (counted in UTF-8 bytes, as filesystems count them).
@@ -101,9 +124,7 @@ def safe_relative_path(
     if total_length > max_length:
         raise _reject(path, f"path longer than {max_length} bytes (UTF-8)")
     for char in path:
-        # Category Cc covers C0 (incl. NUL), DEL and the C1 controls.
-        if unicodedata.category(char) == "Cc":
-            raise _reject(path, f"path contains control character U+{ord(char):04X}")
+        _check_character(path, char)
     if "\\" in path:
         raise _reject(path, "backslashes are not allowed (use '/' as the separator)")
     if path.startswith("/"):

@@ -56,6 +56,33 @@ def test_storage_rejects_control_characters(char: str) -> None:
     assert "control character" in _reason(f"a{char}b/c")
 
 
+@pytest.mark.parametrize(
+    "char",
+    [
+        *"\u202a\u202b\u202c\u202d\u202e",  # embeddings and overrides
+        *"\u2066\u2067\u2068\u2069",  # isolates
+        *"\u200e\u200f\u061c",  # directional marks
+        *"\u200b\u200c\u200d\u2060\ufeff\u00ad",  # zero-width, word joiner, BOM, soft hyphen
+        *"\u2028\u2029",  # line and paragraph separators
+        *"\u3164\u115f\uffa0\u034f",  # Hangul fillers and the grapheme joiner: blank letters
+    ],
+)
+def test_storage_rejects_invisible_and_bidirectional_characters(char: str) -> None:
+    reason = _reason(f"columns/a{char}b.py")
+    assert "invisible or formatting character" in reason
+    assert f"U+{ord(char):04X}" in reason
+
+
+def test_storage_an_override_cannot_disguise_an_extension() -> None:
+    # Shown as "columns/txt.py" by anything that honours the override.
+    path = "columns/\u202eyp.txt"
+    reason = _reason(path)
+    assert "RIGHT-TO-LEFT OVERRIDE" in reason
+    with pytest.raises(UnsafePathError) as info:
+        safe_relative_path(path)
+    assert "\u202e" not in str(info.value)  # the message escapes it: it cannot reorder logs
+
+
 def test_storage_rejects_nul_anywhere() -> None:
     for path in ["\x00", "a\x00", "\x00a", "a/\x00/b"]:
         assert "U+0000" in _reason(path)
@@ -183,6 +210,7 @@ def test_storage_safe_filename_accepts_single_names(name: str) -> None:
         ("NUL.txt", "reserved"),
         ("a.", "dot or a space"),
         ("a\x00", "control"),
+        ("a\u200b.txt", "invisible"),
         ("a" * 256, "longer than 255"),
         ("\udc00", "surrogate"),
     ],

@@ -7,6 +7,7 @@ accepted path are always refused, and no input makes the helper fail any other w
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -40,7 +41,10 @@ accepted_paths = st.lists(_components, min_size=1, max_size=5).map("/".join).fil
 # Anything at all: surrogates, C0/C1 controls and path punctuation included.
 _any_char = st.characters(exclude_categories=())
 _path_tokens = st.sampled_from(
-    ["/", "\\", ".", "..", ":", "C:", "\x00", "\n", " ", "CON", "nul.txt", "a", "\ud800"]
+    [
+        *["/", "\\", ".", "..", ":", "C:", "\x00", "\n", " ", "CON", "nul.txt", "a", "\ud800"],
+        *["\u202e", "\u200b"],  # a bidirectional override, a zero-width space
+    ]
 )
 arbitrary_text = st.one_of(
     st.text(_any_char, max_size=40),
@@ -89,6 +93,24 @@ def test_storage_inserting_nul_is_rejected(path: str, data: st.DataObject) -> No
         safe_relative_path(path[:index] + "\x00" + path[index:])
 
 
+# Invisible and formatting characters: every Cf character hypothesis can think of, and the
+# separators and blank letters the helper names.
+_invisible_chars = st.one_of(
+    st.characters(categories=("Cf", "Zl", "Zp")),
+    st.sampled_from("\u202e\u2066\u200b\ufeff\u00ad\u061c\u3164\u115f\u034f"),
+)
+
+
+@FAST
+@given(path=accepted_paths, char=_invisible_chars, data=st.data())
+def test_storage_inserting_an_invisible_character_is_rejected(
+    path: str, char: str, data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(0, len(path)), label="index")
+    with pytest.raises(UnsafePathError, match="invisible or formatting"):
+        safe_relative_path(path[:index] + char + path[index:])
+
+
 @FAST
 @given(
     path=accepted_paths,
@@ -112,6 +134,9 @@ def test_storage_arbitrary_text_only_raises_unsafe_path_error(text: str) -> None
         assert str(result) == text
         assert ".." not in result.parts
         assert not result.is_absolute()
+        # Nothing accepted hides characters or reorders how the name is shown.
+        shown = {unicodedata.category(char) for char in text}
+        assert not shown & {"Cc", "Cf", "Cs", "Zl", "Zp"}
         return
     assert error.path == text
     assert error.reason

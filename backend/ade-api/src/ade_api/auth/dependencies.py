@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from ade_api.auth import service
 from ade_api.auth.service import Principal
+from ade_api.auth.throttle import LoginThrottle
 from ade_api.dependencies import SessionDep, SettingsDep
 from ade_api.errors import AuthenticationRequiredError
 from ade_db.models import User
@@ -54,10 +55,21 @@ def get_principal(
     return principal
 
 
+def get_login_throttle(request: Request, settings: SettingsDep) -> LoginThrottle:
+    """The login attempt counter, on the Redis the app holds (tests swap that Redis in)."""
+    return LoginThrottle(
+        redis=request.app.state.redis,
+        namespace=request.app.state.queue_name,
+        max_attempts=settings.login_ip_max_attempts,
+        window_seconds=settings.login_ip_window_seconds,
+    )
+
+
 def get_current_user(principal: Annotated[Principal, Depends(get_principal)]) -> User:
     """The signed-in user."""
     return principal.user
 
 
+LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 CurrentUser = Annotated[User, Depends(get_current_user)]

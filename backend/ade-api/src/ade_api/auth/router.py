@@ -7,12 +7,19 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from ade_api.auth import service
+from ade_api.auth.dependencies import LoginThrottleDep
 from ade_api.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, LoginRequest, TokenResponse
+from ade_api.auth.throttle import client_bucket
 from ade_api.dependencies import CurrentPrincipal, CurrentUser, SessionDep, SettingsDep
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import problem_responses
+from ade_api.routing import StrictJsonRoute
 
-router = APIRouter(tags=["auth"], responses=problem_responses(400, 404, 409, 413, 422, 429))
+router = APIRouter(
+    route_class=StrictJsonRoute,
+    tags=["auth"],
+    responses=problem_responses(400, 404, 409, 413, 422, 429),
+)
 
 _UNAUTHENTICATED: dict[int | str, dict[str, Any]] = problem_responses(401)
 
@@ -24,9 +31,14 @@ def login(
     body: LoginRequest,
     session: SessionDep,
     settings: SettingsDep,
+    throttle: LoginThrottleDep,
 ) -> TokenResponse:
     """Exchange an email and password for a short-lived bearer token."""
-    issued = service.login(session, settings, email=body.email, password=body.password)
+    # The peer address, which uvicorn takes from X-Forwarded-For only for a trusted proxy.
+    client = client_bucket(request.client.host if request.client else None)
+    issued = service.login(
+        session, settings, throttle, email=body.email, password=body.password, client=client
+    )
     request.state.user_id = issued.user_id  # for the access log line
     response.headers["Cache-Control"] = "no-store"  # a credential: no cache keeps it
     return TokenResponse(access_token=issued.token, expires_in=issued.expires_in)

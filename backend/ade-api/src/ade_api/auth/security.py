@@ -118,8 +118,20 @@ def issue_access_token(
     )
 
 
-def decode_access_token(token: str, *, secret_key: str) -> TokenClaims:
-    """Verify the signature and expiry of a login token; raise a 401 error if either fails."""
+# A token may claim at most this much more lifetime than `ttl_seconds` allows, for clocks of
+# several API hosts that differ a little. Tokens ADE issues claim exactly `ttl_seconds`.
+LIFETIME_LEEWAY_SECONDS = 60
+
+
+def decode_access_token(
+    token: str, *, secret_key: str, max_ttl_seconds: int, now: datetime | None = None
+) -> TokenClaims:
+    """Verify a login token's signature, expiry and lifetime; raise a 401 error if any fails.
+
+    The lifetime is bounded even for a correctly signed token: `exp - iat` and `exp - now`
+    may not exceed `max_ttl_seconds` (plus a small leeway). A token forged with a leaked key
+    then lives no longer than a real one, and lowering the setting shortens every token.
+    """
     try:
         claims = jwt.decode(
             token,
@@ -134,11 +146,17 @@ def decode_access_token(token: str, *, secret_key: str) -> TokenClaims:
     user_id, jti = claims.get("sub"), claims.get("jti")
     if not isinstance(user_id, str) or not isinstance(jti, str) or not 0 < len(jti) <= 64:
         raise AuthenticationRequiredError("the token is invalid")
+    # PyJWT has checked that both are numbers, `exp` in the future and `iat` not.
+    issued_at, expires_at = int(claims["iat"]), int(claims["exp"])
+    longest = max_ttl_seconds + LIFETIME_LEEWAY_SECONDS
+    current = int((now or datetime.now(UTC)).timestamp())
+    if expires_at - issued_at > longest or expires_at - current > longest:
+        raise AuthenticationRequiredError("the token is invalid")
     return TokenClaims(
         user_id=user_id,
         jti=jti,
-        issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
-        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        issued_at=datetime.fromtimestamp(issued_at, UTC),
+        expires_at=datetime.fromtimestamp(expires_at, UTC),
     )
 
 

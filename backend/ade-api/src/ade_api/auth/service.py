@@ -1,4 +1,5 @@
-"""Sign-in rules: login with lockout, token and API key checks, logout, API key lifecycle.
+"""Sign-in rules: login with throttling and lockout, token and API key checks, logout, API
+key lifecycle.
 
 Knows nothing of HTTP; raises `ade_api.errors` classes. Every credential failure of one kind
 answers with the same words, so callers learn nothing about which accounts exist.
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ade_api.auth import security
 from ade_api.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from ade_api.auth.throttle import LoginThrottle
 from ade_api.errors import (
     AuthenticationRequiredError,
     FieldProblem,
@@ -49,16 +51,25 @@ class Principal:
 
 
 def login(
-    session: Session, settings: ApiSettings, *, email: str, password: str
+    session: Session,
+    settings: ApiSettings,
+    throttle: LoginThrottle,
+    *,
+    email: str,
+    password: str,
+    client: str,
 ) -> security.IssuedToken:
     """Check the password and issue a login token.
 
+    First the attempt counts against `client` (its address): past `login_ip_max_attempts` in
+    a window, 429 before any account is looked up, so it tells nothing about accounts.
     Unknown email, wrong password, inactive or locked account: the same 401, after the same
     amount of hashing. `login_max_failures` wrong passwords in a row lock the account for
     `login_lockout_seconds`; while locked even the right password is refused. Success resets
     the count. A failure is committed here, before raising, so the rollback of the failed
     request does not undo it.
     """
+    throttle.hit(client)
     now = utcnow()
     user = session.scalar(select(User).where(User.email == security.normalize_email(email)))
     if user is None or user.password_hash is None or not user.is_active:
@@ -123,8 +134,13 @@ def _active_user(session: Session, user_id: str, detail: str) -> User:
 
 
 def authenticate_token(session: Session, settings: ApiSettings, token: str) -> Principal:
-    """The caller of a login token: signed with our key, unexpired, not revoked, active user."""
-    claims = security.decode_access_token(token, secret_key=settings.secret_key.get_secret_value())
+    """The caller of a login token: signed with our key, unexpired, no longer-lived than
+    `access_token_ttl_seconds` allows, not revoked, active user."""
+    claims = security.decode_access_token(
+        token,
+        secret_key=settings.secret_key.get_secret_value(),
+        max_ttl_seconds=settings.access_token_ttl_seconds,
+    )
     if session.get(RevokedToken, claims.jti) is not None:
         raise AuthenticationRequiredError("the token has been revoked; sign in again")
     user = _active_user(session, claims.user_id, "the token is invalid")

@@ -21,7 +21,7 @@ from typing import Any
 
 from ade_api.errors import FieldProblem, InvalidInputError, PayloadTooLargeError
 from ade_api.settings import ApiSettings
-from ade_engine.manifest import ConfigProblem, hash_file_digests, parse_manifest
+from ade_engine.manifest import ConfigProblem, hash_file_digests, load_manifest, parse_manifest
 from ade_storage import UnsafePathError, safe_relative_path
 from ade_worker.requirements import REQUIREMENTS_FILE, RequirementsError, requirements_lines
 
@@ -164,22 +164,12 @@ def problems_error(detail: str, problems: Iterable[ConfigProblem]) -> InvalidInp
 
 
 def parse_manifest_bytes(content: bytes) -> Any:
-    """The manifest's JSON; 400 (with the line) when it is not JSON."""
-    try:
-        return json.loads(content.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise problems_error(
-            "the manifest is invalid", [ConfigProblem(message="not UTF-8", file=MANIFEST_PATH)]
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise problems_error(
-            "the manifest is invalid",
-            [
-                ConfigProblem(
-                    message=f"invalid JSON: {exc.msg}", file=MANIFEST_PATH, line=exc.lineno
-                )
-            ],
-        ) from None
+    """The manifest's JSON, read as the engine reads it (strict JSON: no NaN or Infinity, no
+    deep nesting); 400 (with the line where there is one) when it cannot be read."""
+    data, problems = load_manifest(content)
+    if problems:
+        raise problems_error("the manifest is invalid", problems)
+    return data
 
 
 def validate_manifest(data: Any, paths: Collection[str]) -> dict[str, Any]:

@@ -28,9 +28,11 @@ from ade_api.drafts import service as drafts
 from ade_api.drafts.schemas import FileContent
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
+from ade_api.routing import StrictJsonRoute
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 
 router = APIRouter(
+    route_class=StrictJsonRoute,
     prefix="/workspaces/{workspace_id}/configs",
     tags=["configs"],
     responses=problem_responses(*WORKSPACE_PROBLEMS, 412, 415, 428, 429),

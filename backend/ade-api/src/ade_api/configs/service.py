@@ -260,7 +260,7 @@ def replace_files(session: Session, version: ConfigVersion, files: Mapping[str, 
                 size=len(content),
             )
         )
-    version.manifest = json.loads(files[MANIFEST_PATH]) if MANIFEST_PATH in files else {}
+    version.manifest = parse_manifest_bytes(files[MANIFEST_PATH]) if MANIFEST_PATH in files else {}
     refresh_files_hash(session, version)
 
 

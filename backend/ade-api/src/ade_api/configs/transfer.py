@@ -10,14 +10,14 @@ and the sandbox plan before a config is created.
 from __future__ import annotations
 
 import io
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
 from ade_api.configs import service
-from ade_api.configs._package import MANIFEST_PATH, PackageLimits
+from ade_api.configs._package import PackageLimits
 from ade_api.configs.sandbox import Sandbox
 from ade_api.configs.schemas import ConfigOut
 from ade_api.configs.service import ConfigAccess
@@ -74,12 +74,12 @@ def import_config(
         raise InvalidInputError(
             f"the archive was refused: {exc}", errors=[FieldProblem(("body", "file"), str(exc))]
         ) from None
-    files, _ = service.checked_package(files, limits)
-    title = upload.title or _manifest_title(files) or upload.slug
+    files, manifest = service.checked_package(files, limits)
+    title = upload.title or _manifest_title(manifest) or upload.slug
     sandbox.require_valid(access.workspace.id, files)
     return service.create_with_files(session, access, upload.slug, title, files, "config.imported")
 
 
-def _manifest_title(files: dict[str, bytes]) -> str | None:
-    title = json.loads(files[MANIFEST_PATH]).get("title")
+def _manifest_title(manifest: Mapping[str, object]) -> str | None:
+    title = manifest.get("title")
     return title.strip()[:200] or None if isinstance(title, str) else None

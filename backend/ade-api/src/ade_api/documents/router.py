@@ -18,10 +18,12 @@ from ade_api.documents.schemas import DocumentDetail, DocumentOut, FileType
 from ade_api.errors import PayloadTooLargeError
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
+from ade_api.routing import StrictJsonRoute
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_db.types import new_id
 
 router = APIRouter(
+    route_class=StrictJsonRoute,
     prefix="/workspaces/{workspace_id}/documents",
     tags=["documents"],
     responses=problem_responses(*WORKSPACE_PROBLEMS, 415),

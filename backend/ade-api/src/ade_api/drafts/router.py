@@ -24,8 +24,10 @@ from ade_api.drafts.schemas import (
 )
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
+from ade_api.routing import StrictJsonRoute
 
 router = APIRouter(
+    route_class=StrictJsonRoute,
     prefix="/workspaces/{workspace_id}/configs/{config_id}",
     tags=["drafts"],
     responses=problem_responses(*WORKSPACE_PROBLEMS, 412, 428, 429),

@@ -10,8 +10,9 @@ from ade_api.configs.dependencies import SandboxDep
 from ade_api.dependencies import DbEngineDep, RedisDep
 from ade_api.health import service
 from ade_api.health.schemas import Health, Readiness
+from ade_api.routing import StrictJsonRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=StrictJsonRoute, tags=["health"])
 
 
 @router.get("/health")

@@ -20,10 +20,12 @@ from ade_api.jobs.schemas import JobEventOut, JobOut, JobSubmit, TableOut
 from ade_api.logging import request_id_var
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
+from ade_api.routing import StrictJsonRoute
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_db.enums import JobStatus
 
 router = APIRouter(
+    route_class=StrictJsonRoute,
     prefix="/workspaces/{workspace_id}/jobs",
     tags=["jobs"],
     responses=problem_responses(*WORKSPACE_PROBLEMS, 429),

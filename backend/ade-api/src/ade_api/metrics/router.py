@@ -6,8 +6,9 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from ade_api.metrics.dependencies import MetricsDep, MetricsTokenDep
+from ade_api.routing import StrictJsonRoute
 
-router = APIRouter(tags=["metrics"], include_in_schema=False)
+router = APIRouter(route_class=StrictJsonRoute, tags=["metrics"], include_in_schema=False)
 
 
 @router.get("/metrics", dependencies=[MetricsTokenDep])

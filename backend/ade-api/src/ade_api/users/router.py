@@ -6,9 +6,10 @@ from fastapi import APIRouter
 
 from ade_api.dependencies import CurrentUser
 from ade_api.problems import problem_responses
+from ade_api.routing import StrictJsonRoute
 from ade_api.users.schemas import UserOut
 
-router = APIRouter(tags=["users"], responses=problem_responses(401))
+router = APIRouter(route_class=StrictJsonRoute, tags=["users"], responses=problem_responses(401))
 
 
 @router.get("/me")

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response, status
 from ade_api.dependencies import CurrentUser, SessionDep
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
+from ade_api.routing import StrictJsonRoute
 from ade_api.workspaces import service
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_api.workspaces.schemas import (
@@ -19,7 +20,10 @@ from ade_api.workspaces.schemas import (
 )
 
 router = APIRouter(
-    prefix="/workspaces", tags=["workspaces"], responses=problem_responses(*WORKSPACE_PROBLEMS)
+    route_class=StrictJsonRoute,
+    prefix="/workspaces",
+    tags=["workspaces"],
+    responses=problem_responses(*WORKSPACE_PROBLEMS),
 )
 
 
