@@ -10,7 +10,9 @@ from ade_db import create_session_factory
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
 from ade_storage import LocalBlobStore, StorageLayout
 from ade_worker.settings import WorkerSettings
-from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
+
+# Session fixtures: a real redis-server, and the real sandbox jail.
+from ade_worker.testing import jail, jail_provider, real_redis, sandbox_root  # noqa: F401
 
 
 @pytest.fixture

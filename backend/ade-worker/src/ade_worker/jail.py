@@ -46,7 +46,8 @@ from ade_db.types import new_id
 log = logging.getLogger(__name__)
 
 #: The folders a job's config code may read, staged per run (the rest of /job is tmpfs).
-STAGED = ("input", "config")
+#: vendor/ too: it links into the data dir's vendor cache, which the sandbox user cannot reach.
+STAGED = ("input", "config", "vendor")
 #: What the jail's /job looks like from inside.
 JOB_ROOT = "/job"
 #: Top-level host folders that may be symlinks (merged /usr) or real folders.
@@ -218,7 +219,6 @@ class Jail:
             try:
                 argv = self.command(
                     run,
-                    vendor=None,
                     inner=[python, "-I", "-B", "-c", "import ade_engine.pipeline"],
                     env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
                     disk_bytes=1024 * 1024,
@@ -270,8 +270,9 @@ class Jail:
     # ------------------------------------------------------------------ staging
 
     def stage(self, job_dir: Path) -> Path:
-        """A fresh run folder holding copies of the job's input/ and config/, readable by the
-        sandbox user's group only (files 0640, folders 0750, owned by us)."""
+        """A fresh run folder holding copies of the job's input/, config/ and vendor/ (empty
+        when the job has none), readable by the sandbox user's group only (files 0640, folders
+        0750, owned by us)."""
         self.prune()
         run = self.root / "runs" / new_id().lower()
         run.mkdir(mode=0o750)
@@ -304,7 +305,6 @@ class Jail:
         self,
         run_dir: Path,
         *,
-        vendor: Path | None,
         inner: Sequence[str],
         env: dict[str, str],
         disk_bytes: int,
@@ -345,8 +345,6 @@ class Jail:
             args += ["--dir", f"{JOB_ROOT}/{name}"]
         for name in STAGED:
             args += ["--ro-bind", str(run_dir / name), f"{JOB_ROOT}/{name}"]
-        if vendor is not None:
-            args += ["--ro-bind", str(vendor), f"{JOB_ROOT}/vendor"]
         args += ["--chdir", JOB_ROOT]
         for key, value in env.items():
             args += ["--setenv", key, value]

@@ -369,10 +369,8 @@ def _spawn(
             inner = engine_command(
                 inner_dir, ["--events-fd", str(events_w), *extra_args], python or sys.executable
             )
-            vendor = job_dir / "vendor"
             argv = jail.command(
                 run_dir,
-                vendor=vendor.resolve() if vendor.is_dir() and any(vendor.iterdir()) else None,
                 inner=inner,
                 env=sandbox_env(inner_dir),
                 disk_bytes=limits.disk_mb * _MB,
