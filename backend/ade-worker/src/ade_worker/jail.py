@@ -318,6 +318,11 @@ class Jail:
             self.bwrap,
             "--unshare-user",
             "--unshare-pid",
+            # The shell below is the namespace's init, waited for by bwrap itself: with bwrap's
+            # own init in between, bwrap exits before reaping it and the engine's CPU time
+            # never reaches our wait4 (a kill at the hard CPU limit would look like an
+            # outside SIGKILL, and be retried).
+            "--as-pid-1",
             "--unshare-net",
             "--unshare-ipc",
             "--unshare-uts",
