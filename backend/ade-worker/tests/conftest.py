@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db import create_session_factory
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
 from ade_storage import LocalBlobStore, StorageLayout
+from ade_worker.jail import Jail
 from ade_worker.settings import WorkerSettings
 
 # Session fixtures: a real redis-server, and the real sandbox jail.
@@ -42,3 +43,13 @@ def sessions(migrated_engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def worker_settings() -> WorkerSettings:
     return WorkerSettings(_env_file=None, queue_name="test-jobs")
+
+
+@pytest.fixture(params=["jailed", "unjailed"])
+def jail_or_none(request: pytest.FixtureRequest) -> Jail | None:
+    """The production jail, then None (``ADE_SANDBOX=none``): for the few sandbox tests that
+    must hold in both modes. The jail is only asked for when it is used."""
+    if request.param == "unjailed":
+        return None
+    found: Jail = request.getfixturevalue("jail")
+    return found
