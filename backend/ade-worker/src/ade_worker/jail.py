@@ -350,6 +350,10 @@ class Jail:
             args += ["--dir", f"{JOB_ROOT}/{name}"]
         for name in STAGED:
             args += ["--ro-bind", str(run_dir / name), f"{JOB_ROOT}/{name}"]
+        # Last, once everything is mounted: the root and /dev are tmpfs mounts bwrap made
+        # (writable by the sandbox user, in memory, outside the --size cap of /job): make
+        # them read-only, so /job holds every byte a run writes.
+        args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         args += ["--chdir", JOB_ROOT]
         for key, value in env.items():
             args += ["--setenv", key, value]
