@@ -216,6 +216,9 @@ class Jail:
         with tempfile.TemporaryDirectory(prefix="ade-probe-") as tmp:
             run = self.stage(Path(tmp))
             read_end, write_end = os.pipe()
+            # Results on a descriptor of their own: bwrap keeps its status descriptor from
+            # the jail, and the shell's error about it would hide the engine's own.
+            results = os.open(os.devnull, os.O_WRONLY)
             try:
                 argv = self.command(
                     run,
@@ -223,7 +226,7 @@ class Jail:
                     env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
                     disk_bytes=1024 * 1024,
                     status_fd=write_end,
-                    results_fd=write_end,
+                    results_fd=results,
                     events_fd=None,
                 )
                 result = subprocess.run(
@@ -232,7 +235,7 @@ class Jail:
                     cwd="/",
                     stdin=subprocess.DEVNULL,
                     capture_output=True,
-                    pass_fds=[write_end],
+                    pass_fds=[write_end, results],
                     preexec_fn=self.switch_user(),
                     timeout=60,
                     check=False,
@@ -240,6 +243,7 @@ class Jail:
             finally:
                 os.close(read_end)
                 os.close(write_end)
+                os.close(results)
                 shutil.rmtree(run, ignore_errors=True)
         if result.returncode != 0:
             lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
