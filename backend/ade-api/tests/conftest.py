@@ -24,7 +24,11 @@ from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL
 from ade_db.types import new_id, utcnow
 from ade_storage import StorageSettings
 from ade_worker.settings import SandboxSettings, WorkerSettings
-from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
+from ade_worker.testing import (  # noqa: F401  (a real redis-server; the real jail)
+    jail_provider,
+    real_redis,
+    sandbox_root,
+)
 
 
 @pytest.fixture
@@ -60,13 +64,21 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(migrated_engine: Engine, db_connection: Connection, data_dir: Path) -> FastAPI:
+def app(
+    migrated_engine: Engine,
+    db_connection: Connection,
+    data_dir: Path,
+    sandbox_root: Path,  # noqa: F811  (the fixture imported above)
+) -> FastAPI:
     app = create_app(
         ApiSettings(env="test", _env_file=None),
         engine=migrated_engine,
         storage_settings=StorageSettings(data_dir=data_dir, _env_file=None),
-        # Real sandbox subprocesses, with limits small enough to fail fast.
-        sandbox_settings=SandboxSettings(_env_file=None, timeout_seconds=60, memory_mb=2048),
+        # Real sandbox jails (staged in the session's jail folder, not /var/lib), with limits
+        # small enough to fail fast.
+        sandbox_settings=SandboxSettings(
+            _env_file=None, timeout_seconds=60, memory_mb=2048, dir=sandbox_root
+        ),
         worker_settings=WorkerSettings(_env_file=None, queue_name="ade-test-jobs"),
     )
     app.state.session_factory = _test_sessions(db_connection)

@@ -9,8 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db import create_session_factory
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
 from ade_storage import LocalBlobStore, StorageLayout
+from ade_worker.jail import Jail
 from ade_worker.settings import WorkerSettings
-from ade_worker.testing import real_redis  # noqa: F401  (a real redis-server for the session)
+
+# Session fixtures: a real redis-server, and the real sandbox jail.
+from ade_worker.testing import jail, jail_provider, real_redis, sandbox_root  # noqa: F401
 
 
 @pytest.fixture
@@ -40,3 +43,13 @@ def sessions(migrated_engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def worker_settings() -> WorkerSettings:
     return WorkerSettings(_env_file=None, queue_name="test-jobs")
+
+
+@pytest.fixture(params=["jailed", "unjailed"])
+def jail_or_none(request: pytest.FixtureRequest) -> Jail | None:
+    """The production jail, then None (``ADE_SANDBOX=none``): for the few sandbox tests that
+    must hold in both modes. The jail is only asked for when it is used."""
+    if request.param == "unjailed":
+        return None
+    found: Jail = request.getfixturevalue("jail")
+    return found

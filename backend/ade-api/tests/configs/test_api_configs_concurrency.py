@@ -21,6 +21,7 @@ from ade_db import create_db_engine, create_session_factory, migrate
 from ade_db.enums import WorkspaceRole
 from ade_db.models import ConfigVersion, User, Workspace, WorkspaceMember
 from ade_storage import StorageLayout
+from ade_worker.jail import JailProvider
 from ade_worker.materialize import Installer
 from ade_worker.sandbox import SandboxLimits
 
@@ -38,10 +39,11 @@ def sessions(fresh_db_url: str) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Sandbox:
+def sandbox(tmp_path: Path, jail_provider: JailProvider) -> Sandbox:
     return Sandbox(
         StorageLayout(tmp_path / "data"),
         SandboxLimits(wall_seconds=60),
+        jail=jail_provider,
         max_concurrent=8,
         retention_seconds=60,
         installer=Installer(),

@@ -202,6 +202,7 @@ def world(
     migrated_engine: Engine,
     tmp_path_factory: pytest.TempPathFactory,
     engine_outputs: Path,
+    sandbox_root: Path,
 ) -> Iterator[World]:
     """One app, admin and seeded workspace per database for the whole module, rolled back
     at the end (the shared `app` fixture is per test: too slow to seed for every operation)."""
@@ -214,7 +215,7 @@ def world(
                 engine=migrated_engine,
                 storage_settings=StorageSettings(data_dir=data_dir, _env_file=None),
                 sandbox_settings=SandboxSettings(
-                    _env_file=None, timeout_seconds=60, memory_mb=2048
+                    _env_file=None, timeout_seconds=60, memory_mb=2048, dir=sandbox_root
                 ),
                 worker_settings=WorkerSettings(_env_file=None, queue_name="ade-fuzz-jobs"),
             )

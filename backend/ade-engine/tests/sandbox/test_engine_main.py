@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -99,4 +100,41 @@ def test_usage_errors_exit_2(
     proc = engine(*args)
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ")
+    assert not (job / "output" / "artifact.json").exists()
+
+
+def test_events_go_to_the_inherited_descriptor_and_not_to_a_file(
+    tmp_path: Path, xlsx: Callable[..., Path], roster_config: Path
+) -> None:
+    job = make_job(tmp_path / "job", xlsx([{"name": "S", "rows": ROWS}]), roster_config)
+    read_end, write_end = os.pipe()
+    argv = [sys.executable, "-m", "ade_engine", "--job-dir", str(job), "--events-fd"]
+    with os.fdopen(read_end, "rb") as events_pipe:
+        proc = subprocess.Popen(
+            [*argv, str(write_end)],
+            pass_fds=[write_end],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        os.close(write_end)  # the pipe ends when the engine closes its copy
+        data = events_pipe.read()  # read while it runs: the events may outgrow the pipe
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 0, stderr
+    events = [json.loads(line) for line in data.decode().splitlines()]
+    assert events[0]["event"] == "run.started"
+    assert events[-1]["event"] == "run.completed"
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert not (job / "logs" / "events.ndjson").exists()
+    assert (job / "output" / "artifact.json").is_file()
+
+
+def test_an_events_descriptor_that_is_not_open_is_a_usage_error(
+    tmp_path: Path, xlsx: Callable[..., Path], roster_config: Path
+) -> None:
+    job = make_job(tmp_path / "job", xlsx([{"name": "S", "rows": ROWS}]), roster_config)
+    # subprocess passes no descriptor but 0-2 unless asked: 900 is not open in the engine.
+    proc = engine("--job-dir", str(job), "--events-fd", "900")
+    assert proc.returncode == 2
+    assert proc.stderr == "error: --events-fd 900: Bad file descriptor\n"
     assert not (job / "output" / "artifact.json").exists()

@@ -102,7 +102,7 @@ class EventStream:
         except ValueError:
             self.dropped += 1
             return None
-        if not isinstance(event, dict) or event.get("event") not in ENGINE_EVENT_TYPES:
+        if not isinstance(event, dict) or not _engine_type(event.get("event")):
             self.dropped += 1
             return None
         self.accepted += 1
@@ -123,6 +123,12 @@ class EventStream:
                 "an engine event"
             ),
         }
+
+
+def _engine_type(name: object) -> bool:
+    # A str first: an unhashable name (a list, say) would raise in the set lookup, out of
+    # the worker's event loop.
+    return isinstance(name, str) and name in ENGINE_EVENT_TYPES
 
 
 class ResultSpool:

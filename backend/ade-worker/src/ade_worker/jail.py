@@ -46,6 +46,7 @@ from ade_db.types import new_id
 log = logging.getLogger(__name__)
 
 #: The folders a job's config code may read, staged per run (the rest of /job is tmpfs).
+#: vendor/ is not copied per run: `share_vendor` makes one readable copy per host and digest.
 STAGED = ("input", "config")
 #: What the jail's /job looks like from inside.
 JOB_ROOT = "/job"
@@ -215,6 +216,9 @@ class Jail:
         with tempfile.TemporaryDirectory(prefix="ade-probe-") as tmp:
             run = self.stage(Path(tmp))
             read_end, write_end = os.pipe()
+            # Results on a descriptor of their own: bwrap keeps its status descriptor from
+            # the jail, and the shell's error about it would hide the engine's own.
+            results = os.open(os.devnull, os.O_WRONLY)
             try:
                 argv = self.command(
                     run,
@@ -223,7 +227,7 @@ class Jail:
                     env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
                     disk_bytes=1024 * 1024,
                     status_fd=write_end,
-                    results_fd=write_end,
+                    results_fd=results,
                     events_fd=None,
                 )
                 result = subprocess.run(
@@ -232,7 +236,7 @@ class Jail:
                     cwd="/",
                     stdin=subprocess.DEVNULL,
                     capture_output=True,
-                    pass_fds=[write_end],
+                    pass_fds=[write_end, results],
                     preexec_fn=self.switch_user(),
                     timeout=60,
                     check=False,
@@ -240,6 +244,7 @@ class Jail:
             finally:
                 os.close(read_end)
                 os.close(write_end)
+                os.close(results)
                 shutil.rmtree(run, ignore_errors=True)
         if result.returncode != 0:
             lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -347,6 +352,11 @@ class Jail:
             self.bwrap,
             "--unshare-user",
             "--unshare-pid",
+            # The shell below is the namespace's init, waited for by bwrap itself: with bwrap's
+            # own init in between, bwrap exits before reaping it and the engine's CPU time
+            # never reaches our wait4 (a kill at the hard CPU limit would look like an
+            # outside SIGKILL, and be retried).
+            "--as-pid-1",
             "--unshare-net",
             "--unshare-ipc",
             "--unshare-uts",
@@ -376,6 +386,10 @@ class Jail:
             args += ["--ro-bind", str(run_dir / name), f"{JOB_ROOT}/{name}"]
         if vendor is not None:
             args += ["--ro-bind", str(vendor), f"{JOB_ROOT}/vendor"]
+        # Last, once everything is mounted: the root and /dev are tmpfs mounts bwrap made
+        # (writable by the sandbox user, in memory, outside the --size cap of /job): make
+        # them read-only, so /job holds every byte a run writes.
+        args += ["--remount-ro", "/dev", "--remount-ro", "/"]
         args += ["--chdir", JOB_ROOT]
         for key, value in env.items():
             args += ["--setenv", key, value]

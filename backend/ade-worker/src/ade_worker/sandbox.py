@@ -242,17 +242,19 @@ def _prepare(job_dir: Path) -> Path:
 
 @dataclass
 class _JailStatus:
-    """What bubblewrap reports on its --json-status-fd: the child's pid once the jail is up."""
+    """What bubblewrap reports on its --json-status-fd. Its ``child-pid`` comes as soon as it
+    has cloned the child, before the jail is set up; an ``exit-code`` only once the set-up
+    finished and the command inside has ended (a failed set-up exits without one)."""
 
-    started: bool = False
+    ran: bool = False
     _buffer: bytes = b""
 
     def feed(self, data: bytes) -> None:
         self._buffer = (self._buffer + data)[-65536:]
         for line in self._buffer.split(b"\n"):
-            with contextlib.suppress(ValueError):
-                if "child-pid" in json.loads(line):
-                    self.started = True
+            with contextlib.suppress(ValueError, TypeError):
+                if "exit-code" in json.loads(line):
+                    self.ran = True
 
 
 @dataclass
@@ -534,7 +536,9 @@ def _outcome(
             "failed", None, elapsed_ms, {"type": "DiskLimit", "message": message}, False, stderr
         )
     if jail is not None:
-        if not channels.status.started:
+        # An exit of its own without running the command: bubblewrap could not set up the
+        # jail. (Killed by a signal, it was someone else's kill: judged like any other below.)
+        if not channels.status.ran and returncode >= 0:
             return SandboxOutcome(
                 "failed", returncode, elapsed_ms, _jail_failed(stderr), False, stderr
             )

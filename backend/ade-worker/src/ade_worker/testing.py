@@ -1,5 +1,6 @@
 """pytest fixtures for tests that need a real Redis (`real_redis`) or the real sandbox jail
-(`sandbox_root`, `jail_provider`, `jail`): `from ade_worker.testing import real_redis`.
+(`sandbox_root`, `jail_provider`, `jail`): `from ade_worker.testing import real_redis`; and
+helpers to build job folders and to watch a sandboxed run's processes from the host.
 
 Shipped with the package so every member's tests share one way of getting a redis-server.
 Nothing here is imported by production code.
@@ -13,6 +14,7 @@ import os
 import shutil
 import tempfile
 import textwrap
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,12 +96,109 @@ def example_config(
     misbehave. `extra` adds or replaces files."""
     files = example_files()
     if transform_body is not None:
-        code = "\n\nimport os, time\n\n\ndef transform(*, values, logger, **_):\n"
+        code = "\n\nimport json, os, resource, signal, subprocess, tempfile, time\n\n\n"
+        code += "def transform(*, values, logger, **_):\n"
         code += textwrap.indent(textwrap.dedent(transform_body).strip("\n"), "    ") + "\n"
         code += "    return values\n"
         files[EXAMPLE_COLUMN] = files[EXAMPLE_COLUMN] + code.encode()
     files.update(extra or {})
     return files
+
+
+def job_folder(root: Path, transform_body: str | None = None) -> Path:
+    """`root/job` as the worker materializes it: input/members.csv and config/ (the example
+    package, with `transform_body` as in :func:`example_config`)."""
+    job = root / "job"
+    (job / "input").mkdir(parents=True)
+    (job / "input" / "members.csv").write_bytes(sample_input())
+    for path, content in example_config(transform_body).items():
+        target = job / "config" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return job
+
+
+def config_line(job: Path, text: str) -> int:
+    """The 1-based line of the job's column module (see `job_folder`) that contains `text`."""
+    lines = (job / "config" / EXAMPLE_COLUMN).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line)
+
+
+# -- a sandboxed run's processes, seen from the host -------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostProcess:
+    """One process as the host's /proc shows it (code in a jail sees other pid numbers)."""
+
+    pid: int
+    ppid: int
+    pgid: int
+    state: str
+    uid: int
+    start: int  # clock ticks after boot: tells the process from a later one with its pid
+    nspid: int  # its pid in its own PID namespace: what code in a jail sees as os.getpid()
+    name: str
+
+
+def _host_process(entry: Path) -> HostProcess | None:
+    try:
+        stat_text = (entry / "stat").read_text()
+        status = (entry / "status").read_text()
+    except OSError:
+        return None  # gone meanwhile
+    fields = stat_text.rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, ...
+    lines = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return HostProcess(
+        pid=int(entry.name),
+        ppid=int(fields[1]),
+        pgid=int(fields[2]),
+        state=fields[0],
+        uid=int(lines["Uid"].split()[0]),
+        start=int(fields[19]),
+        nspid=int(lines["NSpid"].split()[-1]),
+        name=lines["Name"].strip(),
+    )
+
+
+def host_processes() -> dict[int, HostProcess]:
+    """Every process on the host, by pid."""
+    found = (_host_process(entry) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+    return {process.pid: process for process in found if process is not None}
+
+
+def descendants(pid: int) -> list[HostProcess]:
+    """The live (not zombie) processes below `pid`: for a test that runs the sandbox, what
+    the run started, jailed or not."""
+    everything = host_processes()
+    children: dict[int, list[HostProcess]] = {}
+    for process in everything.values():
+        children.setdefault(process.ppid, []).append(process)
+    found: list[HostProcess] = []
+    todo = list(children.get(pid, []))
+    while todo:
+        process = todo.pop()
+        found.append(process)
+        todo += children.get(process.pid, [])
+    return [process for process in found if process.state not in ("Z", "X")]
+
+
+def assert_gone(processes: list[HostProcess], seconds: float = 3.0) -> None:
+    """None of `processes` is still alive (a zombie only waits for its parent to reap it)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        now = host_processes()
+        alive = [
+            p
+            for p in processes
+            if (later := now.get(p.pid)) is not None
+            and later.start == p.start
+            and later.state not in ("Z", "X")
+        ]
+        if not alive:
+            return
+        assert time.monotonic() < deadline, f"processes of the run survived: {alive}"
+        time.sleep(0.05)
 
 
 @dataclass(frozen=True)

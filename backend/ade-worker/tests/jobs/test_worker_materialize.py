@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db.models import ConfigFile
 from ade_storage import LocalBlobStore, StorageLayout
 from ade_worker.claim import ClaimedJob, claim_job
+from ade_worker.jail import Jail
 from ade_worker.materialize import (
     ConfigFilesError,
     InputError,
@@ -53,7 +54,7 @@ def _materialize(
 
 
 def test_builds_the_folder_the_engine_expects(
-    sessions: sessionmaker[Session], layout: StorageLayout, blobs: LocalBlobStore
+    sessions: sessionmaker[Session], layout: StorageLayout, blobs: LocalBlobStore, jail: Jail
 ) -> None:
     files = example_config()
     seeded = seed_job(sessions, blobs, files=files)
@@ -79,8 +80,8 @@ def test_builds_the_folder_the_engine_expects(
     assert not (job_dir / "vendor").is_symlink()
     assert list((job_dir / "vendor").iterdir()) == []
     assert list((job_dir / "output").iterdir()) == []
-    # And the engine runs it.
-    assert run_engine(job_dir, limits=LIMITS).status == "succeeded"
+    # And the engine runs it, in the jail as the worker does.
+    assert run_engine(job_dir, limits=LIMITS, jail=jail).status == "succeeded"
 
 
 def test_a_new_attempt_starts_from_scratch(
@@ -187,6 +188,7 @@ def test_requirements_are_installed_once_and_reused(
     blobs: LocalBlobStore,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    jail: Jail,
 ) -> None:
     wheels = tmp_path / "wheels"
     wheels.mkdir()
@@ -217,7 +219,7 @@ def test_requirements_are_installed_once_and_reused(
     assert vendor.resolve() == layout.vendor_cache_dir(digest).resolve()
     assert (vendor / "adetinyvendor" / "__init__.py").is_file()
     events: list[dict[str, object]] = []
-    outcome = run_engine(job_dir, limits=LIMITS, on_event=events.append)
+    outcome = run_engine(job_dir, limits=LIMITS, jail=jail, on_event=events.append)
     assert outcome.status == "succeeded", outcome
     assert any(e.get("message") == "hello from vendor" for e in events)
 
@@ -228,7 +230,7 @@ def test_requirements_are_installed_once_and_reused(
     job_dir2 = _materialize(sessions, layout, blobs, claimed2, installer=installer)
     assert len(runs) == 1  # reused, not installed again
     assert (job_dir2 / "vendor").resolve() == layout.vendor_cache_dir(digest).resolve()
-    assert run_engine(job_dir2, limits=LIMITS).status == "succeeded"
+    assert run_engine(job_dir2, limits=LIMITS, jail=jail).status == "succeeded"
 
 
 def test_a_failed_install_is_a_requirements_error_with_uvs_words(

@@ -23,7 +23,7 @@ from ade_worker.timeline import job_events
 
 @pytest.fixture
 def job_env(
-    monkeypatch: pytest.MonkeyPatch, migrated_engine: Engine, data_dir: Path
+    monkeypatch: pytest.MonkeyPatch, migrated_engine: Engine, data_dir: Path, sandbox_root: Path
 ) -> Iterator[None]:
     """The worker's settings, from the environment as in production."""
     monkeypatch.setenv(
@@ -31,6 +31,7 @@ def job_env(
     )
     monkeypatch.setenv("ADE_STORAGE_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ADE_REDIS_URL", "redis://127.0.0.1:9/0")  # nothing should need it
+    monkeypatch.setenv("ADE_SANDBOX_DIR", str(sandbox_root))  # the session's, not /var/lib
     monkeypatch.setenv("ADE_SANDBOX_MEMORY_MB", "600")
     monkeypatch.setenv("ADE_SANDBOX_TIMEOUT_SECONDS", "60")
     monkeypatch.setenv("ADE_JOB_HEARTBEAT_SECONDS", "0.5")
@@ -107,6 +108,27 @@ def test_a_config_that_raises_fails_with_file_and_line(
     assert job.output_path is None
     assert _types(sessions, job_id)[-1] == "job.failed"
     assert_good_job_succeeds(sessions, blobs, data_dir)
+
+
+def test_without_its_jail_a_job_fails_closed(
+    job_env: None,
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ADE_SANDBOX_USER", "ade-no-such-user")
+    reset_runtime()
+    job_id = seed_job(sessions, blobs).job_id
+    run_job(job_id)
+    job = _job(sessions, job_id)
+    assert job.status == "failed"
+    assert job.error is not None
+    assert job.error["type"] == "SandboxUnavailable"
+    assert "'ade-no-such-user' does not exist" in job.error["message"]
+    assert job.attempts == 1  # not retried: nothing changes until an operator acts
+    assert "run.started" not in _types(sessions, job_id)  # config code never ran
+    assert not (data_dir / "jobs" / job_id).exists()  # nor was its folder made
 
 
 def test_a_config_that_sleeps_past_the_limit_times_out(
