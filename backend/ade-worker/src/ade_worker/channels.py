@@ -7,6 +7,7 @@ Nothing a run writes is trusted, and nothing it writes is kept unbounded:
   over the per-event cap, events past the per-run cap and anything that is not one of the
   engine's own event types (a config forging ``job.succeeded``) are dropped and counted;
   terminal job events are only ever written by the worker itself;
+* :class:`RunChannels`: every pipe of one run, read without blocking in one loop;
 * :class:`ResultSpool` and :func:`extract_results`: the jail's ``output/`` folder, streamed as a
   tar archive once the engine has ended, spooled to a file up to a cap, then unpacked keeping
   regular files with plain names only.
@@ -18,17 +19,24 @@ import contextlib
 import json
 import logging
 import os
+import selectors
 import tarfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from ade_engine.events import ENGINE_EVENT_TYPES
 from ade_storage import UnsafePathError, resolve_within
+from ade_worker.limits import SandboxLimits
 
 log = logging.getLogger(__name__)
 
 #: Largest number of files a run may hand back in its output folder.
 MAX_RESULT_FILES = 16
+_READ_CHUNK = 256 * 1024
+_MB = 1024 * 1024
 
 
 class CappedLog:
@@ -202,3 +210,107 @@ def _copy_out(source: IO[bytes], target: Path) -> None:
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+
+
+@dataclass
+class JailStatus:
+    """What bubblewrap reports on its --json-status-fd. Its ``child-pid`` comes as soon as it
+    has cloned the child, before the jail is set up; an ``exit-code`` only once the set-up
+    finished and the command inside has ended (a failed set-up exits without one)."""
+
+    ran: bool = False
+    _buffer: bytes = b""
+
+    def feed(self, data: bytes) -> None:
+        self._buffer = (self._buffer + data)[-65536:]
+        for line in self._buffer.split(b"\n"):
+            with contextlib.suppress(ValueError, TypeError):
+                if "exit-code" in json.loads(line):
+                    self.ran = True
+
+
+@dataclass
+class RunChannels:
+    """The pipes of one run, read without blocking; each read end feeds its handler."""
+
+    logs: Path
+    limits: SandboxLimits
+    on_event: Callable[[dict[str, Any]], None] | None
+    selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
+    spool: ResultSpool | None = None
+    status: JailStatus = field(default_factory=JailStatus)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        cap = self.limits.log_kb * 1024
+        self.stdout = CappedLog(self.logs / "stdout.log", cap)
+        self.stderr = CappedLog(self.logs / "stderr.log", cap)
+        self.events = EventStream(
+            max_events=self.limits.max_events,
+            max_event_bytes=self.limits.event_kb * 1024,
+            max_total_bytes=self.limits.events_mb * _MB,
+        )
+
+    def pipe(self, handler: Callable[[bytes], None]) -> int:
+        """A new pipe whose read end feeds `handler`; returns the write end for the child."""
+        read_end, write_end = os.pipe()
+        os.set_blocking(read_end, False)
+        self.selector.register(read_end, selectors.EVENT_READ, handler)
+        return write_end
+
+    def relay(self, data: bytes) -> None:
+        for event in self.events.feed(data):
+            if self.on_event is not None:
+                self.on_event(event)
+
+    def watch_exit(self, pid: int) -> None:
+        """Wake :meth:`pump` as soon as `pid` exits (a pidfd; Linux 5.3+, else polling)."""
+        try:
+            pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            return
+        self.selector.register(pidfd, selectors.EVENT_READ, None)
+
+    def pump(self, timeout: float) -> None:
+        """Read whatever is ready within `timeout` seconds (less once the child has exited)."""
+        if not self.selector.get_map():
+            time.sleep(min(timeout, 0.01))
+            return
+        for key, _ in self.selector.select(timeout):
+            fd = int(key.fd)
+            if key.data is None:  # the child's pidfd: it has exited, stop waiting on it
+                self.selector.unregister(fd)
+                os.close(fd)
+                continue
+            try:
+                data = os.read(fd, _READ_CHUNK)
+            except BlockingIOError:
+                continue
+            if not data:
+                self.selector.unregister(fd)
+                os.close(fd)
+                continue
+            key.data(data)
+
+    def drain(self, seconds: float) -> None:
+        """Read until every pipe is closed, or for `seconds` at most."""
+        deadline = time.monotonic() + seconds
+        while self.open_pipes() and time.monotonic() < deadline:
+            self.pump(min(0.05, max(0.0, deadline - time.monotonic())))
+
+    def open_pipes(self) -> bool:
+        return any(key.data is not None for key in self.selector.get_map().values())
+
+    def close(self) -> None:
+        """Close every pipe and log (again: a no-op)."""
+        if self.closed:
+            return
+        self.closed = True
+        for key in list(self.selector.get_map().values()):
+            self.selector.unregister(key.fd)
+            os.close(int(key.fd))
+        self.selector.close()
+        self.stdout.close()
+        self.stderr.close()
+        if self.spool is not None:
+            self.spool.close()

@@ -25,12 +25,8 @@ permission on any private folder above them, e.g. a checkout under ``/root``.
 from __future__ import annotations
 
 import contextlib
-import functools
-import grp
-import json
 import logging
 import os
-import pwd
 import shutil
 import stat
 import subprocess
@@ -42,6 +38,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ade_db.types import new_id
+from ade_worker.jail_host import (
+    JailUnavailableError,
+    SandboxUser,
+    blocked_by,
+    find_bwrap,
+    resolve_user,
+    runtime_paths,
+)
+
+__all__ = [
+    "JOB_ROOT",
+    "Jail",
+    "JailProvider",
+    "JailUnavailableError",
+    "SandboxUser",
+    "find_bwrap",
+    "resolve_user",
+    "runtime_paths",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,112 +69,6 @@ JOB_ROOT = "/job"
 SYSTEM_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 #: Staged runs older than this are removed by the next run (leftovers of a killed worker).
 STALE_RUN_SECONDS = 3600.0
-
-
-class JailUnavailableError(Exception):
-    """The jail cannot be set up here; the message names the missing piece and the fix."""
-
-
-@dataclass(frozen=True)
-class SandboxUser:
-    name: str
-    uid: int
-    gid: int
-
-
-def find_bwrap() -> str | None:
-    return shutil.which("bwrap") or (
-        "/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None
-    )
-
-
-def resolve_user(name: str) -> SandboxUser:
-    """The sandbox user, which must exist and be neither root nor the user we run as."""
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        raise JailUnavailableError(
-            f"the sandbox user {name!r} does not exist: create it with `ade sandbox setup` "
-            f"(or `useradd --system --no-create-home --shell /usr/sbin/nologin {name}`), "
-            "or name another unprivileged user in ADE_SANDBOX_USER"
-        ) from None
-    if entry.pw_uid == 0:
-        raise JailUnavailableError(f"the sandbox user {name!r} is root; it must be unprivileged")
-    if entry.pw_uid == os.getuid():
-        raise JailUnavailableError(
-            f"the sandbox user {name!r} is the user ADE runs as; it must be another user"
-        )
-    return SandboxUser(name, entry.pw_uid, entry.pw_gid)
-
-
-@functools.cache
-def runtime_paths(python: str) -> tuple[Path, ...]:
-    """The folders the engine's interpreter needs: its prefixes and its (isolated) sys.path.
-
-    Asked of the interpreter itself, in isolated mode as the engine runs, so editable installs
-    (a checkout's ``src`` folders) are found and nothing from PYTHONPATH is.
-    """
-    probe = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"
-    out = subprocess.run(
-        [python, "-I", "-c", probe], capture_output=True, check=True, env={}, timeout=60
-    ).stdout
-    found = {Path(p).resolve() for p in json.loads(out) if p}
-    found.add(Path(python).parent.parent)  # the venv (its bin/python is what we run)
-    found.add(Path(os.path.realpath(python)).parent.parent)
-    dirs = sorted(p for p in found if p.is_dir())
-    # A folder inside another one is bound with it.
-    kept: list[Path] = []
-    for path in dirs:
-        if not any(path.is_relative_to(parent) for parent in kept):
-            kept.append(path)
-    return tuple(kept)
-
-
-def _blocked_by(path: Path, user: SandboxUser) -> Path | None:
-    """The first folder on the way to `path` the sandbox user cannot search, else None."""
-    groups = {user.gid, *(g.gr_gid for g in grp.getgrall() if user.name in g.gr_mem)}
-    current = Path("/")
-    for part in (Path("/"), *path.parents[::-1][1:], path):
-        current = part
-        try:
-            st = current.stat()
-        except OSError:
-            return current
-        if not stat.S_ISDIR(st.st_mode):
-            continue
-        if st.st_uid == user.uid:
-            allowed = st.st_mode & stat.S_IXUSR
-        elif st.st_gid in groups:
-            allowed = st.st_mode & stat.S_IXGRP
-        else:
-            allowed = st.st_mode & stat.S_IXOTH
-        if not allowed and not _acl_allows_search(current, user.uid):
-            return current
-    return None
-
-
-def _acl_allows_search(path: Path, uid: int) -> bool:
-    """Whether a POSIX ACL entry on `path` grants `uid` search permission (``getfacl``)."""
-    getfacl = shutil.which("getfacl")
-    if getfacl is None:
-        return False
-    result = subprocess.run(
-        [getfacl, "--numeric", "--omit-header", "--absolute-names", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    mask = "rwx"
-    granted = None
-    for line in result.stdout.splitlines():
-        kind, _, rest = line.partition(":")
-        qualifier, _, perms = rest.partition(":")
-        perms = perms.split()[0] if perms.split() else ""
-        if kind == "user" and qualifier == str(uid):
-            granted = perms
-        elif kind == "mask":
-            mask = perms
-    return granted is not None and "x" in granted and "x" in mask
 
 
 @dataclass(frozen=True)
@@ -197,7 +106,7 @@ class Jail:
         for path in runtime:
             if path == Path("/") or path == root or root.is_relative_to(path):
                 raise JailUnavailableError(f"the runtime folder {path} would expose {root}")
-            blocked = _blocked_by(path, sandbox_user)
+            blocked = blocked_by(path, sandbox_user)
             if blocked is not None:
                 raise JailUnavailableError(
                     f"the sandbox user {sandbox_user.name!r} cannot reach {path} (no search "
@@ -265,7 +174,7 @@ class Jail:
                 )
             # Searchable, not listable: the sandbox user reaches only its own run's folder.
             os.chmod(folder, 0o711)  # noqa: S103
-            blocked = _blocked_by(folder, self.user)
+            blocked = blocked_by(folder, self.user)
             if blocked is not None:
                 raise JailUnavailableError(
                     f"the sandbox user {self.user.name!r} cannot reach {folder} (no search "

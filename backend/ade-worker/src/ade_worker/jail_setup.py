@@ -15,9 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ade_worker.jail import (
+from ade_worker.jail_host import (
     JailUnavailableError,
-    _blocked_by,
+    blocked_by,
     find_bwrap,
     resolve_user,
     runtime_paths,
@@ -53,7 +53,7 @@ def grant_search(name: str, python: str | None = None) -> list[str]:
     user = resolve_user(name)
     done: list[str] = []
     for path in runtime_paths(python or sys.executable):
-        while (blocked := _blocked_by(path, user)) is not None:
+        while (blocked := blocked_by(path, user)) is not None:
             setfacl = shutil.which("setfacl")
             if setfacl is None:
                 raise JailUnavailableError(

@@ -20,26 +20,20 @@ child runs. How the child ended becomes a :class:`SandboxOutcome` (:mod:`ade_wor
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import json
 import logging
 import os
-import resource
-import selectors
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ade_worker.channels import CappedLog, EventStream, ResultSpool, extract_results
+from ade_worker.channels import ResultSpool, RunChannels, extract_results
 from ade_worker.jail import JOB_ROOT, Jail
-from ade_worker.limits import SandboxLimits
+from ade_worker.limits import SANDBOX_NICENESS, SandboxLimits, die_with_parent, limit_setter
 from ade_worker.outcome import SandboxOutcome, SandboxStatus, outcome_for_exit, tail
 
 __all__ = [
@@ -61,44 +55,8 @@ SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 #: After the child has exited, how long its pipes may stay open (a process it left behind, in
 #: an unjailed run) before we stop reading them.
 DRAIN_SECONDS = 2.0
-_READ_CHUNK = 256 * 1024
 
 _MB = 1024 * 1024
-
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-
-def _load_prctl() -> Callable[[int, int], int] | None:
-    """libc's prctl on Linux, else None (the parent-death signal is Linux-only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
-    prctl = libc.prctl
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
-    return prctl
-
-
-_prctl = _load_prctl()
-
-
-def die_with_parent(expected_parent: int | None = None) -> bool:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux; else a no-op).
-
-    With `expected_parent`, a parent that died before the request took effect is caught too:
-    the process then kills itself at once. Returns whether the signal was set.
-    Note the kernel ties this to the parent *thread* that forked us.
-    """
-    if _prctl is None:
-        return False
-    if _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-        return False
-    if expected_parent is not None and os.getppid() != expected_parent:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return True
 
 
 def sandbox_env(job_dir: Path) -> dict[str, str]:
@@ -140,68 +98,6 @@ def engine_command(
     ]
 
 
-def _rlimit(limit: int, value: int) -> tuple[int, int]:
-    """(soft, hard) for ``value``, never above the hard limit we inherited (raising it fails)."""
-    _, hard = resource.getrlimit(limit)
-    if hard != resource.RLIM_INFINITY:
-        value = min(value, hard)
-    return value, value
-
-
-#: Added to the sandbox's nice value (lower CPU priority than the API and the worker).
-SANDBOX_NICENESS = 10
-
-
-def _limit_setter(
-    limits: SandboxLimits, *, then: Callable[[], None] | None = None
-) -> Callable[[], None]:
-    """The preexec_fn that applies ``limits`` in the child between fork and exec, then calls
-    ``then`` (the jail's switch to the sandbox user, which must come last).
-
-    Everything is computed here, in the parent, so the child runs as little Python as possible
-    between fork and exec. preexec_fn is not safe in general when the parent has other threads
-    (one of them could hold a lock the child then needs); the function below only calls prctl
-    (through a ctypes function loaded at import), setrlimit and set*id, taking no Python-level
-    locks, which keeps it safe enough for threaded callers (the worker's heartbeat thread, the
-    API).
-    """
-    _, cpu_hard_inherited = resource.getrlimit(resource.RLIMIT_CPU)
-    cpu_soft = limits.cpu_seconds
-    # The hard limit is a few seconds later: at the soft limit the kernel sends SIGXCPU (which
-    # kills Python, it has no handler); a config that ignores SIGXCPU is SIGKILLed at the hard.
-    cpu_hard = limits.cpu_seconds + 5
-    if cpu_hard_inherited != resource.RLIM_INFINITY:
-        cpu_hard = min(cpu_hard, cpu_hard_inherited)
-        cpu_soft = min(cpu_soft, cpu_hard)
-    settings = [
-        (resource.RLIMIT_CORE, (0, 0)),
-        (resource.RLIMIT_CPU, (cpu_soft, cpu_hard)),
-        (resource.RLIMIT_FSIZE, _rlimit(resource.RLIMIT_FSIZE, limits.file_size_mb * _MB)),
-        (resource.RLIMIT_NOFILE, _rlimit(resource.RLIMIT_NOFILE, limits.open_files)),
-    ]
-    if then is not None:
-        # Counted per user on the host: only meaningful for the sandbox user, never for ours.
-        settings.append((resource.RLIMIT_NPROC, _rlimit(resource.RLIMIT_NPROC, limits.processes)))
-    # Last: the forked child still maps the parent's memory until exec, and later
-    # allocations in this function could fail under a limit smaller than that.
-    settings.append((resource.RLIMIT_AS, _rlimit(resource.RLIMIT_AS, limits.memory_mb * _MB)))
-
-    parent = os.getpid()
-
-    def apply() -> None:
-        # First: a sandbox must never outlive the process that launched it (a SIGKILLed
-        # worker must not leave a config run writing into a job folder someone else owns).
-        die_with_parent(parent)
-        # Config runs are batch work: on a busy machine the API's requests go first.
-        os.nice(SANDBOX_NICENESS)
-        for limit, value in settings:
-            resource.setrlimit(limit, value)
-        if then is not None:
-            then()
-
-    return apply
-
-
 def _kill_group(pgid: int) -> None:
     """SIGKILL every process in the group (the child and whatever it started)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -240,113 +136,9 @@ def _prepare(job_dir: Path) -> Path:
     return logs
 
 
-@dataclass
-class _JailStatus:
-    """What bubblewrap reports on its --json-status-fd. Its ``child-pid`` comes as soon as it
-    has cloned the child, before the jail is set up; an ``exit-code`` only once the set-up
-    finished and the command inside has ended (a failed set-up exits without one)."""
-
-    ran: bool = False
-    _buffer: bytes = b""
-
-    def feed(self, data: bytes) -> None:
-        self._buffer = (self._buffer + data)[-65536:]
-        for line in self._buffer.split(b"\n"):
-            with contextlib.suppress(ValueError, TypeError):
-                if "exit-code" in json.loads(line):
-                    self.ran = True
-
-
-@dataclass
-class _Channels:
-    """The pipes of one run, read without blocking; each read end feeds its handler."""
-
-    logs: Path
-    limits: SandboxLimits
-    on_event: Callable[[dict[str, Any]], None] | None
-    selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
-    spool: ResultSpool | None = None
-    status: _JailStatus = field(default_factory=_JailStatus)
-    closed: bool = False
-
-    def __post_init__(self) -> None:
-        cap = self.limits.log_kb * 1024
-        self.stdout = CappedLog(self.logs / "stdout.log", cap)
-        self.stderr = CappedLog(self.logs / "stderr.log", cap)
-        self.events = EventStream(
-            max_events=self.limits.max_events,
-            max_event_bytes=self.limits.event_kb * 1024,
-            max_total_bytes=self.limits.events_mb * _MB,
-        )
-
-    def pipe(self, handler: Callable[[bytes], None]) -> int:
-        """A new pipe whose read end feeds `handler`; returns the write end for the child."""
-        read_end, write_end = os.pipe()
-        os.set_blocking(read_end, False)
-        self.selector.register(read_end, selectors.EVENT_READ, handler)
-        return write_end
-
-    def relay(self, data: bytes) -> None:
-        for event in self.events.feed(data):
-            if self.on_event is not None:
-                self.on_event(event)
-
-    def watch_exit(self, pid: int) -> None:
-        """Wake :meth:`pump` as soon as `pid` exits (a pidfd; Linux 5.3+, else polling)."""
-        try:
-            pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            return
-        self.selector.register(pidfd, selectors.EVENT_READ, None)
-
-    def pump(self, timeout: float) -> None:
-        """Read whatever is ready within `timeout` seconds (less once the child has exited)."""
-        if not self.selector.get_map():
-            time.sleep(min(timeout, 0.01))
-            return
-        for key, _ in self.selector.select(timeout):
-            fd = int(key.fd)
-            if key.data is None:  # the child's pidfd: it has exited, stop waiting on it
-                self.selector.unregister(fd)
-                os.close(fd)
-                continue
-            try:
-                data = os.read(fd, _READ_CHUNK)
-            except BlockingIOError:
-                continue
-            if not data:
-                self.selector.unregister(fd)
-                os.close(fd)
-                continue
-            key.data(data)
-
-    def drain(self, seconds: float) -> None:
-        """Read until every pipe is closed, or for `seconds` at most."""
-        deadline = time.monotonic() + seconds
-        while self.open_pipes() and time.monotonic() < deadline:
-            self.pump(min(0.05, max(0.0, deadline - time.monotonic())))
-
-    def open_pipes(self) -> bool:
-        return any(key.data is not None for key in self.selector.get_map().values())
-
-    def close(self) -> None:
-        """Close every pipe and log (again: a no-op)."""
-        if self.closed:
-            return
-        self.closed = True
-        for key in list(self.selector.get_map().values()):
-            self.selector.unregister(key.fd)
-            os.close(int(key.fd))
-        self.selector.close()
-        self.stdout.close()
-        self.stderr.close()
-        if self.spool is not None:
-            self.spool.close()
-
-
 def _spawn(
     job_dir: Path,
-    channels: _Channels,
+    channels: RunChannels,
     *,
     jail: Jail | None,
     run_dir: Path | None,
@@ -362,7 +154,7 @@ def _spawn(
     try:
         if jail is None:
             argv = engine_command(job_dir, ["--events-fd", str(events_w), *extra_args], python)
-            env, cwd, preexec = sandbox_env(job_dir), job_dir, _limit_setter(limits)
+            env, cwd, preexec = sandbox_env(job_dir), job_dir, limit_setter(limits)
         else:
             assert run_dir is not None
             assert channels.spool is not None
@@ -385,7 +177,7 @@ def _spawn(
                 events_fd=events_w,
             )
             # bubblewrap itself starts with an empty environment and from a neutral folder.
-            env, cwd, preexec = {}, Path("/"), _limit_setter(limits, then=jail.switch_user())
+            env, cwd, preexec = {}, Path("/"), limit_setter(limits, then=jail.switch_user())
         return subprocess.Popen(
             argv,
             cwd=cwd,
@@ -429,7 +221,7 @@ def run_engine(
     """
     job_dir = Path(job_dir).resolve()
     logs = _prepare(job_dir)
-    channels = _Channels(logs, limits, on_event)
+    channels = RunChannels(logs, limits, on_event)
     run_dir: Path | None = None
     spool_path = logs / ".results.tar"
     try:
@@ -463,7 +255,7 @@ def run_engine(
 
 def _supervise(
     proc: subprocess.Popen[bytes],
-    channels: _Channels,
+    channels: RunChannels,
     limits: SandboxLimits,
     should_cancel: Callable[[], bool] | None,
     poll_interval: float,
@@ -511,7 +303,7 @@ def _supervise(
 
 def _outcome(
     job_dir: Path,
-    channels: _Channels,
+    channels: RunChannels,
     jail: Jail | None,
     stopped: Literal["timeout", "cancelled", "output"] | None,
     ended: tuple[int, float],
