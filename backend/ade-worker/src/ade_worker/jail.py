@@ -7,7 +7,7 @@ process set-up. The jailed process
 * runs as the **sandbox user** (``ADE_SANDBOX_USER``, default ``ade-sandbox``), a host uid that
   is neither ours nor root: the worker (root) switches to it before it starts bubblewrap, so
   even code that escaped the namespaces owns nothing the service owns;
-* lives in new user, PID, network (loopback only, down), IPC, UTS and cgroup namespaces, with
+* lives in new user, PID, network (its own loopback only), IPC, UTS and cgroup namespaces, with
   no capabilities, no further user namespaces, its own session, and dies with its launcher;
 * sees a filesystem built from nothing: ``/usr`` and the interpreter's runtime read-only, a
   minimal ``/dev``, no ``/proc``, no ``/etc``, no data dir, and ``/job``: a size-capped tmpfs
