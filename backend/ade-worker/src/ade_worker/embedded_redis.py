@@ -26,7 +26,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,6 +67,9 @@ class EmbeddedRedis:
 
     url: str = field(repr=False)
     kind: str
+    #: Its exit code once it has stopped, else None; None for a Redis this process did not
+    #: start (ADE_REDIS_URL).
+    poll: Callable[[], int | None] | None = field(default=None, repr=False, compare=False)
 
 
 def free_port() -> int:
@@ -199,7 +202,7 @@ def redis_server_process(
         _feed(process, server_config(port, password, data_dir))
         _wait_for_ping(url, process, timeout=20)
         _check_is_our_process(url, process)
-        yield EmbeddedRedis(url=url, kind="redis-server")
+        yield EmbeddedRedis(url=url, kind="redis-server", poll=process.poll)
     finally:
         process.terminate()
         try:
@@ -220,7 +223,9 @@ def in_process_redis() -> Iterator[EmbeddedRedis]:
     url = f"redis://{host_text}:{port}/0"
     try:
         _wait_for_ping(url, None, timeout=10)
-        yield EmbeddedRedis(url=url, kind="in-process")
+        yield EmbeddedRedis(
+            url=url, kind="in-process", poll=lambda: None if thread.is_alive() else 1
+        )
     finally:
         server.shutdown()
         server.server_close()
