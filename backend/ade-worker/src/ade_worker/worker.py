@@ -10,6 +10,7 @@ from rq import Queue, Worker
 from rq.exceptions import StopRequested
 from rq.job import Job as RqJob
 from rq.serializers import JSONSerializer
+from rq.utils import now
 
 from ade_db.enums import JobStatus
 from ade_worker.queue import AdeJob, connect, enqueue_job, foreign_job_reason, job_queue
@@ -69,6 +70,18 @@ class AdeWorker(Worker):
                 if not isinstance(job_id, str) or not isinstance(queue, Queue):
                     raise
                 self._refuse(job_id, queue, f"its record cannot be read ({type(exc).__name__})")
+
+    def run_maintenance_tasks(self) -> None:
+        try:
+            super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        except StopRequested:
+            raise  # RQ's SIGTERM handler: it must reach work()
+        except Exception:
+            # RQ's registry clean-up reads records that anyone reaching Redis can write, and
+            # one it cannot read would stop the worker (RQ quits on an unhandled error). Try
+            # again at the next interval, not on every pass of the loop.
+            logger.warning("RQ's registry clean-up failed; the worker goes on", exc_info=True)
+            self.last_cleaned_at = now()  # type: ignore[assignment]
 
     def execute_job(self, job: RqJob, queue: Queue) -> None:
         # Checked here, in the worker, before any fork: a refused job gets no work horse.

@@ -150,6 +150,25 @@ def test_only_ade_s_function_runs_and_the_ade_job_after_the_others_completes(
     assert redis.llen(ade_queue(redis, name).intermediate_queue_key) == 0
 
 
+def test_an_unreadable_record_in_rq_s_registries_does_not_stop_the_worker(
+    redis: Redis, queue_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = WorkerSettings(_env_file=None, queue_name=queue_name)
+    # A "started" job whose run expired long ago: RQ's clean-up reads its record, and fails.
+    bad = f"bad-{new_id()}"
+    redis.hset(
+        f"rq:job:{bad}", mapping={"data": "[]", "status": "started", "created_at": "not a date"}
+    )
+    redis.zadd(f"rq:wip:{queue_name}", {f"{bad}:execution": 1})
+    stranger = ade_queue(redis, queue_name).enqueue("builtins.len", "abcd")
+    with caplog.at_level(logging.WARNING, logger="ade_worker.worker"):
+        # RQ alone would quit before taking any job, and return False.
+        assert build_worker(settings, redis).work(burst=True) is True
+    assert "registry clean-up failed" in caplog.text
+    assert f"refused RQ job {stranger.id!r}" in caplog.text
+    assert redis.llen(f"rq:queue:{queue_name}") == 0
+
+
 def test_ade_enqueues_json_naming_its_function_and_the_job_id(redis: Redis) -> None:
     name = f"json-{new_id().lower()}"
     job_id = new_id()
