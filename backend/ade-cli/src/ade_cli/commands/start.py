@@ -54,7 +54,8 @@ def start_command(
         if redis.kind == "in-process":
             typer.secho(
                 "warning: no redis-server found; using an in-process Redis that keeps nothing "
-                "across restarts. Install Redis or set ADE_REDIS_URL for real use.",
+                "across restarts and has no password (any local user can reach its queue). "
+                "Install Redis or set ADE_REDIS_URL for real use.",
                 err=True,
                 fg=typer.colors.YELLOW,
             )
