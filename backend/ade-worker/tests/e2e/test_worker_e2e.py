@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rq import Queue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +21,7 @@ from ade_db import create_db_engine, create_session_factory, migrate
 from ade_db.models import Job
 from ade_storage import LocalBlobStore
 from ade_worker.embedded_redis import EmbeddedRedis
-from ade_worker.queue import connect, enqueue_job
+from ade_worker.queue import ade_queue, connect, enqueue_job
 from ade_worker.testing import example_config, seed_job
 from ade_worker.timeline import job_events
 
@@ -144,6 +145,24 @@ def test_an_enqueued_job_is_run_by_a_worker(setup: Setup, start_worker: StartWor
     # The timeline says which worker ran the job (its name) and in which process.
     assert started.payload["worker_name"] == f"{setup.queue}-named"
     assert started.payload["worker_id"] == job.worker_id
+
+
+def test_a_worker_refuses_a_stranger_s_job_and_goes_on(
+    setup: Setup, start_worker: StartWorker, tmp_path: Path
+) -> None:
+    marker = tmp_path / "pwned"
+    # What config code that reached Redis did: RQ's own API, naming os.system.
+    Queue(setup.queue, connection=setup.redis).enqueue("os.system", f"touch {marker}")
+    ade_queue(setup.redis, setup.queue).enqueue("os.system", f"touch {marker}")
+    worker = start_worker()
+    job_id = seed_job(setup.sessions, setup.blobs).job_id
+    enqueue_job(setup.redis, job_id, queue_name=setup.queue)
+    job = setup.wait_for(job_id, {"succeeded", "failed"})
+    assert job.status == "succeeded", job.error
+    assert not marker.exists()
+    assert worker.poll() is None  # still serving
+    log = (setup.logs / "worker-0.log").read_text()
+    assert log.count("refused RQ job") == 2, log
 
 
 SLOW_WITH_PID = """

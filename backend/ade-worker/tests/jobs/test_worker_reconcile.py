@@ -15,7 +15,7 @@ from ade_db.models import Job
 from ade_db.types import utcnow
 from ade_storage import LocalBlobStore
 from ade_worker.claim import claim_job
-from ade_worker.queue import enqueue_job, held_job_ids
+from ade_worker.queue import ade_queue, enqueue_job, held_job_ids
 from ade_worker.reconcile import lock_key, reconcile
 from ade_worker.settings import WorkerSettings
 from ade_worker.testing import seed_job
@@ -155,14 +155,14 @@ def test_enqueue_is_idempotent_and_replaces_what_rq_finished(
     redis: Redis, worker_settings: WorkerSettings
 ) -> None:
     name = worker_settings.queue_name
-    queue = Queue(name, connection=redis)
+    queue = ade_queue(redis, name)
     enqueue_job(redis, "01ARZ3NDEKTSV4RRFFQ69G5FAV", queue_name=name)
     enqueue_job(redis, "01ARZ3NDEKTSV4RRFFQ69G5FAV", queue_name=name)
     assert queue.get_job_ids() == ["01ARZ3NDEKTSV4RRFFQ69G5FAV"]
     job = queue.fetch_job("01ARZ3NDEKTSV4RRFFQ69G5FAV")
     assert job is not None
     assert job.func_name == "ade_worker.tasks.run_job"
-    assert job.args == ("01ARZ3NDEKTSV4RRFFQ69G5FAV",)
+    assert job.args == ["01ARZ3NDEKTSV4RRFFQ69G5FAV"]  # JSON: a list
     assert job.timeout == -1
     assert "01ARZ3NDEKTSV4RRFFQ69G5FAV" in held_job_ids(redis, name)
     # RQ ran it (a worker took it off the queue and finished it): enqueueing runs it again.

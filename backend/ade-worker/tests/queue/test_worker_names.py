@@ -49,10 +49,11 @@ def test_a_name_left_by_a_dead_worker_here_is_reused(connection: Redis) -> None:
     name = f"w-{new_id().lower()}"
     registered(connection, name, pid=dead_pid())
     settings = settings_named(name)
+    # Not ADE's function: taken off the queue and refused, which runs nothing here.
     job_queue(connection, settings).enqueue("builtins.len", "abcd")
     worker = build_worker(settings, connection)
     assert worker.name == name
-    assert worker.work(burst=True) is True  # registered under the name and ran the job
+    assert worker.work(burst=True) is True  # registered under the name and took the job
 
 
 def test_a_name_a_live_worker_holds_is_refused(connection: Redis) -> None:

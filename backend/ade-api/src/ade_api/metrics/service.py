@@ -24,6 +24,7 @@ from starlette.datastructures import State
 from ade_db.enums import JobStatus
 from ade_db.models import Job
 from ade_db.types import utcnow
+from ade_worker.queue import ade_queue
 from redis import Redis
 
 logger = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ class JobsCollector(Collector):
         depth = workers = 0
         ok = True
         try:
-            queue = Queue(self._sources.queue_name(), connection=self._sources.redis())
+            queue = ade_queue(self._sources.redis(), self._sources.queue_name())
             depth = queue.count
             workers = _live_workers(queue)
         except (RedisError, OSError, ValueError) as exc:

@@ -38,7 +38,9 @@ def start_command(
     """Run the API and one worker together until Ctrl-C, on the embedded defaults.
 
     Uses SQLite and local files in the data dir, and Redis from ADE_REDIS_URL, else a local
-    redis-server, else an in-process Redis-protocol server.
+    redis-server, else an in-process Redis-protocol server. A worker that dies is started
+    again after a back-off (1 s, doubling up to 30 s); if the API or the embedded Redis dies,
+    everything stops and the exit code is 1.
     """
     from ade_api.settings import ApiSettings
     from ade_worker.settings import WorkerSettings
@@ -52,7 +54,8 @@ def start_command(
         if redis.kind == "in-process":
             typer.secho(
                 "warning: no redis-server found; using an in-process Redis that keeps nothing "
-                "across restarts. Install Redis or set ADE_REDIS_URL for real use.",
+                "across restarts and has no password (any local user can reach its queue). "
+                "Install Redis or set ADE_REDIS_URL for real use.",
                 err=True,
                 fg=typer.colors.YELLOW,
             )
@@ -64,8 +67,12 @@ def start_command(
             "ADE_STORAGE_DATA_DIR": str(layout.data_dir),
         }
         supervisor = Supervisor(env=env)
+        if redis.poll is not None:
+            supervisor.watch("redis", redis.poll)
         supervisor.spawn("api", ["api", "serve", "--no-migrate"])
-        supervisor.spawn("worker", ["worker", "start"])
+        # Config code runs under the worker: if it dies, it is started again (with a
+        # back-off) while the API keeps serving and queued jobs wait for it.
+        supervisor.spawn("worker", ["worker", "start"], restart=True)
         shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         typer.echo(
             f"ADE is starting: API http://{shown_host}:{port} (docs /docs), one worker, "
