@@ -63,9 +63,14 @@ def runtime_paths(python: str) -> tuple[Path, ...]:
     out = subprocess.run(
         [python, "-I", "-c", probe], capture_output=True, check=True, env={}, timeout=60
     ).stdout
-    found = {Path(p).resolve() for p in json.loads(out) if p}
-    found.add(Path(python).parent.parent)  # the venv (its bin/python is what we run)
+    reported = [Path(os.path.abspath(p)) for p in json.loads(out) if p]
+    # As the interpreter names them (what it looks for in the jail) and as they really are.
+    found = {*reported, *(p.resolve() for p in reported)}
+    found.add(Path(os.path.abspath(python)).parent.parent)  # the venv: its bin/python runs
     found.add(Path(os.path.realpath(python)).parent.parent)
+    # Every folder the interpreter's symlink chain passes through must exist in the jail too
+    # (a venv's python may link to a python3 on PATH that links on to the real one).
+    found.update(_link_hops(Path(os.path.abspath(python))))
     dirs = sorted(p for p in found if p.is_dir())
     # A folder inside another one is bound with it.
     kept: list[Path] = []
@@ -73,6 +78,18 @@ def runtime_paths(python: str) -> tuple[Path, ...]:
         if not any(path.is_relative_to(parent) for parent in kept):
             kept.append(path)
     return tuple(kept)
+
+
+def _link_hops(path: Path) -> list[Path]:
+    """The folders of each link target on the way from `path` to the real file."""
+    hops: list[Path] = []
+    for _ in range(40):  # the kernel's own limit on links followed
+        if not path.is_symlink():
+            break
+        target = Path(os.readlink(path))
+        path = Path(os.path.abspath(path.parent / target))
+        hops.append(path.parent)
+    return hops
 
 
 def blocked_by(path: Path, user: SandboxUser) -> Path | None:

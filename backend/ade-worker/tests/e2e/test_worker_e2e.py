@@ -21,8 +21,9 @@ from ade_db import create_db_engine, create_session_factory, migrate
 from ade_db.models import Job
 from ade_storage import LocalBlobStore
 from ade_worker.embedded_redis import EmbeddedRedis
+from ade_worker.jail import resolve_user
 from ade_worker.queue import ade_queue, connect, enqueue_job
-from ade_worker.testing import example_config, seed_job
+from ade_worker.testing import TEST_SANDBOX_USER, descendants, example_config, seed_job
 from ade_worker.timeline import job_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.timeout(120)]
@@ -165,27 +166,42 @@ def test_a_worker_refuses_a_stranger_s_job_and_goes_on(
     assert log.count("refused RQ job") == 2, log
 
 
-SLOW_WITH_PID = """
-with open(os.path.join(os.getcwd(), "sandbox.pid"), "w") as fh:
-    fh.write(str(os.getpid()))
+SLOW = """
 time.sleep(4)
 """
 
 
+def _runs_a_job(pid: int) -> bool:
+    """Whether `pid` is `python -m ade_engine --job-dir ...` (not the jail's start-up probe)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"ade_engine" in argv and b"--job-dir" in argv
+
+
+def _engine_pid(worker_pid: int, timeout: float = 20) -> int:
+    """The host pid of the jailed engine a worker is running (seen from the host's /proc: the
+    jail has a PID namespace of its own, and nothing it writes reaches the job folder)."""
+    sandbox_uid = resolve_user(TEST_SANDBOX_USER).uid
+    deadline = time.monotonic() + timeout
+    while True:
+        for process in descendants(worker_pid):
+            if process.uid == sandbox_uid and _runs_a_job(process.pid):
+                return process.pid
+        assert time.monotonic() < deadline, "the sandbox never started"
+        time.sleep(0.05)
+
+
 def test_a_killed_worker_loses_nothing(setup: Setup, start_worker: StartWorker) -> None:
     first = start_worker()
-    job_id = seed_job(setup.sessions, setup.blobs, files=example_config(SLOW_WITH_PID)).job_id
+    job_id = seed_job(setup.sessions, setup.blobs, files=example_config(SLOW)).job_id
     enqueue_job(setup.redis, job_id, queue_name=setup.queue)
     job = setup.wait_for(job_id, {"running"}, what="(first worker)")
     assert job.worker_id is not None
     horse_pid = int(job.worker_id.rsplit(":", 1)[1])
     assert horse_pid != first.pid
-    pid_file = setup.data_dir / "jobs" / job_id / "sandbox.pid"
-    deadline = time.monotonic() + 20
-    while not pid_file.exists() or not pid_file.read_text():
-        assert time.monotonic() < deadline, "the sandbox never started"
-        time.sleep(0.05)
-    sandbox_pid = int(pid_file.read_text())
+    sandbox_pid = _engine_pid(first.pid)
 
     first.kill()  # SIGKILL: no cleanup at all
     first.wait()
@@ -225,16 +241,11 @@ def test_a_flushed_redis_loses_no_queued_job(setup: Setup, start_worker: StartWo
 def test_a_sandbox_killed_from_outside_is_retried(setup: Setup, start_worker: StartWorker) -> None:
     # The OOM killer or an operator SIGKILLs the engine: nothing says a rerun would fail, so
     # the worker puts the job back on the queue itself (no reconciler needed).
-    start_worker(ADE_RECONCILE_INTERVAL_SECONDS="600")
-    files = example_config(SLOW_WITH_PID.replace("time.sleep(4)", "time.sleep(1.5)"))
+    worker = start_worker(ADE_RECONCILE_INTERVAL_SECONDS="600")
+    files = example_config(SLOW.replace("time.sleep(4)", "time.sleep(1.5)"))
     job_id = seed_job(setup.sessions, setup.blobs, files=files).job_id
     enqueue_job(setup.redis, job_id, queue_name=setup.queue)
-    pid_file = setup.data_dir / "jobs" / job_id / "sandbox.pid"
-    deadline = time.monotonic() + 20
-    while not pid_file.exists() or not pid_file.read_text():
-        assert time.monotonic() < deadline, "the sandbox never started"
-        time.sleep(0.05)
-    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    os.kill(_engine_pid(worker.pid), signal.SIGKILL)
     job = setup.wait_for(job_id, {"succeeded", "failed"})
     assert job.status == "succeeded", job.error
     assert job.attempts == 2

@@ -72,12 +72,20 @@ class Ready:
 
     def __init__(self) -> None:
         self.data: dict[str, Any] | None = None
-        self.processes: list[HostProcess] = []
+        self.launched: HostProcess | None = None  # what run_engine started (bwrap or python)
+        self.processes: list[HostProcess] = []  # it and everything below it
 
     def __call__(self, event: dict[str, Any]) -> None:
         if is_ready(event):
             self.data = event["data"]
-            self.processes = descendants(os.getpid())
+            # Only the run's own tree: the test process has other children too (the
+            # session's redis-server and PostgreSQL, say).
+            below = {p.pid: p for p in descendants(os.getpid())}
+            launched = next(p for p in below.values() if p.nspid == self.data["pid"])
+            while launched.ppid != os.getpid():
+                launched = below[launched.ppid]
+            self.launched = launched
+            self.processes = [launched, *descendants(launched.pid)]
 
     def process(self, key: str) -> HostProcess:
         """The host's view of the process the config reported as `key` (its own pid)."""
@@ -111,7 +119,8 @@ def test_wall_clock_timeout_kills_every_process_of_the_run(
     assert 3.0 <= took < 4.5
     assert_config_started_a_child(ready)
     # What we launched led a process group of its own, not ours.
-    (launched,) = [p for p in ready.processes if p.ppid == os.getpid()]
+    launched = ready.launched
+    assert launched is not None
     assert launched.pgid == launched.pid != os.getpgid(0)
     if jail_or_none is not None:
         # Every process of a jailed run is the sandbox user's, whatever it started.
