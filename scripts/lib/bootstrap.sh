@@ -35,10 +35,12 @@ ensure_uv() {
   UV="${tools}/bin/uv"
 }
 
-# The Python environment, exactly as uv.lock pins it.
+# The Python environment, exactly as uv.lock pins it, byte-compiled.
 sync_env() {
   log "installing Python packages (uv sync --frozen)"
-  "${UV}" sync --frozen --all-packages --quiet
+  # Byte-compiled once here: config code runs with -B in a read-only jail, so nothing it
+  # imports would ever be cached, and every job would compile numpy and the rest again.
+  "${UV}" sync --frozen --all-packages --quiet --compile-bytecode
 }
 
 _have_postgres_server() {
