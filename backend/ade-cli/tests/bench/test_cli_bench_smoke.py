@@ -45,7 +45,19 @@ def test_engine_benchmark_runs_small() -> None:
 @pytest.mark.redis
 def test_jobs_benchmark_runs_small() -> None:
     done = run_bench("bench/jobs.py", "--jobs", "4", "--clients", "2", "--solo", "2", timeout=300)
+    assert "== ADE_SANDBOX=jail" in done.stdout
+    assert "== ADE_SANDBOX=none" in done.stdout
+    assert re.search(r"one job at a time, submit->succeeded p50: .* per job", done.stdout)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "succeeded 4, failed 0, unfinished 0" in done.stdout
     assert re.search(r"submit latency\s+p50 \d+ ms\s+p95 \d+ ms", done.stdout)
     assert re.search(r"throughput [\d.]+ jobs/s", done.stdout)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the jail needs root")
+def test_sandbox_benchmark_runs_small() -> None:
+    done = run_bench("bench/sandbox.py", "--runs", "2", timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"unjailed \(ADE_SANDBOX=none\)\s+median\s+[\d.]+ ms", done.stdout)
+    assert re.search(r"jailed\s+median\s+[\d.]+ ms\s+p90\s+[\d.]+ ms", done.stdout)
+    assert re.search(r"the jail's cost per run: [+-][\d.]+ ms", done.stdout)

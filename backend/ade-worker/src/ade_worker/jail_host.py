@@ -54,16 +54,32 @@ def resolve_user(name: str) -> SandboxUser:
 
 @functools.cache
 def runtime_paths(python: str) -> tuple[Path, ...]:
-    """The folders the engine's interpreter needs: its prefixes and its (isolated) sys.path.
+    """The folders the engine's interpreter needs: its prefixes (the interpreter, its standard
+    library, the venv with every installed package) and any other folder on its sys.path that
+    the engine is imported from (an editable install's ``src``). ADE's other packages (the API,
+    the worker...) are not: config code has no use for them.
 
-    Asked of the interpreter itself, in isolated mode as the engine runs, so editable installs
-    (a checkout's ``src`` folders) are found and nothing from PYTHONPATH is.
+    Asked of the interpreter itself, in isolated mode as the engine runs, so nothing from
+    PYTHONPATH is taken.
     """
-    probe = "import json, sys; print(json.dumps([sys.prefix, sys.base_prefix, *sys.path]))"
-    out = subprocess.run(
-        [python, "-I", "-c", probe], capture_output=True, check=True, env={}, timeout=60
-    ).stdout
-    reported = [Path(os.path.abspath(p)) for p in json.loads(out) if p]
+    probe = (
+        "import json, sys; import ade_engine.pipeline; "
+        "print(json.dumps({'prefixes': [sys.prefix, sys.base_prefix], 'path': sys.path, "
+        "'files': [getattr(m, '__file__', None) or '' for m in list(sys.modules.values())]}))"
+    )
+    done = subprocess.run(
+        [python, "-I", "-c", probe], capture_output=True, check=False, env={}, timeout=60
+    )
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = lines[-1] if lines else f"exit code {done.returncode}"
+        raise JailUnavailableError(f"the interpreter {python} cannot import the engine: {reason}")
+    report = json.loads(done.stdout)
+    prefixes = [Path(os.path.abspath(p)) for p in report["prefixes"]]
+    files = [Path(os.path.abspath(f)) for f in report["files"] if f]
+    entries = [Path(os.path.abspath(p)) for p in report["path"] if p]
+    used = [e for e in entries if any(f.is_relative_to(e) for f in files)]
+    reported = [*prefixes, *used]
     # As the interpreter names them (what it looks for in the jail) and as they really are.
     found = {*reported, *(p.resolve() for p in reported)}
     found.add(Path(os.path.abspath(python)).parent.parent)  # the venv: its bin/python runs

@@ -92,13 +92,12 @@ def test_a_runtime_folder_holding_the_jail_root_is_refused(
         Jail.create(user=TEST_SANDBOX_USER, root=sandbox_root / "inside")
 
 
-def test_an_interpreter_without_the_engine_fails_the_probe(jail: Jail) -> None:
-    # Every check passes, but the engine cannot be imported: only a real run shows it.
+def test_an_interpreter_without_the_engine_is_refused(jail: Jail) -> None:
     system_python = shutil.which("python3", path="/usr/bin")
     if system_python is None:
         pytest.skip("no system python3 to probe with")
     with pytest.raises(
-        JailUnavailableError, match=r"a test run in the jail failed: .*No module named 'ade_engine'"
+        JailUnavailableError, match=r"cannot import the engine: .*No module named 'ade_engine'"
     ):
         Jail.create(user=TEST_SANDBOX_USER, root=jail.root, python=system_python)
 
@@ -337,3 +336,17 @@ def test_config_code_sees_nothing_of_the_host(tmp_path: Path, jail: Jail) -> Non
     assert seen["created"] == dict.fromkeys(write_targets, "EROFS")
     assert seen["connect"] == "ENETUNREACH"
     assert seen["hostname"] == "ade-sandbox"
+
+
+def test_a_runtime_the_jail_cannot_run_fails_the_test_run(
+    jail: Jail, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every static check passes (the folders exist and are reachable), but without the venv
+    # and the engine's folder bound the interpreter cannot start the engine: only a real run
+    # in a jail shows it, and the set-up says so instead of every job failing later.
+    partial = tuple(p for p in jail.runtime if ".venv" not in p.parts and p.name != "src")
+    assert partial
+    assert partial != jail.runtime
+    monkeypatch.setattr(jail_module, "runtime_paths", lambda python: partial)
+    with pytest.raises(JailUnavailableError, match="a test run in the jail failed: "):
+        Jail.create(user=TEST_SANDBOX_USER, root=jail.root / "partial")
