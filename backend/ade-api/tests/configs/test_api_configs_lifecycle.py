@@ -6,14 +6,18 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Connection, select
 
 from ade_api.testing import HOSTILE_REQUIREMENTS, assert_requirements_refused
 from ade_db.models import DomainEvent, User
 from ade_engine.manifest import hash_files
+from ade_worker.materialize import Installer
+from ade_worker.testing import build_index, build_wheel
 
 pytestmark = pytest.mark.anyio
 
@@ -218,8 +222,13 @@ async def test_publish_refuses_a_package_whose_code_fails_to_import(ctx: Ctx) ->
 
 
 async def test_a_requirements_txt_that_predates_the_rules_is_never_published(
-    ctx: Ctx, plant_file: PlantFile
+    ctx: Ctx, plant_file: PlantFile, app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    # Offline: the installation's one index is a local one holding the test wheel.
+    index = build_index(tmp_path / "index", build_wheel(wheels))
+    monkeypatch.setattr(app.state.sandbox, "installer", Installer(index_url=index))
     created = await ctx.create()
     cid, draft_id = str(created["id"]), str(created["version_id"])
     plant_file(draft_id, "requirements.txt", HOSTILE_REQUIREMENTS.encode())
@@ -228,7 +237,7 @@ async def test_a_requirements_txt_that_predates_the_rules_is_never_published(
     assert versions["total"] == 1  # nothing was published
 
     # Nor published again by reverting to an old version that holds one.
-    plant_file(draft_id, "requirements.txt", b"six\n")
+    plant_file(draft_id, "requirements.txt", b"adetinyvendor\n")
     v1 = (await ctx.publish(cid, "1.0.0")).json()
     plant_file(v1["version_id"], "requirements.txt", HOSTILE_REQUIREMENTS.encode())
     await ctx.write(cid, "README.md", "two\n")
