@@ -25,7 +25,6 @@ permission on any private folder above them, e.g. a checkout under ``/root``.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import stat
@@ -33,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +57,6 @@ __all__ = [
     "resolve_user",
     "runtime_paths",
 ]
-
-log = logging.getLogger(__name__)
 
 #: The folders a job's config code may read, staged per run (the rest of /job is tmpfs).
 #: vendor/ is not copied per run: `share_vendor` makes one readable copy per host and digest.
@@ -231,8 +229,6 @@ class Jail:
 
     def prune(self, max_age: float = STALE_RUN_SECONDS) -> None:
         """Remove staged runs a killed worker left behind."""
-        import time
-
         runs = self.root / "runs"
         now = time.time()
         with contextlib.suppress(FileNotFoundError):

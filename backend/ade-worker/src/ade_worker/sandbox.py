@@ -20,7 +20,6 @@ child runs. How the child ended becomes a :class:`SandboxOutcome` (:mod:`ade_wor
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import shutil
 import signal
@@ -47,8 +46,6 @@ __all__ = [
     "run_engine",
     "sandbox_env",
 ]
-
-log = logging.getLogger(__name__)
 
 #: PATH inside the sandbox: enough to find system tools, nothing from the parent's PATH.
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
