@@ -93,8 +93,14 @@ def test_the_api_or_a_watched_process_exiting_stops_everything(
     redis = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep({lifetime})"])
     try:
         sup.watch("redis", redis.poll)
-        sup.spawn("api", [str(tmp_path / "api"), "exit:2" if stopper == "api" else "serve"])
         sup.spawn("worker", [str(tmp_path / "worker"), "serve"], restart=True)
+        # The worker is up before the API ends: on a loaded machine an API that exits at once
+        # could otherwise stop everything before the worker wrote that it started.
+        deadline = time.monotonic() + 20
+        while starts(tmp_path / "worker") < 1:
+            assert time.monotonic() < deadline, "the stand-in worker never started"
+            time.sleep(0.02)
+        sup.spawn("api", [str(tmp_path / "api"), "exit:2" if stopper == "api" else "serve"])
         assert run_for(sup, 30) == 1
         err = capfd.readouterr().err
         expected = "code 2" if stopper == "api" else "code 0"
