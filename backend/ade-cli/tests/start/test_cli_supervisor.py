@@ -72,9 +72,9 @@ def test_a_dying_worker_is_restarted_with_a_back_off_while_the_api_keeps_running
     elapsed = time.monotonic() - started
     err = capfd.readouterr().err
     assert starts(api) == 1
-    # Delays 0.2, 0.4, 0.4, ...: about 4 to 6 restarts in 2.5 s; without the delays, a
-    # dozen or more (each start is a fresh Python).
-    assert 3 <= starts(worker) - 1 <= 7, err
+    # Delays 0.2, 0.4, 0.4, ...: about 4 to 6 restarts in 2.5 s (fewer when the machine is
+    # loaded and each start is slow); without the delays, a dozen or more.
+    assert 2 <= starts(worker) - 1 <= 7, err
     assert "the worker exited (code 3); restarting it in 0.2 s" in err
     assert "restarting it in 0.4 s" in err
     assert "restarting it in 0.8 s" not in err  # capped
