@@ -261,18 +261,33 @@ class Stack:
         )
 
 
-def wait_ready(process: subprocess.Popen[bytes], url: str, timeout: float = 90) -> None:
-    """Wait until `url` answers 200 while `process` runs."""
+def wait_ready(
+    process: subprocess.Popen[bytes], url: str, timeout: float = 90, log: Path | None = None
+) -> None:
+    """Wait until `url` answers 200 while `process` runs (a failure quotes `log`, if given)."""
     deadline = time.monotonic() + timeout
+
+    def said() -> str:
+        return f":\n{log.read_text(errors='replace')}" if log is not None else ""
+
     while True:
-        assert process.poll() is None, "the server exited"
+        assert process.poll() is None, f"the server exited{said()}"
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        assert time.monotonic() < deadline, f"{url} not ready in {timeout} s"
+        assert time.monotonic() < deadline, f"{url} not ready in {timeout} s{said()}"
         time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a terminal sends it; killed if it has not exited within a minute."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @pytest.fixture
@@ -297,11 +312,7 @@ def ade_stack(real_redis: EmbeddedRedis, tmp_path: Path) -> Iterator[Stack]:
         wait_ready(server, f"http://127.0.0.1:{port}/ready")
         yield Stack(port=port, env=env, url=f"http://127.0.0.1:{port}")
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ harness. Nothing here is imported by production code.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ade_cli.testing import stop, wait_ready
 from ade_worker.embedded_redis import free_port
 
 SAMPLE = resources.files("ade_engine") / "templates" / "roster" / "samples" / "members.csv"
@@ -34,7 +34,7 @@ class Stack:
 
     http: httpx.Client
     ws: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     root: Path
     port: int
 
@@ -143,30 +143,14 @@ def start_stack(root: Path, env: dict[str, str]) -> Iterator[Stack]:
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
-        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (
-                f"ade start did not become ready:\n{log.read_text()}"
-            )
-            time.sleep(0.2)
+        wait_ready(process, f"{base}/ready", timeout=60, log=log)
         http = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
         token = http.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
         http.headers["Authorization"] = f"Bearer {token['access_token']}"
         ws = http.post("/workspaces", json={"name": "E2E"}).json()["id"]
         yield Stack(http, ws, process, root, port)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
