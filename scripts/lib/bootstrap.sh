@@ -102,3 +102,117 @@ ensure_system_packages() {
   fi
   log "warning: could not install ${missing[*]}; install them with your package manager"
 }
+
+# -- the web app (frontend/ade-web) -------------------------------------------------------------
+
+WEB_APP="frontend/ade-web"
+NODE_MIN_MAJOR=20
+CHROMIUM="/usr/bin/chromium"
+
+# True when the checkout has the web app (it can be built).
+have_web_app() { [[ -f "${WEB_APP}/package.json" ]]; }
+
+_apt_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  log "installing system packages: $*"
+  _as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+  _as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "$@" >/dev/null
+}
+
+# Node.js (20 or newer) and npm, from the system packages when missing: they build the web app.
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    _apt_install nodejs npm || true
+  fi
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "error: Node.js ${NODE_MIN_MAJOR}+ and npm are needed to build the web app" \
+      "(install the nodejs and npm packages)" >&2
+    exit 1
+  fi
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if ((major < NODE_MIN_MAJOR)); then
+    echo "error: Node.js ${NODE_MIN_MAJOR} or newer is needed to build the web app" \
+      "(found $(node --version) at $(command -v node))" >&2
+    exit 1
+  fi
+}
+
+# Chromium, for the browser tests only (Playwright drives it; it never downloads a browser).
+ensure_chromium() {
+  [[ -x "${CHROMIUM}" ]] && return 0
+  _apt_install chromium || log "warning: could not install chromium; the browser tests need it"
+}
+
+# Run a command with its output shown only when it fails (then all of it, and its status).
+_quietly() {
+  local out status=0
+  out="$(mktemp)"
+  "$@" >"${out}" 2>&1 || status=$?
+  if ((status)); then
+    cat "${out}" >&2
+    log "failed (exit ${status}): $*"
+  fi
+  rm -f "${out}"
+  return "${status}"
+}
+
+_sha256() { sha256sum | cut -d' ' -f1; }
+
+# What a build of the web app depends on: its sources, its page, its static files, its
+# packages and its build configuration. One hash of every such file's path and content.
+_web_sources_hash() {
+  (
+    cd "${WEB_APP}" || exit 1
+    shopt -s nullglob
+    local inputs=() path
+    for path in src public index.html package.json package-lock.json vite.config.* tsconfig*.json; do
+      [[ -e "${path}" ]] && inputs+=("${path}")
+    done
+    find "${inputs[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | _sha256
+  )
+}
+
+# Install the web app's packages (`npm ci`) when package-lock.json changed since the last
+# install, and build it (`npm run build` into dist/) when its sources changed since the last
+# build. Quiet when there is nothing to do or it works; the whole output when it fails.
+build_web() {
+  if ! have_web_app; then
+    log "no web app in ${WEB_APP}: nothing to build"
+    return 0
+  fi
+  ensure_node
+  local installed="${WEB_APP}/node_modules/.ade-package-lock.sha256"
+  local lock_hash
+  lock_hash="$(_sha256 <"${WEB_APP}/package-lock.json")"
+  if [[ "$(cat "${installed}" 2>/dev/null)" != "${lock_hash}" ]]; then
+    log "installing the web app's packages (npm ci)"
+    (cd "${WEB_APP}" && _quietly npm ci --no-audit --no-fund) || return
+    mkdir -p "${WEB_APP}/node_modules"
+    printf '%s\n' "${lock_hash}" >"${installed}"
+  fi
+  local built="${WEB_APP}/dist/.ade-sources.sha256"
+  local sources_hash
+  sources_hash="$(_web_sources_hash)"
+  if [[ ! -f "${WEB_APP}/dist/index.html" || "$(cat "${built}" 2>/dev/null)" != "${sources_hash}" ]]; then
+    log "building the web app (npm run build)"
+    (cd "${WEB_APP}" && _quietly npm run build) || return
+    printf '%s\n' "${sources_hash}" >"${built}"
+  fi
+}
+
+# The web app's own checks: ESLint, the TypeScript check and the unit tests (vitest).
+check_web() {
+  if ! have_web_app; then
+    log "no web app in ${WEB_APP}: no lint, type check or unit tests to run"
+    return 0
+  fi
+  build_web || return
+  log "web app: lint"
+  (cd "${WEB_APP}" && npm run --silent lint) || return
+  log "web app: type check"
+  (cd "${WEB_APP}" && npm run --silent typecheck) || return
+  log "web app: unit tests"
+  (cd "${WEB_APP}" && npm test --silent)
+}
