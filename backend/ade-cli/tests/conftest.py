@@ -9,6 +9,16 @@ from pathlib import Path
 import pytest
 
 from ade_cli.testing import ade_stack, doc_blocks, run_page  # noqa: F401  (docs commands)
+from ade_cli.testing_browser import (  # noqa: F401  (Chromium on the web app: tests/browser)
+    axe,
+    browser,
+    mark_browser_tests,
+    page,
+    page_watch,
+    screenshot,
+    screenshot_dir,
+    web_stack,
+)
 from ade_db.testing.fixtures import *  # noqa: F403  (real SQLite and PostgreSQL databases)
 from ade_worker.testing import (  # noqa: F401  (a real redis-server; the sandbox jail)
     jail,
@@ -18,6 +28,10 @@ from ade_worker.testing import (  # noqa: F401  (a real redis-server; the sandbo
 )
 
 RunAde = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    mark_browser_tests(items)
 
 
 @pytest.fixture
