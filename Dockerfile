@@ -1,5 +1,15 @@
 # One image for every ADE role: the api, the worker and the one-off migrate job differ only
 # in their command (see docker-compose.yml).
+
+# The web app, built in a Node stage of its own: only its static files (dist/) reach the
+# image below; Node, npm and node_modules stay here.
+FROM node:20-bookworm-slim AS web
+WORKDIR /web
+COPY frontend/ade-web/package.json frontend/ade-web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ade-web/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,7 +36,10 @@ COPY backend ./backend
 # Byte-compiled here, read-only in the jail: no run compiles ADE's modules again.
 RUN uv sync --frozen --all-packages --no-dev --compile-bytecode
 
-ENV PATH="/app/.venv/bin:${PATH}"
+# The API serves the built web app at / (ADE_WEB_DIR).
+COPY --from=web /web/dist ./web
+ENV PATH="/app/.venv/bin:${PATH}" \
+    ADE_WEB_DIR=/app/web
 VOLUME ["/data"]
 EXPOSE 8000
 CMD ["ade", "api", "serve", "--host", "0.0.0.0", "--no-migrate"]

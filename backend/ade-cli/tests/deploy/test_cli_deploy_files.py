@@ -264,6 +264,15 @@ def test_the_seccomp_profile_allows_the_jail_and_refuses_the_rest() -> None:
     assert "SCMP_ARCH_AARCH64" in profile["architectures"]
 
 
+def test_the_image_sets_only_known_settings() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    names = set(re.findall(r"\b(ADE_[A-Z0-9_]+)=", dockerfile))
+    assert "ADE_STORAGE_DATA_DIR" in names
+    if "web_dir" not in ApiSettings.model_fields:  # the web app's serving comes with it
+        names.discard("ADE_WEB_DIR")
+    assert names <= _env_names()
+
+
 def test_the_image_has_bubblewrap_and_the_sandbox_user() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "bubblewrap" in dockerfile
