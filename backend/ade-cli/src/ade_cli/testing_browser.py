@@ -26,6 +26,7 @@ app's own devDependency, on a page.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -121,6 +122,12 @@ class PageWatch:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self._allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        """Expect problems matching `pattern` (a regex searched in each): for a test that
+        provokes an error answer on purpose, which Chromium logs as a console error."""
+        self._allowed.append(re.compile(pattern))
 
     def attach(self, context: BrowserContext) -> None:
         """Report CSP violations of every page the context opens (before any of its scripts)."""
@@ -131,7 +138,7 @@ class PageWatch:
     def watch(self, page: Page) -> None:
         page.on("console", self._console)
         page.on("pageerror", self._page_error)
-        page.on("crash", lambda crashed: self.problems.append(f"page crashed: {crashed.url}"))
+        page.on("crash", lambda crashed: self._add(f"page crashed: {crashed.url}"))
 
     def wait_for(self, page: Page, text: str, timeout: float = 5.0) -> list[str]:
         """The problems containing `text`, once there is one (they arrive asynchronously)."""
@@ -141,21 +148,25 @@ class PageWatch:
             page.wait_for_timeout(50)  # Playwright delivers events while it waits
         return found
 
+    def _add(self, problem: str) -> None:
+        if not any(allowed.search(problem) for allowed in self._allowed):
+            self.problems.append(problem)
+
     def check(self) -> None:
         if self.problems:
             pytest.fail("the page reported problems:\n" + "\n".join(self.problems), pytrace=False)
 
     def _csp_violation(self, description: str) -> None:
-        self.problems.append(f"CSP violation: {description}")
+        self._add(f"CSP violation: {description}")
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             url = message.location.get("url", "")
             where = f" ({url})" if url else ""
-            self.problems.append(f"console error: {message.text}{where}")
+            self._add(f"console error: {message.text}{where}")
 
     def _page_error(self, error: Error) -> None:
-        self.problems.append(f"uncaught error: {error.name}: {error.message}")
+        self._add(f"uncaught error: {error.name}: {error.message}")
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:

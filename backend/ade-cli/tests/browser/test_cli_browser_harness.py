@@ -138,6 +138,16 @@ def test_console_and_uncaught_errors_fail_the_test(
     page_watch.problems.clear()
 
 
+def test_an_expected_error_can_be_allowed(
+    page: Page, page_watch: PageWatch, local_site: str
+) -> None:
+    page_watch.allow(r"^console error: the stand-in app logged an error")
+    page.goto(f"{local_site}/faulty.html")
+    page_watch.wait_for(page, "uncaught error: TypeError")
+    assert not [p for p in page_watch.problems if "logged an error" in p]
+    page_watch.problems.clear()
+
+
 def test_axe_passes_a_clean_page_and_names_what_fails_another(
     page: Page, local_site: str, axe: Axe
 ) -> None:

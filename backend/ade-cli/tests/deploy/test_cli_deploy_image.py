@@ -43,8 +43,8 @@ def stages() -> list[Stage]:
 
 
 def env(stage: Stage) -> dict[str, str]:
-    pairs = [item.split("=", 1) for rest in stage.args("ENV") for item in shlex.split(rest)]
-    return {key: value for key, value in pairs}
+    items = [item.partition("=") for rest in stage.args("ENV") for item in shlex.split(rest)]
+    return {key: value for key, _, value in items}
 
 
 def test_the_web_app_is_built_in_a_node_stage() -> None:
