@@ -57,6 +57,12 @@ def page_html(title: str, body: str = "", head: str = "") -> str:
 
 
 @pytest.fixture(scope="module")
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The stand-in's pictures never join the app's (ADE_SCREENSHOT_DIR=docs/img/app)."""
+    return tmp_path_factory.mktemp("harness-screenshots")
+
+
+@pytest.fixture(scope="module")
 def fake_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A built app as Vite lays it out: index.html, hashed assets, a few other pages."""
     dist = tmp_path_factory.mktemp("fake-dist")
