@@ -16,6 +16,7 @@ import contextlib
 import json
 import signal
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
@@ -125,7 +126,7 @@ async def event_stream(
     request: Request, feed: Feed, pacing: Pacing, shutdown: Shutdown
 ) -> AsyncIterator[bytes]:
     """The bytes of a live stream of `feed` (see the module docstring)."""
-    idle = 0.0
+    last_sent = time.monotonic()
     while not shutdown.is_set:
         batch = await run_in_threadpool(feed)
         for message in batch.messages:
@@ -133,12 +134,10 @@ async def event_stream(
         if batch.done or await request.is_disconnected():
             return
         if batch.messages:
-            idle = 0.0
-        else:
-            idle += pacing.poll_seconds
-            if idle >= pacing.heartbeat_seconds:
-                idle = 0.0
-                yield KEEP_ALIVE
+            last_sent = time.monotonic()
+        elif time.monotonic() - last_sent >= pacing.heartbeat_seconds:
+            last_sent = time.monotonic()
+            yield KEEP_ALIVE
         await asyncio.sleep(pacing.poll_seconds)
 
 

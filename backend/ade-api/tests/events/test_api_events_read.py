@@ -13,7 +13,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from ade_api.events.schemas import EventOut
 from ade_api.events.service import WorkspaceFeed
+from ade_api.sse import Message
 from ade_db.models import DomainEvent, User, WorkspaceMember
 from ade_db.types import id_floor, utcnow
 from ade_worker.claim import claim_job
@@ -235,6 +237,11 @@ def _event(world: World, event_id: str, type_: str = "document.uploaded") -> Non
         session.commit()
 
 
+def _data(message: Message) -> EventOut:
+    assert isinstance(message.data, EventOut)
+    return message.data
+
+
 def _ids_at(moment_ms_ago: int, count: int) -> list[str]:
     """`count` increasing ids made `moment_ms_ago` milliseconds ago."""
     base = id_floor(utcnow() - timedelta(milliseconds=moment_ms_ago))
@@ -247,7 +254,7 @@ async def test_the_feed_starts_now_and_sends_each_event_once(world: World) -> No
     assert feed().messages == []
     second = await world.upload()
     batch = feed()
-    assert [(m.event, m.data.document_id) for m in batch.messages] == [
+    assert [(m.event, _data(m).document_id) for m in batch.messages] == [
         ("document.uploaded", second)
     ]
     assert batch.messages[0].id == feed.cursor
@@ -260,10 +267,10 @@ async def test_an_event_committed_late_still_comes_and_the_cursor_never_goes_bac
     older, newer = _ids_at(2000, 2)
     feed = WorkspaceFeed(world.sessions, world.ws, world.owner.id, after=_ids_at(5000, 1)[0])
     _event(world, newer)  # the newer one commits first...
-    assert [m.data.id for m in feed().messages] == [newer]
+    assert [_data(m).id for m in feed().messages] == [newer]
     _event(world, older)  # ...the older one after it: still sent, once
     late = feed().messages
-    assert [(m.data.id, m.id) for m in late] == [(older, newer)]
+    assert [(_data(m).id, m.id) for m in late] == [(older, newer)]
     assert feed().messages == []
 
     # Resuming from the cursor gives exactly what came after it.
@@ -272,7 +279,7 @@ async def test_an_event_committed_late_still_comes_and_the_cursor_never_goes_bac
     latest = _ids_at(0, 1)[0]
     _event(world, latest, "job.started")
     _event(world, _ids_at(0, 2)[1], "member.added")  # not a document or job event
-    assert [m.data.id for m in resumed().messages] == [latest]
+    assert [_data(m).id for m in resumed().messages] == [latest]
 
 
 async def test_the_feed_ends_when_its_user_loses_access(world: World, make_user: MakeUser) -> None:
