@@ -15,6 +15,7 @@ from ade_api.configs.router import router as configs_router
 from ade_api.configs.sandbox import Sandbox
 from ade_api.documents.router import router as documents_router
 from ade_api.drafts.router import router as drafts_router
+from ade_api.events.router import router as events_router
 from ade_api.health.router import router as health_router
 from ade_api.jobs.router import router as jobs_router
 from ade_api.logging import configure_logging
@@ -24,6 +25,7 @@ from ade_api.metrics.service import ScrapeSources, build_metrics
 from ade_api.middleware import JsonBodyLimitMiddleware, RequestContextMiddleware
 from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
+from ade_api.sse import Shutdown
 from ade_api.storage import Storage
 from ade_api.users.router import router as users_router
 from ade_api.users.service import bootstrap_initial_admin
@@ -61,8 +63,10 @@ def create_app(
         try:
             # The first admin of an empty installation (ADE_INITIAL_ADMIN_EMAIL/PASSWORD).
             await run_in_threadpool(bootstrap_initial_admin, app.state.session_factory, settings)
-            yield
+            with app.state.shutdown.on_signals():
+                yield
         finally:
+            app.state.shutdown.set()  # whatever stream is still open ends now
             app.state.redis.close()
             if owns_engine:
                 db_engine.dispose()
@@ -77,6 +81,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.shutdown = Shutdown()  # ends live streams (SSE) when the server stops
     app.state.db_engine = db_engine
     app.state.session_factory = create_session_factory(db_engine)
     app.state.storage = storage
@@ -110,6 +115,7 @@ def create_app(
     app.include_router(drafts_router, prefix=API_PREFIX)
     app.include_router(documents_router, prefix=API_PREFIX)
     app.include_router(jobs_router, prefix=API_PREFIX)
+    app.include_router(events_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
     return app

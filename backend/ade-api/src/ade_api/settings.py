@@ -57,6 +57,10 @@ class ApiSettings(BaseSettings):
     dry_run_max_concurrent: int = Field(default=2, ge=1)
     # A dry-run's preview output can be downloaded for this long.
     dry_run_retention_seconds: int = Field(default=3600, ge=60)
+    # Live streams (SSE): how often an open stream reads the database for news, and after how
+    # much silence it sends a keep-alive comment (so proxies keep the connection open).
+    sse_poll_seconds: float = Field(default=0.5, ge=0.05, le=10)
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     # `GET /metrics` (Prometheus); public unless a token is set, then `Authorization: Bearer`.
     metrics_enabled: bool = True
     metrics_token: SecretStr | None = None

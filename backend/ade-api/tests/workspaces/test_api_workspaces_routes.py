@@ -37,6 +37,7 @@ ROLE_TABLE = [
     ),
     Route("PATCH", "/api/v1/workspaces/{ws}/members/{target}", "owner", 200, {"role": "editor"}),
     Route("DELETE", "/api/v1/workspaces/{ws}/members/{target}", "owner", 204),
+    Route("GET", "/api/v1/workspaces/{ws}/events", "viewer", 200),
 ]
 
 

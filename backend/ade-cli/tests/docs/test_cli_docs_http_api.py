@@ -252,6 +252,12 @@ def test_the_http_api_walkthrough_runs_as_written(
     assert "event: job.succeeded" in out  # the live stream ran to the job's end
     assert out.count("event: job.cancelled") == 2, out
     assert 'ade_jobs{status="cancelled"} 1.0' in out, out
+    # The document's timeline, then the workspace's stream resumed from its first event.
+    assert '"document.uploaded"\n"job.cancelled"\n' in out, out
+    streamed = next(line for line in out.splitlines() if line.startswith("document."))
+    assert {"job.queued", "job.started", "job.progress", "job.succeeded", "job.cancelled"} <= set(
+        streamed.split(",")
+    ), streamed
 
     http = httpx.Client(base_url=f"{ade_stack.url}{API_PREFIX}", timeout=30)
     login = {"email": "admin@example.org", "password": "change-me-please"}

@@ -37,6 +37,18 @@ def new_id() -> str:
     return str(ULID.from_int(candidate))
 
 
+def id_floor(moment: datetime) -> str:
+    """The smallest id that can be made at `moment` (to the millisecond): every id made then
+    or later sorts above it, so `id > id_floor(t)` selects rows made from `t` on."""
+    milliseconds = max(0, int(moment.timestamp() * 1000))
+    return str(ULID.from_int(milliseconds << _RANDOM_BITS))
+
+
+def id_time(value: str) -> datetime:
+    """When an id was made (to the millisecond), in UTC."""
+    return ULID.from_str(value).datetime
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)

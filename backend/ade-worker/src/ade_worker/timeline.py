@@ -1,5 +1,10 @@
 """A job's event timeline: rows of (job_id, seq, type, payload, created_at).
 
+Entries that change what a list of jobs shows (queued, started, a pass completed, retrying,
+succeeded, failed, cancelled...) are also written to the workspace's domain event log, in the
+same transaction, whoever writes them (the API or a worker): the workspace's live stream and a
+document's timeline read that log (see :func:`record_job_changes`).
+
 `seq` is unique per job and allocated as max(seq)+1 inside the INSERT itself, so the first
 statement of a transaction already takes SQLite's write lock (a SELECT first would leave a
 read snapshot that cannot be upgraded once another writer committed). Two writers racing on
@@ -14,13 +19,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import Job, JobEvent
+from ade_db.models import ConfigVersion, DomainEvent, Job, JobEvent
 from ade_db.types import JSONType, new_id, utcnow
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,34 @@ MAX_SEQ_RETRIES = 8
 MAX_PAYLOAD_CHARS = 64 * 1024
 
 EventRow = tuple[str, dict[str, Any]]
+
+#: Timeline entry -> the workspace event it becomes. Only these reach the workspace's log: the
+#: rest (logs, mapping decisions, row progress) stay in the job's own timeline.
+WORKSPACE_EVENT_TYPES = {
+    "job.queued": "job.queued",
+    "job.cache_hit": "job.cache_hit",
+    "job.started": "job.started",
+    "pass.completed": "job.progress",
+    "job.retrying": "job.retrying",
+    "job.cancel_requested": "job.cancel_requested",
+    "job.succeeded": "job.succeeded",
+    "job.failed": "job.failed",
+    "job.cancelled": "job.cancelled",
+}
+_JOB_FIELDS = (
+    Job.workspace_id,
+    Job.document_id,
+    Job.config_version_id,
+    ConfigVersion.config_id,
+    Job.status,
+    Job.attempts,
+    Job.cache_hit_of_id,
+    Job.queued_at,
+    Job.started_at,
+    Job.completed_at,
+    Job.cancel_requested_at,
+    Job.updated_at,
+)
 
 
 def _insert_one(session: Session, job_id: str, type_: str, payload: dict[str, Any]) -> None:
@@ -49,8 +83,17 @@ def _insert_one(session: Session, job_id: str, type_: str, payload: dict[str, An
     session.execute(statement)
 
 
-def append_events(session: Session, job_id: str, events: Sequence[EventRow]) -> None:
-    """Add `events` (type, payload) to the job's timeline in order, in the session's transaction.
+def append_events(
+    session: Session,
+    job_id: str,
+    events: Sequence[EventRow],
+    *,
+    actor_id: str | None = None,
+    request_id: str | None = None,
+) -> None:
+    """Add `events` (type, payload) to the job's timeline in order, in the session's transaction,
+    and the status changes among them to the workspace's event log (`actor_id` and `request_id`
+    name who asked, when a person did).
 
     The caller commits. A seq clash with a concurrent writer is retried in a savepoint.
     """
@@ -68,17 +111,80 @@ def append_events(session: Session, job_id: str, events: Sequence[EventRow]) -> 
                     )
                 for type_, payload in events:
                     _insert_one(session, job_id, type_, payload)
-            return
+            break
         except IntegrityError:
             if attempt == MAX_SEQ_RETRIES:
                 raise
             log.debug("job %s: seq clash, retrying (%d)", job_id, attempt)
             time.sleep(random.uniform(0, 0.01 * attempt))  # noqa: S311 (jitter, not crypto)
+    record_job_changes(session, job_id, events, actor_id=actor_id, request_id=request_id)
 
 
-def append_event(session: Session, job_id: str, type_: str, payload: dict[str, Any]) -> None:
+def append_event(
+    session: Session,
+    job_id: str,
+    type_: str,
+    payload: dict[str, Any],
+    *,
+    actor_id: str | None = None,
+    request_id: str | None = None,
+) -> None:
     """One event; see :func:`append_events`."""
-    append_events(session, job_id, [(type_, payload)])
+    append_events(session, job_id, [(type_, payload)], actor_id=actor_id, request_id=request_id)
+
+
+def _detail(type_: str, payload: dict[str, Any]) -> dict[str, Any]:
+    if type_ == "pass.completed":  # the pass's name and time, not the engine's counters
+        return {"pass": payload.get("name"), "elapsed_ms": payload.get("elapsed_ms")}
+    return {k: v for k, v in payload.items() if k not in ("ts", "seq")}
+
+
+def record_job_changes(
+    session: Session,
+    job_id: str,
+    events: Sequence[EventRow],
+    *,
+    actor_id: str | None = None,
+    request_id: str | None = None,
+) -> None:
+    """Write the status changes among `events` (timeline rows of the job) to the workspace's
+    event log, each with the job's state as it now is in this transaction: what a list of jobs
+    needs to update one row (status, document, config, attempts, timestamps)."""
+    changes = [(t, p) for t, p in events if t in WORKSPACE_EVENT_TYPES]
+    if not changes:
+        return
+    session.flush()  # changes made through the ORM count (sessions may not autoflush)
+    row = session.execute(
+        select(*_JOB_FIELDS)
+        .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
+        .where(Job.id == job_id)
+    ).one_or_none()
+    if row is None:  # deleted meanwhile: nothing left to show
+        return
+    state = {
+        column.key: value.isoformat() if isinstance(value, datetime) else value
+        for column, value in zip(_JOB_FIELDS, row, strict=True)
+    }
+    workspace_id = state.pop("workspace_id")
+    state["job_id"] = job_id
+    state["cache_hit"] = state.pop("cache_hit_of_id") is not None
+    session.execute(
+        insert(DomainEvent),
+        [
+            {
+                "id": new_id(),
+                "workspace_id": workspace_id,
+                "type": WORKSPACE_EVENT_TYPES[type_],
+                "subject_type": "job",
+                "subject_id": job_id,
+                "actor_id": actor_id,
+                "request_id": request_id,
+                "payload": {**state, "detail": _detail(type_, payload)},
+                "created_at": utcnow(),
+            }
+            for type_, payload in changes
+        ],
+    )
 
 
 def engine_event_row(event: dict[str, Any]) -> EventRow:

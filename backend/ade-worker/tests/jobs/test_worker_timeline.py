@@ -6,11 +6,11 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import JobEvent
+from ade_db.models import DomainEvent, JobEvent
 from ade_storage import LocalBlobStore
 from ade_worker import timeline
 from ade_worker.testing import seed_job
@@ -137,3 +137,38 @@ def test_relay_writes_in_batches_not_one_transaction_per_event(
         rows = job_events(session, job_id)
     assert [r.type for r in rows] == ["job.queued"] + ["progress"] * 10 + ["run.completed"]
     assert [r.payload["seq"] for r in rows[1:]] == list(range(1, 12))
+
+
+def test_status_entries_reach_the_workspace_log_with_the_jobs_state(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    seeded = seed_job(sessions, blobs)
+    with sessions() as session:
+        append_events(
+            session,
+            seeded.job_id,
+            [
+                ("log", {"message": "not a status change"}),
+                ("pass.completed", {"ts": "t", "seq": 4, "name": "map", "elapsed_ms": 2}),
+                ("job.cancel_requested", {}),
+            ],
+            actor_id=None,
+            request_id="req-1",
+        )
+        session.commit()
+        rows = session.scalars(
+            select(DomainEvent)
+            .where(DomainEvent.subject_id == seeded.job_id)
+            .order_by(DomainEvent.id)
+        ).all()
+    assert [row.type for row in rows] == ["job.progress", "job.cancel_requested"]
+    progress = rows[0]
+    assert progress.workspace_id == seeded.workspace_id
+    assert progress.subject_type == "job"
+    assert progress.request_id == "req-1"
+    assert progress.payload["detail"] == {"pass": "map", "elapsed_ms": 2}
+    assert progress.payload["document_id"] == seeded.document_id
+    assert progress.payload["config_version_id"] == seeded.config_version_id
+    assert progress.payload["status"] == "queued"
+    assert progress.payload["cache_hit"] is False
+    assert isinstance(progress.payload["queued_at"], str)  # JSON: timestamps as ISO strings

@@ -3,15 +3,10 @@ the service."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from ade_api.dependencies import SessionDep, SettingsDep, StorageDep
 from ade_api.jobs import results, service
@@ -21,6 +16,7 @@ from ade_api.logging import request_id_var
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
 from ade_api.routing import StrictJsonRoute
+from ade_api.sse import STREAM_RESPONSE, stream_response, wants_stream
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_db.enums import JobStatus
 
@@ -31,9 +27,6 @@ router = APIRouter(
     responses=problem_responses(*WORKSPACE_PROBLEMS, 429),
 )
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_TERMINAL_EVENTS = {"job.succeeded", "job.failed", "job.cancelled", "job.cache_hit"}
-_POLL_SECONDS = 0.5
-_KEEPALIVE_SECONDS = 15.0
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
@@ -87,11 +80,7 @@ def get_job(job: JobDep) -> JobOut:
     return service.job_out(job)
 
 
-@router.get(
-    "/{job_id}/events",
-    response_model=Page[JobEventOut],
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Live with SSE."}},
-)
+@router.get("/{job_id}/events", response_model=Page[JobEventOut], responses=STREAM_RESPONSE)
 def job_events(
     request: Request,
     session: SessionDep,
@@ -101,48 +90,11 @@ def job_events(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
 ) -> Page[JobEventOut] | Response:
     """The job's timeline; with `Accept: text/event-stream`, streamed live until it ends."""
-    if accept and "text/event-stream" in accept:
+    if wants_stream(accept):
         after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
-        stream = _event_stream(request, request.app.state.session_factory, job.id, after)
-        return StreamingResponse(
-            stream,
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        feed = service.TimelineFeed(request.app.state.session_factory, job.id, after)
+        return stream_response(request, feed)
     return service.list_events(session, job, page)
-
-
-def _poll(
-    factory: sessionmaker[Session], job_id: str, after: int
-) -> tuple[list[JobEventOut], str | None]:
-    with factory() as session:
-        return service.events_after(session, job_id, after), service.job_status(session, job_id)
-
-
-async def _event_stream(
-    request: Request, factory: sessionmaker[Session], job_id: str, after: int
-) -> AsyncIterator[bytes]:
-    idle = 0.0
-    while True:
-        events, current = await run_in_threadpool(_poll, factory, job_id, after)
-        for event in events:
-            after = event.seq
-            data = json.dumps(event.model_dump(mode="json"), separators=(",", ":"))
-            yield f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n".encode()
-            if event.type in _TERMINAL_EVENTS:
-                return
-        if not events and current in (None, "succeeded", "failed", "cancelled"):
-            return  # finished (or deleted) and nothing left to send
-        if await request.is_disconnected():
-            return
-        if events:
-            idle = 0.0
-        else:
-            idle += _POLL_SECONDS
-            if idle >= _KEEPALIVE_SECONDS:
-                idle = 0.0
-                yield b": keep-alive\n\n"
-        await asyncio.sleep(_POLL_SECONDS)
 
 
 @router.get("/{job_id}/artifact", response_class=FileResponse)

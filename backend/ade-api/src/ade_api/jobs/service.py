@@ -14,15 +14,17 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import ade_engine
 from ade_api.documents.service import get_document
 from ade_api.errors import ConflictError, NotFoundError, RateLimitedError
 from ade_api.jobs.schemas import JobEventOut, JobOut, JobSubmit
+from ade_api.logging import request_id_var
 from ade_api.pagination import Page, PageParams, paginate
 from ade_api.persistence import after_commit
 from ade_api.queue import JobQueue
+from ade_api.sse import Batch, Message
 from ade_api.workspaces.service import WorkspaceAccess
 from ade_db.enums import ConfigVersionStatus, JobStatus, WorkspaceRole
 from ade_db.models import (
@@ -33,7 +35,7 @@ from ade_db.models import (
     WorkspaceActiveConfig,
 )
 from ade_db.types import new_id, utcnow
-from ade_worker.timeline import append_event
+from ade_worker.timeline import append_event, record_job_changes
 
 QUEUED = JobStatus.QUEUED.value
 RUNNING = JobStatus.RUNNING.value
@@ -45,6 +47,8 @@ CANCELLED = JobStatus.CANCELLED.value
 RESOURCE_VERSIONS = f"ade-engine={ade_engine.__version__};artifact=ade.artifact/v1"
 _RETRY_AFTER_SECONDS = 10
 _JOB_NOT_FOUND = "job not found"
+_ENDED = (SUCCEEDED, FAILED, CANCELLED)
+_TERMINAL_EVENTS = {"job.succeeded", "job.failed", "job.cancelled", "job.cache_hit"}
 
 
 def run_key(document_sha256: str, files_hash: str, flags: dict[str, Any]) -> str:
@@ -220,6 +224,13 @@ def submit(
     first.job_id = job.id
     session.add(first)
     session.flush()
+    record_job_changes(
+        session,
+        job.id,
+        [(first.type, first.payload)],
+        actor_id=access.user.id,
+        request_id=request_id,
+    )
     return job_out(job), False
 
 
@@ -278,19 +289,35 @@ def event_out(event: JobEvent) -> JobEventOut:
     )
 
 
-def events_after(session: Session, job_id: str, seq: int, limit: int = 500) -> list[JobEventOut]:
-    """Timeline entries after `seq` (for live streams), oldest first."""
-    rows = session.scalars(
-        select(JobEvent)
-        .where(JobEvent.job_id == job_id, JobEvent.seq > seq)
-        .order_by(JobEvent.seq)
-        .limit(limit)
-    )
-    return [event_out(row) for row in rows]
+class TimelineFeed:
+    """A job's timeline for a live stream: each call returns the entries after the last one
+    returned (a batch at most), and says the stream is over once the job has ended."""
 
+    def __init__(
+        self, sessions: sessionmaker[Session], job_id: str, after: int, batch: int = 500
+    ) -> None:
+        self._sessions = sessions
+        self._job_id = job_id
+        self._after = after
+        self._batch = batch
 
-def job_status(session: Session, job_id: str) -> str | None:
-    return session.scalar(select(Job.status).where(Job.id == job_id))
+    def __call__(self) -> Batch:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(JobEvent)
+                .where(JobEvent.job_id == self._job_id, JobEvent.seq > self._after)
+                .order_by(JobEvent.seq)
+                .limit(self._batch)
+            ).all()
+            status = session.scalar(select(Job.status).where(Job.id == self._job_id))
+        messages = []
+        for row in rows:
+            self._after = row.seq
+            messages.append(Message(str(row.seq), row.type, event_out(row)))
+            if row.type in _TERMINAL_EVENTS:
+                return Batch(messages, done=True)
+        # Finished (or deleted) with nothing left to send.
+        return Batch(messages, done=not rows and status in (None, *_ENDED))
 
 
 # --------------------------------------------------------------------------- cancel, retry
@@ -308,7 +335,14 @@ def cancel(session: Session, access: WorkspaceAccess, job: Job) -> JobOut:
             .returning(Job.id)
         )
         if changed:
-            append_event(session, job.id, "job.cancelled", {"while": QUEUED})
+            append_event(
+                session,
+                job.id,
+                "job.cancelled",
+                {"while": QUEUED},
+                actor_id=access.user.id,
+                request_id=request_id_var.get(),
+            )
             session.refresh(job)
             return job_out(job)
         session.refresh(job)  # a worker claimed it meanwhile: cancel it as a running job
@@ -316,7 +350,14 @@ def cancel(session: Session, access: WorkspaceAccess, job: Job) -> JobOut:
         if job.cancel_requested_at is None:
             job.cancel_requested_at = now
             job.updated_at = now
-            append_event(session, job.id, "job.cancel_requested", {})
+            append_event(
+                session,
+                job.id,
+                "job.cancel_requested",
+                {},
+                actor_id=access.user.id,
+                request_id=request_id_var.get(),
+            )
         return job_out(job)
     raise ConflictError(f"the job is already {job.status}")
 
@@ -350,7 +391,14 @@ def retry(
     )
     if not changed:
         raise ConflictError("the job changed meanwhile; read it again")
-    append_event(session, job.id, "job.queued", {"attempt": job.attempts + 1, "retry": True})
+    append_event(
+        session,
+        job.id,
+        "job.queued",
+        {"attempt": job.attempts + 1, "retry": True},
+        actor_id=access.user.id,
+        request_id=request_id_var.get(),
+    )
     session.refresh(job)
     job_id = job.id
     after_commit(session, lambda: queue.enqueue(job_id))

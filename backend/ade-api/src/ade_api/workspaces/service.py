@@ -69,6 +69,19 @@ def get_access(session: Session, user: User, workspace_id: str) -> WorkspaceAcce
     raise NotFoundError(_NOT_FOUND)
 
 
+def can_still_read(session: Session, user_id: str, workspace_id: str) -> bool:
+    """Whether a user may (still) read a workspace: for long reads such as a live stream, which
+    must stop once its user is removed, deactivated or the workspace deleted."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return False
+    try:
+        get_access(session, user, workspace_id)
+    except NotFoundError:
+        return False
+    return True
+
+
 def to_out(workspace: Workspace, role: WorkspaceRole | str) -> WorkspaceOut:
     return WorkspaceOut(
         id=workspace.id,
