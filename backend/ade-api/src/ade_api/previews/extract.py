@@ -135,16 +135,22 @@ def encode_cell(value: Any) -> Any:
     return str(value)
 
 
+_AS_IS = frozenset({str, int, bool})
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def encode_row(values: Iterable[Any], col_offset: int) -> tuple[bytes, int]:
     """One line of a sheet file (the row's cells from column A, trailing empties dropped)
     and the row's width."""
-    cells = [encode_cell(v) for v in values]
+    # The common cells (text, ints) as they are; "" (empty) is the one such value to change.
+    cells = [v if type(v) in _AS_IS else encode_cell(v) for v in values]
+    if "" in cells:
+        cells = [None if c == "" else c for c in cells]
     while cells and cells[-1] is None:
         cells.pop()
     if cells and col_offset:
         cells = [None] * col_offset + cells
-    line = json.dumps(cells, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return line + b"\n", len(cells)
+    return _JSON.encode(cells).encode("utf-8") + b"\n", len(cells)
 
 
 class _Budget:

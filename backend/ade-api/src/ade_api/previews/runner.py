@@ -45,6 +45,9 @@ _BUSY_RETRY_AFTER = 2
 #: Signals that mean a limit stopped the child: SIGKILL (the hard CPU limit, or our own kill
 #: on the wall clock), SIGXCPU (the soft CPU limit), SIGXFSZ (the file-size limit).
 _LIMIT_SIGNALS = {signal.SIGKILL, signal.SIGXCPU, signal.SIGXFSZ}
+#: What a child out of address space prints before it aborts: Rust's allocation-failure
+#: handler (python-calamine loads a sheet in Rust) and Python's MemoryError outside our handler.
+_OUT_OF_MEMORY = (b"memory allocation of ", b"MemoryError")
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def _check_exit(code: int, out: bytes, err: bytes, limits: ExtractLimits) -> Non
         return
     if code == extract.EXIT_UNREADABLE:
         raise UnreadableDocumentError(_reader_message(out))
-    if code == extract.EXIT_OUT_OF_MEMORY:
+    if code == extract.EXIT_OUT_OF_MEMORY or any(marker in err for marker in _OUT_OF_MEMORY):
         raise ResourceLimitError(
             f"reading the file needed more than the preview's {limits.memory_mb} MB memory limit"
         )
