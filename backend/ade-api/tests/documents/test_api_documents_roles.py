@@ -26,6 +26,7 @@ DOCUMENT_ROUTES = [
     Route("GET", D, "viewer", 200),
     Route("GET", DID, "viewer", 200),
     Route("GET", DID + "/content", "viewer", 200),
+    Route("GET", DID + "/preview", "viewer", 200),
     Route("DELETE", DID, "editor", 204),
 ]
 
