@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -166,7 +165,7 @@ async def test_a_succeeded_job_pages_its_normalized_rows(
     assert response.status_code == 200, response.text
     page = response.json()
     assert page["sheet"] == "Normalized"
-    assert [s["name"] for s in page["sheets"]][0] == "Normalized"
+    assert [s["name"] for s in page["sheets"]] == ["Normalized", "Issues"]
     assert page["total"] == 6  # the header and the sample's five members
     assert page["rows"][0][:2] == ["Member ID", "First Name"]
     assert page["rows"][1][1] == "Ada"

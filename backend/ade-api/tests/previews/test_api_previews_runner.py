@@ -73,7 +73,7 @@ def test_concurrent_first_reads_make_one_whole_extract(tmp_path: Path) -> None:
     def read(maker: Extracts) -> None:
         try:
             results.append(maker.ensure(source, folder))
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=read, args=(m,)) for m in makers for _ in range(2)]
@@ -82,7 +82,8 @@ def test_concurrent_first_reads_make_one_whole_extract(tmp_path: Path) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert len(results) == 4 and all(r == results[0] for r in results)
+    assert len(results) == 4
+    assert all(r == results[0] for r in results)
     assert [m.runs for m in makers] == [1, 1]  # a process's second request waited for its first
     assert load_meta(folder) == results[0]
     assert results[0].sheets[0].rows == 20_001
@@ -132,7 +133,7 @@ def test_the_memory_limit_stops_the_reader(tmp_path: Path) -> None:
 def test_the_cpu_limit_stops_the_reader(tmp_path: Path) -> None:
     source = write_dense_xlsx(tmp_path / "source.xlsx")
     folder = tmp_path / "doc" / "preview"
-    with pytest.raises(ResourceLimitError, match="SIGXCPU|SIGKILL"):
+    with pytest.raises(ResourceLimitError, match=r"SIGXCPU|SIGKILL"):
         Extracts(ExtractLimits(cpu_seconds=1)).ensure(source, folder)
     assert not folder.exists()
 
