@@ -89,6 +89,7 @@ class Extracts:
     def __init__(self, limits: ExtractLimits) -> None:
         self.limits = limits
         self.runs = 0  # children started; tests and benchmarks read it
+        self._count = threading.Lock()
         self._slots = threading.BoundedSemaphore(limits.max_concurrent)
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
 
@@ -143,7 +144,8 @@ class Extracts:
             f"--max-rows={limits.max_rows}",
             f"--max-bytes={limits.max_bytes}",
         ]
-        self.runs += 1
+        with self._count:
+            self.runs += 1
         child = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
