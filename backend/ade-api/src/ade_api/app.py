@@ -23,6 +23,8 @@ from ade_api.metrics.middleware import MetricsMiddleware
 from ade_api.metrics.router import router as metrics_router
 from ade_api.metrics.service import ScrapeSources, build_metrics
 from ade_api.middleware import JsonBodyLimitMiddleware, RequestContextMiddleware
+from ade_api.previews.router import router as previews_router
+from ade_api.previews.runner import ExtractLimits, Extracts
 from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
 from ade_api.sse import Shutdown
@@ -93,6 +95,7 @@ def create_app(
         retention_seconds=settings.dry_run_retention_seconds,
         installer=queue_settings.installer,
     )
+    app.state.previews = Extracts(ExtractLimits.from_settings(settings))
     # Connects lazily; short timeouts so /ready answers fast when Redis is down.
     app.state.redis = Redis.from_url(
         queue_settings.redis_dsn, socket_connect_timeout=1, socket_timeout=2
@@ -116,6 +119,7 @@ def create_app(
     app.include_router(documents_router, prefix=API_PREFIX)
     app.include_router(jobs_router, prefix=API_PREFIX)
     app.include_router(events_router, prefix=API_PREFIX)
+    app.include_router(previews_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
     return app

@@ -50,6 +50,16 @@ class PreconditionFailedError(DomainError):
     """`If-Match` names a version that is no longer current (412)."""
 
 
+class UnreadableDocumentError(DomainError):
+    """The file is well-formed as far as the request goes, but ADE's reader refuses it (422):
+    corrupt, encrypted, or not the spreadsheet its type says."""
+
+
+class ResourceLimitError(DomainError):
+    """Reading a file went over a limit (memory, CPU time, wall clock, size) and was stopped
+    (422): the same request will fail the same way until the limit is raised."""
+
+
 class PreconditionRequiredError(DomainError):
     """The write needs `If-Match` and the request has none (428)."""
 

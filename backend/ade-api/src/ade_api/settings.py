@@ -61,6 +61,16 @@ class ApiSettings(BaseSettings):
     # much silence it sends a keep-alive comment (so proxies keep the connection open).
     sse_poll_seconds: float = Field(default=0.5, ge=0.05, le=10)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    # Previews (a document's sheets, a job's normalized rows, as JSON pages) read the file once
+    # in a subprocess with these limits and keep an extract of at most this many rows and
+    # bytes (a bigger file's preview says it is truncated). More concurrent first reads than
+    # `preview_max_concurrent` in one API process answer 429.
+    preview_max_rows: int = Field(default=1_000_000, ge=1)
+    preview_max_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    preview_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+    preview_cpu_seconds: int = Field(default=120, ge=1)
+    preview_memory_mb: int = Field(default=2048, ge=64)
+    preview_max_concurrent: int = Field(default=2, ge=1)
     # `GET /metrics` (Prometheus); public unless a token is set, then `Authorization: Bearer`.
     metrics_enabled: bool = True
     metrics_token: SecretStr | None = None

@@ -27,6 +27,7 @@ DOCUMENT_ROUTES = [
     Route("GET", DID, "viewer", 200),
     Route("GET", DID + "/content", "viewer", 200),
     Route("GET", DID + "/events", "viewer", 200),
+    Route("GET", DID + "/preview", "viewer", 200),
     Route("DELETE", DID, "editor", 204),
 ]
 

@@ -223,6 +223,7 @@ JOB_ROUTES = [
     Route("GET", J + "/{done}/artifact", "viewer", 200),
     Route("GET", J + "/{done}/output", "viewer", 200),
     Route("GET", J + "/{done}/tables", "viewer", 200),
+    Route("GET", J + "/{done}/output/rows", "viewer", 200),
     Route("POST", J + "/{queued}:cancel", "editor", 202),
     Route("POST", J + "/{failed}:retry", "editor", 202),
 ]

@@ -41,6 +41,15 @@ def test_engine_benchmark_runs_small() -> None:
     assert re.search(r"ade run, 4,000 rows: [\d.]+s", done.stdout)
 
 
+def test_preview_benchmark_runs_small() -> None:
+    done = run_bench("bench/preview.py", "--rows", "2000", "--repeat", "1", timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"xlsx: calamine whole-sheet read, in-process: [\d.]+s", done.stdout)
+    for kind in ("xlsx", "csv"):
+        assert re.search(rf"{kind}: cold first page \(200 rows, .*\): [\d.]+s", done.stdout)
+        assert re.search(rf"{kind}: warm page, 2,003 rows: first 200 [\d.]+ms", done.stdout)
+
+
 @pytest.mark.e2e
 @pytest.mark.redis
 def test_jobs_benchmark_runs_small() -> None:

@@ -22,6 +22,7 @@ from ade_storage.errors import (
 )
 from ade_storage.layout import (
     JOB_SUBDIRS,
+    PREVIEW_DIR,
     SHA256_RE,
     SUFFIX_RE,
     ULID_RE,
@@ -38,6 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "JOB_SUBDIRS",
+    "PREVIEW_DIR",
     "SHA256_RE",
     "SUFFIX_RE",
     "ULID_RE",

@@ -4,8 +4,10 @@
 
     data/db/ade.sqlite                          embedded default database
     data/documents/<workspace_id>/<document_id>/source<suffix>
+    data/documents/<workspace_id>/<document_id>/preview/   the source's preview extract
     data/configs/<config_id>/<version_id>/      published version files (immutable)
     data/jobs/<job_id>/{input,config,vendor,output,logs}/ and artifact.json
+    data/jobs/<job_id>/output/preview/          the normalized workbook's preview extract
     data/dry-runs/<config_id>/<run_id>/         config-draft plans and dry-runs (short-lived)
     data/cache/vendor/<requirements sha256>/
     data/redis/                                 embedded redis-server's working directory
@@ -27,6 +29,7 @@ from ade_storage.errors import UnsafePathError
 __all__ = [
     "DOCUMENT_STEM",
     "JOB_SUBDIRS",
+    "PREVIEW_DIR",
     "SHA256_RE",
     "SUFFIX_RE",
     "ULID_RE",
@@ -52,6 +55,9 @@ SUFFIX_RE = re.compile(r"\A\.[A-Za-z0-9]{1,10}\Z", re.ASCII)
 
 DOCUMENT_STEM = "source"
 """Stored documents are always named ``source<suffix>``; see :meth:`StorageLayout.document_key`."""
+
+PREVIEW_DIR = "preview"
+"""The folder, next to a file, that holds its preview extract (rows as JSON lines)."""
 
 JOB_SUBDIRS: tuple[str, ...] = ("input", "config", "vendor", "output", "logs")
 """The folders the worker materializes inside every ``jobs/<job_id>/``."""
@@ -172,6 +178,12 @@ class StorageLayout:
     def document_path(self, workspace_id: str, document_id: str, suffix: str) -> Path:
         """File path of :meth:`document_key` under ``data_dir``."""
         return self.data_dir / self.document_key(workspace_id, document_id, suffix)
+
+    def document_preview_dir(self, workspace_id: str, document_id: str) -> Path:
+        """The preview extract of a document's source, next to it (it goes with the folder)."""
+        workspace = validate_ulid(workspace_id, what="workspace id")
+        document = validate_ulid(document_id, what="document id")
+        return self.documents_dir / workspace / document / PREVIEW_DIR
 
     # -- configs -------------------------------------------------------------------------
 

@@ -1,13 +1,14 @@
 """Document rules: upload (sniffed, deduplicated by Idempotency-Key), list, read, delete.
 
 The bytes live in blob storage under `documents/<ws>/<doc>/source<suffix>`; the row records
-what they are. The original file name is display metadata only, never a path.
+what they are; its preview extract (`ade_api.previews`) goes in the same folder. The original
+file name is display metadata only, never a path.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -295,6 +296,5 @@ def delete_document(
 def _remove_blob(storage: Storage, key: str) -> None:
     storage.blobs.delete(key)
     if isinstance(storage.blobs, LocalBlobStore):
-        # The document's own folder; empty now (nothing else is ever stored there).
-        with contextlib.suppress(OSError):
-            resolve_within(storage.blobs.root, key).parent.rmdir()
+        # The document's own folder: what is left is derived from the source (its preview).
+        shutil.rmtree(resolve_within(storage.blobs.root, key).parent, ignore_errors=True)
