@@ -24,6 +24,7 @@ from ade_api.metrics.service import ScrapeSources, build_metrics
 from ade_api.middleware import JsonBodyLimitMiddleware, RequestContextMiddleware
 from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
+from ade_api.setup.router import router as setup_router
 from ade_api.storage import Storage
 from ade_api.users.router import router as users_router
 from ade_api.users.service import bootstrap_initial_admin
@@ -103,6 +104,7 @@ def create_app(
         app.include_router(metrics_router, include_in_schema=False)
 
     app.include_router(health_router, prefix=API_PREFIX)
+    app.include_router(setup_router, prefix=API_PREFIX)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
     app.include_router(workspaces_router, prefix=API_PREFIX)
