@@ -28,6 +28,8 @@ from ade_api.setup.router import router as setup_router
 from ade_api.storage import Storage
 from ade_api.users.router import router as users_router
 from ade_api.users.service import bootstrap_initial_admin
+from ade_api.web.router import WebApp
+from ade_api.web.service import web_dir
 from ade_api.workspaces.router import router as workspaces_router
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
 from ade_storage import StorageSettings
@@ -114,6 +116,8 @@ def create_app(
     app.include_router(jobs_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
+    # Every path no route matched: the web app's files, or its index.html for client routes.
+    app.router.default = WebApp(web_dir(settings.web_dir), not_found=app.router.not_found)
     return app
 
 
