@@ -6,6 +6,7 @@ concurrent setups make one admin."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -63,10 +64,18 @@ async def _needed(client: httpx.AsyncClient) -> bool:
 
 
 async def test_setup_creates_a_signed_in_admin_once(
-    app_with_token: FastAPI, client: httpx.AsyncClient, db_connection: Connection
+    app_with_token: FastAPI,
+    client: httpx.AsyncClient,
+    db_connection: Connection,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert await _needed(client) is True
-    done = await client.post(SETUP, json={**FIRST, "display_name": " Olga "})
+    with caplog.at_level(logging.DEBUG):
+        await client.post(SETUP, json={**FIRST, "token": "not-it-at-all"})
+        done = await client.post(SETUP, json={**FIRST, "display_name": " Olga "})
+    assert "first-run setup completed" in caplog.text
+    for secret in (TOKEN, "not-it-at-all", FIRST["password"]):
+        assert secret not in caplog.text
     assert done.status_code == 201, done.text
     assert done.headers["cache-control"] == "no-store"
     body = done.json()
