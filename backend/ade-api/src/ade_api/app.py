@@ -27,10 +27,13 @@ from ade_api.previews.router import router as previews_router
 from ade_api.previews.runner import ExtractLimits, Extracts
 from ade_api.problems import install_problem_handlers
 from ade_api.settings import ApiSettings
+from ade_api.setup.router import router as setup_router
 from ade_api.sse import Shutdown
 from ade_api.storage import Storage
 from ade_api.users.router import router as users_router
 from ade_api.users.service import bootstrap_initial_admin
+from ade_api.web.router import WebApp
+from ade_api.web.service import web_dir
 from ade_api.workspaces.router import router as workspaces_router
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
 from ade_storage import StorageSettings
@@ -111,6 +114,7 @@ def create_app(
         app.include_router(metrics_router, include_in_schema=False)
 
     app.include_router(health_router, prefix=API_PREFIX)
+    app.include_router(setup_router, prefix=API_PREFIX)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(users_router, prefix=API_PREFIX)
     app.include_router(workspaces_router, prefix=API_PREFIX)
@@ -122,6 +126,8 @@ def create_app(
     app.include_router(previews_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
     app.include_router(health_router, include_in_schema=False)
+    # Every path no route matched: the web app's files, or its index.html for client routes.
+    app.router.default = WebApp(web_dir(settings.web_dir), not_found=app.router.not_found)
     return app
 
 

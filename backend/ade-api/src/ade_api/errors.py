@@ -46,6 +46,10 @@ class ConflictError(DomainError):
     """The resource's current state forbids the change (409)."""
 
 
+class SetupCompleteError(ConflictError):
+    """First-run setup is closed for good: the installation has a user (409)."""
+
+
 class PreconditionFailedError(DomainError):
     """`If-Match` names a version that is no longer current (412)."""
 
@@ -74,6 +78,14 @@ class UnsupportedMediaTypeError(DomainError):
 
 class ServiceUnavailableError(DomainError):
     """A part ADE needs for this request is not working here (503), e.g. the sandbox jail."""
+
+
+class SetupTokenInvalidError(PermissionDeniedError):
+    """The first-run setup token is missing or wrong (403)."""
+
+
+class SetupNotConfiguredError(ServiceUnavailableError):
+    """First-run setup is needed but this server was started without a setup token (503)."""
 
 
 class RateLimitedError(DomainError):

@@ -62,14 +62,12 @@ def page_params(
 PageParamsDep = Annotated[PageParams, Depends(page_params)]
 
 
-def order_by(
-    sort: str | None,
-    sortable: Mapping[str, SortColumn],
-    default: Sequence[str],
-) -> list[ColumnElement[Any]]:
-    """The ORDER BY clauses for `sort`, refusing fields the list does not offer."""
+def _requested(
+    sort: str | None, sortable: Mapping[str, Any], default: Sequence[str]
+) -> list[tuple[str, bool]]:
+    """(field, descending) pairs of `sort` (else `default`), refusing fields not offered."""
     requested = [part.strip() for part in sort.split(",")] if sort else list(default)
-    clauses: list[ColumnElement[Any]] = []
+    pairs: list[tuple[str, bool]] = []
     for part in requested:
         name = part.removeprefix("-")
         if not part or name not in sortable:
@@ -81,9 +79,20 @@ def order_by(
                     )
                 ],
             )
-        column = sortable[name]
-        clauses.append(column.desc() if part.startswith("-") else column.asc())
-    return clauses
+        pairs.append((name, part.startswith("-")))
+    return pairs
+
+
+def order_by(
+    sort: str | None,
+    sortable: Mapping[str, SortColumn],
+    default: Sequence[str],
+) -> list[ColumnElement[Any]]:
+    """The ORDER BY clauses for `sort`, refusing fields the list does not offer."""
+    return [
+        sortable[name].desc() if descending else sortable[name].asc()
+        for name, descending in _requested(sort, sortable, default)
+    ]
 
 
 def paginate(
@@ -108,6 +117,30 @@ def paginate(
     return Page(
         items=[to_item(row) for row in rows],
         total=int(total or 0),
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
+def paginate_items(
+    items: Sequence[ItemT],
+    params: PageParams,
+    *,
+    sortable: Mapping[str, Callable[[ItemT], Any]],
+    default_sort: Sequence[str] = (),
+) -> Page[ItemT]:
+    """One page of a list already in memory (read from a file, not a table), sorted as
+    `paginate` sorts: same parameters, same errors. Ties keep the list's own order; an
+    absent (None) value sorts first ascending, last descending."""
+    ordered = list(items)
+    # Stable sorts from the last key to the first give the combined order.
+    for name, descending in reversed(_requested(params.sort, sortable, default_sort)):
+        key = sortable[name]
+        ordered.sort(key=lambda item: (key(item) is not None, key(item)), reverse=descending)
+    start = (params.page - 1) * params.page_size
+    return Page(
+        items=ordered[start : start + params.page_size],
+        total=len(ordered),
         page=params.page,
         page_size=params.page_size,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -39,6 +40,12 @@ class ApiSettings(BaseSettings):
     # For containers: the first admin, created at start-up when no user exists yet.
     initial_admin_email: str | None = None
     initial_admin_password: SecretStr | None = None
+    # First-run setup (`POST /api/v1/setup`) needs this one-time token while no user exists;
+    # `ade start` and `ade api serve` make one and print it when none is set.
+    setup_token: SecretStr | None = None
+    # The built web app (`frontend/ade-web/dist`), served at `/`; unset: the checkout's build
+    # if there is one. A folder without `index.html` serves a page saying how to build it.
+    web_dir: Path | None = None
     # Uploads over this size are refused while streaming (413), leaving nothing behind.
     max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     # JSON request bodies over this size are refused with 413 before any handler runs.

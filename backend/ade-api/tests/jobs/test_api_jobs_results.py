@@ -105,7 +105,9 @@ async def test_results_of_a_succeeded_job(world: World, make_job: MakeJob) -> No
     assert len(rows) == 6  # header + the sample's five members
     assert rows[1][1] == "Ada"
 
-    tables = (await world.client.get(f"{base}/tables", headers=world.headers)).json()
+    page = (await world.client.get(f"{base}/tables", headers=world.headers)).json()
+    assert (page["total"], page["page"], page["page_size"]) == (1, 1, 50)
+    tables = page["items"]
     assert len(tables) == 1
     assert tables[0]["range"] == "A3:I8"
     assert "Member #" in tables[0]["headers"]
@@ -115,6 +117,45 @@ async def test_results_of_a_succeeded_job(world: World, make_job: MakeJob) -> No
     assert (
         await world.client.get(f"{base}/output?format=pdf", headers=world.headers)
     ).status_code == 422
+
+
+async def test_tables_are_a_page_like_every_list(
+    app: FastAPI, world: World, make_job: MakeJob
+) -> None:
+    job = make_job(world.ws, world.document_id, world.version_id, "succeeded")
+    # Three tables on two sheets, as a workbook with several would leave them.
+    path = app.state.storage.layout.data_dir / "jobs" / job / "output" / "artifact.json"
+    artifact = json.loads(path.read_text())
+    table = artifact["sheets"][0]["tables"][0]
+    artifact["sheets"] = [
+        {"name": "B", "tables": [{**table, "id": "t1", "issues": {"count": 2}}]},
+        {
+            "name": "A",
+            "tables": [
+                {**table, "id": "t2", "issues": {"count": 0}},
+                {**table, "id": "t3", "issues": {"count": 7}},
+            ],
+        },
+    ]
+    path.write_text(json.dumps(artifact))
+    tables = f"{world.jobs}/{job}/tables"
+
+    async def ids(query: str) -> tuple[list[str], int]:
+        response = await world.client.get(f"{tables}?{query}", headers=world.headers)
+        assert response.status_code == 200, response.text
+        return [t["id"] for t in response.json()["items"]], response.json()["total"]
+
+    assert await ids("") == (["t1", "t2", "t3"], 3)  # the order the engine found them
+    assert await ids("page_size=2") == (["t1", "t2"], 3)
+    assert await ids("page_size=2&page=2") == (["t3"], 3)
+    assert await ids("page=3&page_size=2") == ([], 3)
+    assert await ids("sort=-issues") == (["t3", "t1", "t2"], 3)
+    assert await ids("sort=sheet,-id") == (["t3", "t2", "t1"], 3)
+    bad = await world.client.get(f"{tables}?sort=range", headers=world.headers)
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["loc"] == ["query", "sort"]
+    too_big = await world.client.get(f"{tables}?page_size=201", headers=world.headers)
+    assert too_big.status_code == 422
 
 
 async def test_results_of_unfinished_jobs_are_404(world: World, make_job: MakeJob) -> None:

@@ -79,7 +79,9 @@ async def test_requests_are_counted_by_route_template_not_raw_path(
     assert (await client.get(draft_file, headers=headers)).status_code == 404
     assert (await client.get("/health")).status_code == 200
     assert (await client.get("/api/v1/health")).status_code == 200
-    assert (await client.get(f"/no/such/{ws}")).status_code == 404
+    assert (await client.get(f"/api/v1/no/such/{ws}")).status_code == 404
+    # A client route of the web app (its index.html, or the page saying it is not built).
+    assert (await client.get(f"/w/{ws}/documents/01JNOSUCHDOC")).status_code in (200, 503)
     assert (await client.delete("/health")).status_code == 405
 
     text = await scrape(client)
@@ -92,12 +94,15 @@ async def test_requests_are_counted_by_route_template_not_raw_path(
     assert value(text, total, method="GET", route="/api/v1/health", status="200") == 1
     assert value(text, total, method="GET", route="unmatched", status="404") == 1
     assert value(text, total, method="DELETE", route="/health", status="405") == 1
+    web = [value(text, total, method="GET", route="/{path}", status=s) for s in ("200", "503")]
+    assert sum(v or 0 for v in web) == 1
     # Ids never become label values.
     assert ws not in text
     assert "01JNOSUCHJOB" not in text
     assert "01JNOSUCHCONFIG" not in text
     assert "b.py" not in text
     assert "/no/such" not in text
+    assert "01JNOSUCHDOC" not in text
 
     again = await scrape(client)
     assert value(again, total, method="GET", route=JOBS_ROUTE, status="200") == 3

@@ -35,6 +35,7 @@ HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
 #: Statuses the walkthrough prints with `-w '%{http_code}\n'`, in page order; the prose next to
 #: each command says which one it shows.
 EXPECTED_STATUSES = [
+    "409",  # first-run setup on a server that has its admin
     "401",  # the revoked API key
     "401",  # the logged-out token
     "404",  # the deleted scratch workspace

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -113,7 +114,8 @@ def test_start_serves_api_and_worker_and_stops_cleanly(
         code, out, err = _interrupt_and_wait(process)
         assert code == 0, err
         assert "ADE is starting" in out
-        assert "auth/login" in out
+        assert f"web app and API http://127.0.0.1:{port}" in out
+        assert f"open http://127.0.0.1:{port}/setup and use setup token " in out
         assert "ADE stopped." in out
         assert not _listening(port)
         assert _wait_for(lambda: workers_on_queue() == [], timeout=10)
@@ -131,6 +133,36 @@ def test_start_with_no_redis_configured_runs_its_own(
     assert code == 0, err
     assert "Redis: redis-server" in out or "Redis: in-process" in out
     assert not _listening(port)
+
+
+def test_the_printed_setup_token_opens_first_run_setup_once(
+    ade_env: dict[str, str], tmp_path: Path
+) -> None:
+    port = free_port()
+    log_path = tmp_path / "start.log"
+    with log_path.open("w") as log:
+        process = _start(ade_env, tmp_path, port, log)
+        try:
+            _wait_ready(port, process)
+            found = re.search(r"/setup and use setup token (\S+)", log_path.read_text())
+            assert found, log_path.read_text()
+            token = found.group(1)
+            api = f"http://127.0.0.1:{port}/api/v1"
+            assert httpx.get(f"{api}/setup").json() == {"needed": True}
+            first = {"email": "first@example.org", "password": "a-long-password"}
+            wrong = httpx.post(f"{api}/setup", json={**first, "token": token + "x"})
+            assert wrong.status_code == 403
+            done = httpx.post(f"{api}/setup", json={**first, "token": token})
+            assert done.status_code == 201, done.text
+            assert done.json()["user"]["is_admin"] is True
+            again = httpx.post(f"{api}/setup", json={**first, "token": token})
+            assert again.status_code == 409
+            assert httpx.get(f"{api}/setup").json() == {"needed": False}
+        finally:
+            code, _, err = _interrupt_and_wait(process)
+    assert code == 0, err
+    # Only `ade start` printed it (its API child was handed it, and did not make another).
+    assert log_path.read_text().count("use setup token") == 1
 
 
 def test_start_fails_clearly_when_the_api_cannot_start(

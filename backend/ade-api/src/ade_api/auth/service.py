@@ -87,15 +87,23 @@ def login(
         user.password_hash = security.hash_password(password)
     user.failed_login_count = 0
     user.locked_until = None
+    issued = sign_in(settings, user, now=now)
+    logger.info("login succeeded", extra={"user_id": user.id})
+    return issued
+
+
+def sign_in(
+    settings: ApiSettings, user: User, *, now: datetime | None = None
+) -> security.IssuedToken:
+    """A login token for `user`, whose credentials the caller has checked."""
+    now = now or utcnow()
     user.last_login_at = now
-    issued = security.issue_access_token(
+    return security.issue_access_token(
         user.id,
         secret_key=settings.secret_key.get_secret_value(),
         ttl_seconds=settings.access_token_ttl_seconds,
         now=now,
     )
-    logger.info("login succeeded", extra={"user_id": user.id})
-    return issued
 
 
 def _record_failure(session: Session, settings: ApiSettings, user_id: str, now: datetime) -> None:

@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,13 @@ from ade_db.models import Job
 from ade_storage import StorageLayout, UnsafePathError, resolve_within
 
 _CSV_BATCH_ROWS = 500
+# What `GET .../tables` may sort on.
+TABLE_SORTS: dict[str, Callable[[TableOut], Any]] = {
+    "sheet": lambda table: table.sheet,
+    "id": lambda table: table.id,
+    "issues": lambda table: table.issues,
+    "status": lambda table: table.status,
+}
 
 
 def _file(layout: StorageLayout, key: str | None, what: str, job: Job) -> Path:

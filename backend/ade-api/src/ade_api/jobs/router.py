@@ -11,9 +11,10 @@ from fastapi.responses import FileResponse, StreamingResponse
 from ade_api.dependencies import SessionDep, SettingsDep, StorageDep
 from ade_api.jobs import results, service
 from ade_api.jobs.dependencies import JobDep, JobQueueDep
+from ade_api.jobs.results import TABLE_SORTS
 from ade_api.jobs.schemas import JobEventOut, JobOut, JobSubmit, TableOut
 from ade_api.logging import request_id_var
-from ade_api.pagination import Page, PageParamsDep
+from ade_api.pagination import Page, PageParamsDep, paginate_items
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
 from ade_api.routing import StrictJsonRoute
 from ade_api.sse import STREAM_RESPONSE, stream_response, wants_stream
@@ -126,9 +127,10 @@ def job_output(
 
 
 @router.get("/{job_id}/tables")
-def job_tables(job: JobDep, storage: StorageDep) -> list[TableOut]:
-    """Each table found: sheet, range, header, mapping, row and issue counts."""
-    return results.tables(storage.layout, job)
+def job_tables(job: JobDep, storage: StorageDep, page: PageParamsDep) -> Page[TableOut]:
+    """Each table found: sheet, range, header, mapping, row and issue counts; in the order the
+    engine found them unless sorted (`sheet`, `id`, `issues`, `status`)."""
+    return paginate_items(results.tables(storage.layout, job), page, sortable=TABLE_SORTS)
 
 
 @router.post("/{job_id}:cancel", status_code=status.HTTP_202_ACCEPTED)

@@ -11,12 +11,12 @@ import re
 import time
 from collections.abc import Callable
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ade_api.auth import security
-from ade_api.errors import ConflictError, FieldProblem, InvalidInputError
+from ade_api.errors import ConflictError, FieldProblem, InvalidInputError, SetupCompleteError
 from ade_api.settings import ApiSettings
 from ade_db.models import User
 
@@ -84,6 +84,33 @@ def any_user_exists(session: Session) -> bool:
     return bool(session.scalar(select(exists().where(User.id.is_not(None)))))
 
 
+# Any fixed number: the PostgreSQL advisory lock that serializes creating the first user.
+_FIRST_USER_LOCK = 0x0ADE_0001
+SETUP_COMPLETE = "setup is complete: this installation already has users; sign in instead"
+
+
+def create_first_admin(
+    session: Session, *, email: str, password: str, display_name: str | None = None
+) -> User:
+    """The installation's first user, an admin; SetupCompleteError once any user exists.
+
+    Atomic when several requests or processes race: on PostgreSQL a transaction-level
+    advisory lock (held until the caller commits) makes the second wait and then see the
+    first's user. SQLite has one writer at a time: the insert takes the write lock, and the
+    count after it sees every user committed before, so the later of two fails.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_FIRST_USER_LOCK)))
+    if any_user_exists(session):
+        raise SetupCompleteError(SETUP_COMPLETE)
+    user = create_user(
+        session, email=email, password=password, display_name=display_name, is_admin=True
+    )
+    if session.scalar(select(func.count()).select_from(User)) != 1:
+        raise SetupCompleteError(SETUP_COMPLETE)
+    return user
+
+
 def bootstrap_initial_admin(
     session_factory: Callable[[], Session], settings: ApiSettings, *, attempts: int = 3
 ) -> User | None:
@@ -109,11 +136,11 @@ def bootstrap_initial_admin(
                 if any_user_exists(session):
                     logger.info("initial admin not needed: users already exist")
                     return None
-                user = create_user(
-                    session, email=email, password=password.get_secret_value(), is_admin=True
+                user = create_first_admin(
+                    session, email=email, password=password.get_secret_value()
                 )
                 session.commit()
-            except ConflictError:
+            except ConflictError:  # SetupCompleteError, or the same email committed first
                 session.rollback()
                 logger.info("initial admin already created by another process")
                 return None

@@ -5,11 +5,14 @@ Heavy imports live inside the commands so `ade --help` stays fast.
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from ade_cli.commands.db import migrate_command, run_migrations
 from ade_cli.commands.sandbox import warn_about_sandbox
 from ade_cli.context import prepare_data_dir
+from ade_cli.first_run import prepare_setup_token, web_address, web_lines
 
 app = typer.Typer(help="Serve the HTTP API.", no_args_is_help=True)
 
@@ -32,6 +35,11 @@ def serve_command(
     if migrate:
         run_migrations()
     warn_about_sandbox("api")
+    # The API processes (uvicorn's workers too) read their settings from this environment.
+    token = prepare_setup_token(os.environ, configured=settings.setup_token is not None)
+    if token is not None:  # else `ade start` (our parent) or the operator has the address
+        for line in web_lines(web_address(settings.api_host, settings.api_port), token):
+            typer.echo(line)
     serve(settings, workers=workers, reload=reload)
 
 

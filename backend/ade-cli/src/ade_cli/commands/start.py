@@ -13,6 +13,7 @@ import typer
 
 from ade_cli.commands.db import run_migrations
 from ade_cli.context import prepare_data_dir
+from ade_cli.first_run import prepare_setup_token, web_address, web_lines
 from ade_cli.supervisor import Supervisor
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ def start_command(
             "ADE_API_PORT": str(port),
             "ADE_STORAGE_DATA_DIR": str(layout.data_dir),
         }
+        # Children inherit it: the API checks POST /api/v1/setup against it.
+        token = prepare_setup_token(env, configured=api.setup_token is not None)
         supervisor = Supervisor(env=env)
         if redis.poll is not None:
             supervisor.watch("redis", redis.poll)
@@ -73,16 +76,14 @@ def start_command(
         # Config code runs under the worker: if it dies, it is started again (with a
         # back-off) while the API keeps serving and queued jobs wait for it.
         supervisor.spawn("worker", ["worker", "start"], restart=True)
-        shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+        address = web_address(host, port)
         typer.echo(
-            f"ADE is starting: API http://{shown_host}:{port} (docs /docs), one worker, "
+            f"ADE is starting: web app and API {address} (API docs /docs), one worker, "
             f"database at {head}, data in {layout.data_dir}, Redis: {redis.kind}. "
             "Press Ctrl-C to stop."
         )
-        typer.echo(
-            f"sign in: POST http://{shown_host}:{port}/api/v1/auth/login with an email and "
-            "password; no user yet? create one with `ade users create --email E --admin`."
-        )
+        for line in web_lines(address, token):
+            typer.echo(line)
         code = supervisor.run()
     typer.echo("ADE stopped.")
     if code:
