@@ -7,6 +7,9 @@ import { resetSession } from '@/lib/session';
 
 import { server } from './server';
 
+// jsdom has no canvas; axe-core probes one. Say "no canvas" instead of logging an error.
+HTMLCanvasElement.prototype.getContext = () => null;
+
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => {
   cleanup();

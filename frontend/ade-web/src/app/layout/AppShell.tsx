@@ -21,14 +21,16 @@ const WORKSPACE_NAV = [
 
 /** The frame of every signed-in page: header (workspace switcher, account menu), side nav, content. */
 export default function AppShell() {
-  const { workspaceId = getLastWorkspace() ?? undefined } = useParams();
+  const { workspaceId } = useParams();
   const navigate = useNavigate();
   const me = useMe();
   const workspaces = useWorkspaces();
   const logout = useLogout();
   const [creating, setCreating] = useState(false);
   const list = workspaces.data?.items ?? [];
-  const current = list.find((w) => w.id === workspaceId);
+  // On a workspace page, that workspace; elsewhere (e.g. account pages) the last one opened.
+  const wanted = workspaceId ?? getLastWorkspace();
+  const current = list.find((w) => w.id === wanted) ?? (workspaceId === undefined ? list[0] : undefined);
 
   return (
     <div className={styles.shell}>

@@ -66,11 +66,3 @@ export function useCreateWorkspace() {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list() }),
   });
 }
-
-/** What each role may do, for hiding or disabling controls (the API enforces it anyway). */
-export function can(role: WorkspaceRole | undefined) {
-  return {
-    edit: role === 'owner' || role === 'editor',
-    manage: role === 'owner',
-  };
-}
