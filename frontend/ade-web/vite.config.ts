@@ -8,11 +8,27 @@ import { defineConfig } from 'vite';
 const apiTarget = process.env.ADE_API_URL ?? 'http://127.0.0.1:8000';
 const proxy = { '/api': { target: apiTarget, changeOrigin: false } };
 
+// The policy the API serves the built app with (ade_api's web module); `vite preview` uses it
+// too, so a violation shows up before deployment. (The dev server needs inline scripts.)
+const contentSecurityPolicy = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
 export default defineConfig({
   plugins: [react()],
   resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
   server: { proxy },
-  preview: { proxy },
+  preview: { proxy, headers: { 'Content-Security-Policy': contentSecurityPolicy } },
   build: {
     target: 'es2022',
     sourcemap: true,

@@ -6,7 +6,7 @@ import { handle, problem } from '@/test/http';
 import { signIn } from '@/test/render';
 import { server } from '@/test/server';
 
-import { api, data } from './client';
+import { api, unwrap } from './client';
 import { ApiError } from './errors';
 
 describe('the API client', () => {
@@ -19,7 +19,7 @@ describe('the API client', () => {
         return workspace();
       }),
     );
-    const result = data(await api.GET('/api/v1/workspaces/{workspace_id}', { params: { path: { workspace_id: 'W1' } } }));
+    const result = unwrap(await api.GET('/api/v1/workspaces/{workspace_id}', { params: { path: { workspace_id: 'W1' } } }));
     expect(result.name).toBe('Finance');
     expect(seen?.get('Authorization')).toBe('Bearer tok-1');
     expect(seen?.get('X-Request-ID')).toMatch(/^[0-9a-f-]{36}$/);

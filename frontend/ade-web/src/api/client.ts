@@ -47,10 +47,11 @@ export const api = createClient<paths, `${string}/json`>({
 api.use(authMiddleware, problemMiddleware);
 
 /**
- * The data of a successful call. Failed calls already threw an ApiError in the middleware, so
- * this only narrows the result type.
+ * The data of a successful call: `unwrap(await api.GET(...))`. Failed calls already threw an
+ * ApiError in the middleware, so this only narrows the result type (and fails loudly on an
+ * empty answer where the schema promised a body).
  */
-export function data<T>(result: { data?: T; error?: unknown; response: Response }): T {
+export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.data === undefined) {
     throw new Error(`Empty answer from ${result.response.url} (${result.response.status})`);
   }

@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 
-import { api, data } from '@/api/client';
+import { api, unwrap } from '@/api/client';
 import type { components, operations } from '@/api/generated/schema';
 
 export type ApiKey = components['schemas']['ApiKeyOut'];
@@ -17,7 +17,7 @@ export const apiKeyKeys = {
 export function apiKeysQuery(params: ApiKeyListParams) {
   return queryOptions({
     queryKey: apiKeyKeys.list(params),
-    queryFn: async ({ signal }) => data(await api.GET('/api/v1/me/api-keys', { params: { query: params }, signal })),
+    queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/me/api-keys', { params: { query: params }, signal })),
     placeholderData: keepPreviousData,
   });
 }
@@ -25,7 +25,7 @@ export function apiKeysQuery(params: ApiKeyListParams) {
 export function useCreateApiKey() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (body: ApiKeyCreate) => data(await api.POST('/api/v1/me/api-keys', { body })),
+    mutationFn: async (body: ApiKeyCreate) => unwrap(await api.POST('/api/v1/me/api-keys', { body })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: apiKeyKeys.all }),
   });
 }

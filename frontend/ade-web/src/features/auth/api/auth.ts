@@ -1,6 +1,6 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { api, data } from '@/api/client';
+import { api, unwrap } from '@/api/client';
 import type { components } from '@/api/generated/schema';
 import { end, startSession } from '@/lib/session';
 
@@ -15,7 +15,7 @@ export const authKeys = {
 export function meQuery() {
   return queryOptions({
     queryKey: authKeys.me(),
-    queryFn: async ({ signal }) => data(await api.GET('/api/v1/me', { signal })),
+    queryFn: async ({ signal }) => unwrap(await api.GET('/api/v1/me', { signal })),
     staleTime: 5 * 60_000,
   });
 }
@@ -29,7 +29,7 @@ export function useMe() {
 export function useLogin() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (body: LoginRequest) => data(await api.POST('/api/v1/auth/login', { body })),
+    mutationFn: async (body: LoginRequest) => unwrap(await api.POST('/api/v1/auth/login', { body })),
     onSuccess: (token) => {
       queryClient.clear(); // nothing cached from another user's session
       startSession(token.access_token, token.expires_in);

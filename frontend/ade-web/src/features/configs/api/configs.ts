@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 
-import { api, data } from '@/api/client';
+import { api, unwrap } from '@/api/client';
 import type { components, operations } from '@/api/generated/schema';
 
 export type Config = components['schemas']['ConfigOut'];
@@ -18,7 +18,7 @@ export function configsQuery(workspaceId: string, params: ConfigListParams) {
   return queryOptions({
     queryKey: configKeys.list(workspaceId, params),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}/configs', {
           params: { path: { workspace_id: workspaceId }, query: params },
           signal,

@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 
-import { api, data } from '@/api/client';
+import { api, unwrap } from '@/api/client';
 import type { components, operations } from '@/api/generated/schema';
 
 export type Document = components['schemas']['DocumentOut'];
@@ -21,7 +21,7 @@ export function documentsQuery(workspaceId: string, params: DocumentListParams) 
   return queryOptions({
     queryKey: documentKeys.list(workspaceId, params),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}/documents', {
           params: { path: { workspace_id: workspaceId }, query: params },
           signal,
@@ -35,7 +35,7 @@ export function documentQuery(workspaceId: string, documentId: string) {
   return queryOptions({
     queryKey: documentKeys.detail(workspaceId, documentId),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}/documents/{document_id}', {
           params: { path: { workspace_id: workspaceId, document_id: documentId } },
           signal,

@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 
-import { api, data } from '@/api/client';
+import { api, unwrap } from '@/api/client';
 import type { components, operations } from '@/api/generated/schema';
 
 export type Job = components['schemas']['JobOut'];
@@ -23,7 +23,7 @@ export function jobsQuery(workspaceId: string, params: JobListParams) {
   return queryOptions({
     queryKey: jobKeys.list(workspaceId, params),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}/jobs', {
           params: { path: { workspace_id: workspaceId }, query: params },
           signal,
@@ -37,7 +37,7 @@ export function jobQuery(workspaceId: string, jobId: string) {
   return queryOptions({
     queryKey: jobKeys.detail(workspaceId, jobId),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}/jobs/{job_id}', {
           params: { path: { workspace_id: workspaceId, job_id: jobId } },
           signal,
@@ -51,7 +51,7 @@ export function jobEventsQuery(workspaceId: string, jobId: string) {
   return queryOptions({
     queryKey: jobKeys.events(workspaceId, jobId),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}/jobs/{job_id}/events', {
           params: { path: { workspace_id: workspaceId, job_id: jobId }, query: { page_size: 200 } },
           signal,
@@ -69,7 +69,7 @@ export function useCancelJob(workspaceId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (jobId: string) =>
-      data(
+      unwrap(
         await api.POST('/api/v1/workspaces/{workspace_id}/jobs/{job_id}:cancel', {
           params: { path: { workspace_id: workspaceId, job_id: jobId } },
         }),

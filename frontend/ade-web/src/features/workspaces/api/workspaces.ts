@@ -1,6 +1,6 @@
 import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { api, data } from '@/api/client';
+import { api, unwrap } from '@/api/client';
 import type { components, operations } from '@/api/generated/schema';
 
 export type Workspace = components['schemas']['WorkspaceOut'];
@@ -25,7 +25,7 @@ export function workspacesQuery() {
   return queryOptions({
     queryKey: workspaceKeys.list(),
     queryFn: async ({ signal }) =>
-      data(await api.GET('/api/v1/workspaces', { params: { query: { page_size: 200 } }, signal })),
+      unwrap(await api.GET('/api/v1/workspaces', { params: { query: { page_size: 200 } }, signal })),
   });
 }
 
@@ -33,7 +33,7 @@ export function workspaceQuery(workspaceId: string) {
   return queryOptions({
     queryKey: workspaceKeys.detail(workspaceId),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}', {
           params: { path: { workspace_id: workspaceId } },
           signal,
@@ -46,7 +46,7 @@ export function membersQuery(workspaceId: string, params: MemberListParams = {})
   return queryOptions({
     queryKey: workspaceKeys.members(workspaceId, params),
     queryFn: async ({ signal }) =>
-      data(
+      unwrap(
         await api.GET('/api/v1/workspaces/{workspace_id}/members', {
           params: { path: { workspace_id: workspaceId }, query: params },
           signal,
@@ -62,7 +62,7 @@ export const useWorkspace = (workspaceId: string) => useQuery(workspaceQuery(wor
 export function useCreateWorkspace() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (body: WorkspaceCreate) => data(await api.POST('/api/v1/workspaces', { body })),
+    mutationFn: async (body: WorkspaceCreate) => unwrap(await api.POST('/api/v1/workspaces', { body })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list() }),
   });
 }
