@@ -1,4 +1,4 @@
-"""Every command has help; `ade version` and `ade api routes` answer."""
+"""Every command has help; `ade version`, `ade api routes` and `ade api openapi` answer."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ COMMANDS = [
     ["api", "serve"],
     ["api", "migrate"],
     ["api", "routes"],
+    ["api", "openapi"],
     ["worker"],
     ["worker", "start"],
     ["start"],
@@ -60,6 +61,22 @@ def test_routes_prints_the_route_table(run_ade: RunAde) -> None:
     lines = result.stdout.strip().splitlines()
     assert any(line.split()[:2] == ["GET", "/api/v1/health"] for line in lines)
     assert any(line.split()[:2] == ["GET", "/api/v1/ready"] for line in lines)
+
+
+def test_openapi_prints_or_writes_the_document(run_ade: RunAde, tmp_path: Path) -> None:
+    from ade_api.app import create_app
+    from ade_api.settings import ApiSettings
+
+    expected = json.loads(json.dumps(create_app(ApiSettings()).openapi()))
+    printed = run_ade("api", "openapi")
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout) == expected
+
+    written = run_ade("api", "openapi", "--out", "openapi.json")
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == ""
+    assert json.loads((tmp_path / "openapi.json").read_text(encoding="utf-8")) == expected
+    assert "/api/v1/auth/login" in expected["paths"]
 
 
 def test_unknown_command_fails(run_ade: RunAde) -> None:

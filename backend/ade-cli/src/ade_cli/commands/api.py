@@ -1,11 +1,14 @@
-"""`ade api`: serve the HTTP API and inspect its routes.
+"""`ade api`: serve the HTTP API and inspect its routes and OpenAPI document.
 
 Heavy imports live inside the commands so `ade --help` stays fast.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -46,13 +49,17 @@ def serve_command(
 app.command("migrate", help="Alias of `ade db migrate`.")(migrate_command)
 
 
-@app.command("routes")
-def routes_command() -> None:
-    """Print the route table: method, path and what the endpoint does."""
+def _openapi() -> dict[str, Any]:
     from ade_api.app import create_app
     from ade_api.settings import ApiSettings
 
-    schema = create_app(ApiSettings()).openapi()
+    return create_app(ApiSettings()).openapi()
+
+
+@app.command("routes")
+def routes_command() -> None:
+    """Print the route table: method, path and what the endpoint does."""
+    schema = _openapi()
     rows = []
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
@@ -61,3 +68,22 @@ def routes_command() -> None:
     width = max((len(path) for _, path, _ in rows), default=0)
     for method, path, summary in sorted(rows, key=lambda row: (row[1], row[0])):
         typer.echo(f"{method:<7} {path:<{width}}  {summary}")
+
+
+@app.command("openapi")
+def openapi_command(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: stdout).")
+    ] = None,
+) -> None:
+    """Print the API's OpenAPI document as JSON, without starting a server.
+
+    The web app's types are generated from it: `ade api openapi --out
+    frontend/ade-web/openapi.json && npm run generate:api`.
+    """
+    text = json.dumps(_openapi(), indent=2, sort_keys=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}", err=True)

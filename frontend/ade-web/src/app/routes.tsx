@@ -1,0 +1,70 @@
+/**
+ * The route table. Pages load with lazy(), so the sign-in page's JavaScript stays small; a page
+ * module default-exports its component.
+ */
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
+import { Navigate, type RouteObject } from 'react-router';
+
+import { PageState } from '@/components/PageState';
+
+import { RequireAuth } from './layout/RequireAuth';
+import { RouteError } from './routes/RouteError';
+
+const loading = { data: undefined, error: null, isPending: true, refetch: () => undefined };
+
+function page(Component: LazyExoticComponent<ComponentType>) {
+  return (
+    <Suspense fallback={<PageState query={loading}>{() => null}</PageState>}>
+      <Component />
+    </Suspense>
+  );
+}
+
+const SignInPage = lazy(() => import('./routes/SignInPage'));
+const AppShell = lazy(() => import('./layout/AppShell'));
+const WorkspaceLayout = lazy(() => import('./layout/WorkspaceLayout'));
+const HomeRedirect = lazy(() => import('./routes/HomeRedirect'));
+const DocumentsPage = lazy(() => import('./routes/DocumentsPage'));
+const DocumentPage = lazy(() => import('./routes/DocumentPage'));
+const JobsPage = lazy(() => import('./routes/JobsPage'));
+const JobPage = lazy(() => import('./routes/JobPage'));
+const ConfigsPage = lazy(() => import('./routes/ConfigsPage'));
+const MembersPage = lazy(() => import('./routes/MembersPage'));
+const ApiKeysPage = lazy(() => import('./routes/ApiKeysPage'));
+const NotFoundPage = lazy(() => import('./routes/NotFoundPage'));
+
+export const routes: RouteObject[] = [
+  {
+    errorElement: <RouteError />,
+    children: [
+      { path: '/sign-in', element: page(SignInPage) },
+      {
+        element: <RequireAuth />,
+        children: [
+          { index: true, element: page(HomeRedirect) },
+          {
+            element: page(AppShell),
+            children: [
+              { path: '/account/api-keys', element: page(ApiKeysPage) },
+              {
+                path: '/w/:workspaceId',
+                element: page(WorkspaceLayout),
+                children: [
+                  { index: true, element: <Navigate to="documents" replace /> },
+                  { path: 'documents', element: page(DocumentsPage) },
+                  { path: 'documents/:documentId', element: page(DocumentPage) },
+                  { path: 'jobs', element: page(JobsPage) },
+                  { path: 'jobs/:jobId', element: page(JobPage) },
+                  { path: 'configs', element: page(ConfigsPage) },
+                  { path: 'members', element: page(MembersPage) },
+                  { path: '*', element: page(NotFoundPage) },
+                ],
+              },
+              { path: '*', element: page(NotFoundPage) },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+];

@@ -1,0 +1,57 @@
+import { createColumnHelper, type SortingState } from '@tanstack/react-table';
+import { FileSpreadsheet } from 'lucide-react';
+import { Link } from 'react-router';
+
+import { Badge } from '@/components/Badge';
+import { DataTable, type Paging } from '@/components/DataTable';
+import { formatBytes, formatRelative } from '@/lib/format';
+
+import type { Document } from '../api/documents';
+import styles from './DocumentsTable.module.css';
+
+const column = createColumnHelper<Document>();
+
+export interface DocumentsTableProps {
+  documents: Document[];
+  /** The href of a document's page. */
+  hrefOf: (document: Document) => string;
+  sorting: SortingState;
+  onSortingChange: (sorting: SortingState) => void;
+  paging: Paging;
+}
+
+export function DocumentsTable({ documents, hrefOf, sorting, onSortingChange, paging }: DocumentsTableProps) {
+  const columns = [
+    column.accessor('original_filename', {
+      id: 'original_filename',
+      header: 'Name',
+      cell: (info) => (
+        <Link to={hrefOf(info.row.original)} className={styles.name}>
+          <FileSpreadsheet size={16} aria-hidden className={styles.icon} />
+          <span>{info.getValue()}</span>
+        </Link>
+      ),
+    }),
+    column.accessor('file_type', {
+      header: 'Type',
+      enableSorting: false,
+      cell: (info) => <Badge>{info.getValue().toUpperCase()}</Badge>,
+    }),
+    column.accessor('size', { header: 'Size', cell: (info) => <span className={styles.num}>{formatBytes(info.getValue())}</span> }),
+    column.accessor('created_at', {
+      header: 'Uploaded',
+      cell: (info) => <time dateTime={info.getValue()}>{formatRelative(info.getValue())}</time>,
+    }),
+  ];
+  return (
+    <DataTable
+      label="Documents"
+      columns={columns}
+      data={documents}
+      getRowId={(d) => d.id}
+      sorting={sorting}
+      onSortingChange={onSortingChange}
+      paging={paging}
+    />
+  );
+}

@@ -1,0 +1,60 @@
+import { createColumnHelper, type SortingState } from '@tanstack/react-table';
+import { Link } from 'react-router';
+
+import { StatusBadge } from '@/components/Badge';
+import { DataTable, type Paging } from '@/components/DataTable';
+import { formatDuration, formatRelative } from '@/lib/format';
+
+import type { Job } from '../api/jobs';
+
+const column = createColumnHelper<Job>();
+
+function elapsed(job: Job): string {
+  if (job.started_at === null) return '—';
+  const endAt = job.completed_at === null ? Date.now() : new Date(job.completed_at).getTime();
+  return formatDuration(endAt - new Date(job.started_at).getTime());
+}
+
+export interface JobsTableProps {
+  jobs: Job[];
+  hrefOf: (job: Job) => string;
+  sorting: SortingState;
+  onSortingChange: (sorting: SortingState) => void;
+  paging: Paging;
+}
+
+export function JobsTable({ jobs, hrefOf, sorting, onSortingChange, paging }: JobsTableProps) {
+  const columns = [
+    column.accessor('id', {
+      header: 'Job',
+      enableSorting: false,
+      cell: (info) => (
+        <Link to={hrefOf(info.row.original)} className="mono">
+          {info.getValue().slice(-8)}
+        </Link>
+      ),
+    }),
+    column.accessor('status', { header: 'Status', cell: (info) => <StatusBadge status={info.getValue()} /> }),
+    column.display({ id: 'elapsed', header: 'Duration', cell: (info) => elapsed(info.row.original) }),
+    column.accessor('cache_hit', {
+      header: 'Cache',
+      enableSorting: false,
+      cell: (info) => (info.getValue() ? 'Hit' : '—'),
+    }),
+    column.accessor('created_at', {
+      header: 'Submitted',
+      cell: (info) => <time dateTime={info.getValue()}>{formatRelative(info.getValue())}</time>,
+    }),
+  ];
+  return (
+    <DataTable
+      label="Jobs"
+      columns={columns}
+      data={jobs}
+      getRowId={(j) => j.id}
+      sorting={sorting}
+      onSortingChange={onSortingChange}
+      paging={paging}
+    />
+  );
+}

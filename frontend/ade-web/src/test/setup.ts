@@ -1,0 +1,21 @@
+import '@testing-library/jest-dom/vitest';
+
+import { cleanup } from '@testing-library/react';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+
+import { resetSession } from '@/lib/session';
+
+import { server } from './server';
+
+// jsdom has no canvas; axe-core probes one. Say "no canvas" instead of logging an error.
+HTMLCanvasElement.prototype.getContext = () => null;
+
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => {
+  cleanup();
+  server.resetHandlers();
+  resetSession();
+  sessionStorage.clear();
+  localStorage.clear();
+});
+afterAll(() => server.close());
