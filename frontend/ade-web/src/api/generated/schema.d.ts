@@ -45,6 +45,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Setup Status
+         * @description Whether first-run setup is needed (no user exists yet).
+         */
+        get: operations["setup_status_api_v1_setup_get"];
+        put?: never;
+        /**
+         * Complete Setup
+         * @description Create the first admin with the server's setup token, and sign them in.
+         *
+         *     Only while no user exists (then `409 setup-complete` for good). A wrong token answers
+         *     `403 setup-token-invalid`; a server started without one `503 setup-token-not-configured`.
+         */
+        post: operations["complete_setup_api_v1_setup_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -798,7 +825,8 @@ export interface paths {
         };
         /**
          * Job Tables
-         * @description Each table found: sheet, range, header, mapping, row and issue counts.
+         * @description Each table found: sheet, range, header, mapping, row and issue counts; in the order the
+         *     engine found them unless sorted (`sheet`, `id`, `issues`, `status`).
          */
         get: operations["job_tables_api_v1_workspaces__workspace_id__jobs__job_id__tables_get"];
         put?: never;
@@ -843,6 +871,89 @@ export interface paths {
          * @description Queue a failed or cancelled job again.
          */
         post: operations["retry_job_api_v1_workspaces__workspace_id__jobs__job_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workspace Events
+         * @description The workspace's document and job changes, oldest first. With `Accept:
+         *     text/event-stream`, a live stream from now (or from the cursor) that does not end.
+         */
+        get: operations["workspace_events_api_v1_workspaces__workspace_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/documents/{document_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Document Events
+         * @description The document's timeline: its upload, and every status change of its jobs, oldest first.
+         */
+        get: operations["document_events_api_v1_workspaces__workspace_id__documents__document_id__events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/documents/{document_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Document
+         * @description A page of one sheet of the document, read as the engine reads it (typed cells); the
+         *     file is read once, in a subprocess with resource limits, and kept as an extract.
+         */
+        get: operations["preview_document_api_v1_workspaces__workspace_id__documents__document_id__preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/jobs/{job_id}/output/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Job Output Rows
+         * @description A page of the job's normalized workbook as JSON rows (its output sheet first); 409
+         *     when the job has no output (queued, running, failed or cancelled).
+         */
+        get: operations["job_output_rows_api_v1_workspaces__workspace_id__jobs__job_id__output_rows_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1021,6 +1132,40 @@ export interface components {
          */
         ConfigVersionStatus: "draft" | "published" | "deprecated";
         /**
+         * DateCell
+         * @description A date cell.
+         */
+        DateCell: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            t: "date";
+            /**
+             * V
+             * Format: date
+             * @example 2024-01-02
+             */
+            v: string;
+        };
+        /**
+         * DateTimeCell
+         * @description A date and time (no time zone: spreadsheets have none).
+         */
+        DateTimeCell: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            t: "datetime";
+            /**
+             * V
+             * Format: date-time
+             * @example 2024-01-02T09:30:00
+             */
+            v: string;
+        };
+        /**
          * DocumentDetail
          * @description A document with its most recent jobs and its job counts by status.
          */
@@ -1174,6 +1319,74 @@ export interface components {
         DryRunRequest: {
             /** Document Id */
             document_id: string;
+        };
+        /**
+         * DurationCell
+         * @description A duration (a spreadsheet's `[h]:mm` cells), as ISO 8601.
+         */
+        DurationCell: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            t: "duration";
+            /**
+             * V
+             * Format: duration
+             * @example PT5H30M
+             */
+            v: string;
+        };
+        /**
+         * EventOut
+         * @description One change in a workspace: a document uploaded or deleted, a job queued, started,
+         *     through a pass, succeeded, failed, cancelled or retried.
+         */
+        EventOut: {
+            /**
+             * Id
+             * @description The event's id; ids sort in the order events were made.
+             */
+            id: string;
+            /**
+             * Type
+             * @description `document.uploaded`, `job.started`, `job.progress`...
+             */
+            type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Subject Type
+             * @description `document` or `job`.
+             */
+            subject_type: string | null;
+            /** Subject Id */
+            subject_id: string | null;
+            /**
+             * Document Id
+             * @description The document, or the job's document.
+             */
+            document_id: string | null;
+            /**
+             * Job Id
+             * @description The job, for `job.*` events.
+             */
+            job_id: string | null;
+            /**
+             * Actor Id
+             * @description Who asked for it; null for a worker's change.
+             */
+            actor_id: string | null;
+            /**
+             * Payload
+             * @description What changed. A job event has the job's new state: `status`, `document_id`, `config_id`, `config_version_id`, `attempts`, `cache_hit`, the timestamps, and `detail` (the error of a failure, the pass of a progress event...).
+             */
+            payload: {
+                [key: string]: unknown;
+            };
         };
         /**
          * FileContent
@@ -1441,6 +1654,17 @@ export interface components {
             /** Page Size */
             page_size: number;
         };
+        /** Page[EventOut] */
+        Page_EventOut_: {
+            /** Items */
+            items: components["schemas"]["EventOut"][];
+            /** Total */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
         /** Page[FileInfo] */
         Page_FileInfo_: {
             /** Items */
@@ -1478,6 +1702,17 @@ export interface components {
         Page_MemberOut_: {
             /** Items */
             items: components["schemas"]["MemberOut"][];
+            /** Total */
+            total: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
+        /** Page[TableOut] */
+        Page_TableOut_: {
+            /** Items */
+            items: components["schemas"]["TableOut"][];
             /** Total */
             total: number;
             /** Page */
@@ -1610,6 +1845,121 @@ export interface components {
             version_id: string;
         };
         /**
+         * RowsPage
+         * @description A page of one sheet's rows. `rows[i][j]` is the cell at row `offset + i` (0-based;
+         *     the engine's row numbering) and column `j` (`A` = 0). A row lists its cells up to its last
+         *     non-empty one: a shorter row is empty from there on, and an empty row is `[]`.
+         */
+        RowsPage: {
+            /**
+             * Sheets
+             * @description Every sheet of the file, in order.
+             */
+            sheets: components["schemas"]["SheetSummary"][];
+            /**
+             * Sheet
+             * @description The sheet of this page.
+             */
+            sheet: string;
+            /** Offset */
+            offset: number;
+            /** Limit */
+            limit: number;
+            /**
+             * Total
+             * @description Rows in the sheet's preview.
+             */
+            total: number;
+            /**
+             * Truncated
+             * @description The sheet's preview stops before its end (a cap).
+             */
+            truncated: boolean;
+            /** Rows */
+            rows: ((components["schemas"]["DateCell"] | components["schemas"]["DateTimeCell"] | components["schemas"]["TimeCell"] | components["schemas"]["DurationCell"]) | string | number | boolean | null)[][];
+        };
+        /**
+         * SetupDone
+         * @description The first admin, already signed in: send `Authorization: Bearer <access_token>`.
+         */
+        SetupDone: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+            /**
+             * Expires In
+             * @description Seconds until the token expires.
+             */
+            expires_in: number;
+            user: components["schemas"]["UserOut"];
+        };
+        /**
+         * SetupRequest
+         * @description The setup token the server printed at start, and the first admin's sign-in.
+         */
+        SetupRequest: {
+            /**
+             * Token
+             * @description The one-time token `ade start` / `ade api serve` printed (ADE_SETUP_TOKEN).
+             */
+            token: string;
+            /** Email */
+            email: string;
+            /** Password */
+            password: string;
+            /** Display Name */
+            display_name?: string | null;
+        };
+        /**
+         * SetupStatus
+         * @description Whether the installation still needs its first admin.
+         */
+        SetupStatus: {
+            /**
+             * Needed
+             * @description True while no user exists: `POST /api/v1/setup` creates the first admin.
+             */
+            needed: boolean;
+        };
+        /**
+         * SheetSummary
+         * @description One sheet of the file, as the engine's reader sees it.
+         */
+        SheetSummary: {
+            /** Name */
+            name: string;
+            /**
+             * Index
+             * @description The sheet's position in the workbook, from 0.
+             */
+            index: number;
+            /**
+             * Visibility
+             * @description `visible`, `hidden` or `veryhidden`.
+             */
+            visibility: string;
+            /**
+             * Rows
+             * @description Rows in the preview (all of them unless `truncated`).
+             */
+            rows: number;
+            /**
+             * Columns
+             * @description The widest row's width, counted from column A.
+             */
+            columns: number;
+            /**
+             * Truncated
+             * @description The preview stops before the sheet's end.
+             */
+            truncated: boolean;
+        };
+        /**
          * TableOut
          * @description One table the engine found, and what became of it.
          */
@@ -1676,6 +2026,23 @@ export interface components {
             issues?: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * TimeCell
+         * @description A time of day.
+         */
+        TimeCell: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            t: "time";
+            /**
+             * V
+             * Format: time
+             * @example 09:30:00
+             */
+            v: string;
         };
         /**
          * TokenResponse
@@ -1898,6 +2265,113 @@ export interface operations {
             };
         };
     };
+    setup_status_api_v1_setup_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupStatus"];
+                };
+            };
+        };
+    };
+    complete_setup_api_v1_setup_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetupRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupDone"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A part ADE needs is not working here (e.g. the sandbox jail). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
@@ -1965,7 +2439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2046,7 +2520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2136,7 +2610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2223,7 +2697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2306,7 +2780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2434,7 +2908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2521,7 +2995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,7 +3081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2691,7 +3165,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2781,7 +3255,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2874,7 +3348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2964,7 +3438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3049,7 +3523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3140,7 +3614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3253,7 +3727,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3379,7 +3853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3501,7 +3975,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3625,7 +4099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3749,7 +4223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3877,7 +4351,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4001,7 +4475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4125,7 +4599,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4252,7 +4726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4383,7 +4857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4508,7 +4982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4634,7 +5108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4762,7 +5236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4890,7 +5364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5012,7 +5486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5133,7 +5607,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5251,7 +5725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5376,7 +5850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5493,7 +5967,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5610,7 +6084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5736,7 +6210,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5851,7 +6325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5970,7 +6444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6086,7 +6560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6212,7 +6686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6325,7 +6799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6422,7 +6896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6517,7 +6991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6614,7 +7088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6710,7 +7184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6811,7 +7285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6908,7 +7382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6952,7 +7426,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Live with SSE. */
+            /** @description With `Accept: text/event-stream`, live. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7016,7 +7490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7111,7 +7585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7211,7 +7685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7233,7 +7707,14 @@ export interface operations {
     };
     job_tables_api_v1_workspaces__workspace_id__jobs__job_id__tables_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page. */
+                page_size?: number;
+                /** @description Comma-separated fields; a leading `-` sorts descending. */
+                sort?: string | null;
+            };
             header?: never;
             path: {
                 /** @description The job's id. */
@@ -7251,7 +7732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TableOut"][];
+                    "application/json": components["schemas"]["Page_TableOut_"];
                 };
             };
             /** @description Invalid input. */
@@ -7308,7 +7789,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7405,7 +7886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7502,7 +7983,410 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request validation failed. */
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    workspace_events_api_v1_workspaces__workspace_id__events_get: {
+        parameters: {
+            query?: {
+                /** @description Only events after this event id (a cursor). */
+                after?: string | null;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page. */
+                page_size?: number;
+                /** @description Comma-separated fields; a leading `-` sorts descending. */
+                sort?: string | null;
+            };
+            header?: {
+                accept?: string | null;
+                /** @description Resume after this cursor (wins over `after`). */
+                "Last-Event-ID"?: string | null;
+            };
+            path: {
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description With `Accept: text/event-stream`, live. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventOut_"];
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    document_events_api_v1_workspaces__workspace_id__documents__document_id__events_get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page. */
+                page_size?: number;
+                /** @description Comma-separated fields; a leading `-` sorts descending. */
+                sort?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The document's id. */
+                document_id: string;
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventOut_"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_document_api_v1_workspaces__workspace_id__documents__document_id__preview_get: {
+        parameters: {
+            query?: {
+                /** @description The sheet's name; the first by default. */
+                sheet?: string | null;
+                /** @description The first row, from 0 (row 1 is 0). */
+                offset?: number;
+                /** @description Rows in the page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The document's id. */
+                document_id: string;
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowsPage"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    job_output_rows_api_v1_workspaces__workspace_id__jobs__job_id__output_rows_get: {
+        parameters: {
+            query?: {
+                /** @description The sheet's name; the first by default. */
+                sheet?: string | null;
+                /** @description The first row, from 0 (row 1 is 0). */
+                offset?: number;
+                /** @description Rows in the page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                job_id: string;
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowsPage"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
             422: {
                 headers: {
                     [name: string]: unknown;
