@@ -6,6 +6,7 @@ import { PageState } from '@/components/PageState';
 import { JobTimeline } from '@/features/jobs/components/JobTimeline';
 import { useLiveJob } from '@/features/jobs/hooks/useLiveJob';
 import { formatDateTime } from '@/lib/format';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 import { NotFound } from './NotFoundPage';
@@ -14,6 +15,7 @@ import styles from './DetailPage.module.css';
 export default function JobPage() {
   const workspace = useCurrentWorkspace();
   const { jobId = '' } = useParams();
+  useDocumentTitle(`Job ${jobId.slice(-8)}`, workspace.name);
   const { job, events, live } = useLiveJob(workspace.id, jobId);
   return (
     <PageState query={job} loadingLabel="Loading job" notFound={<NotFound what="job" />}>
