@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
 import { Ban, RotateCcw } from 'lucide-react';
-import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 
 import { StatusBadge } from '@/components/Badge';
@@ -14,61 +13,43 @@ import { canCancel, canRetry, useCancelJob, useRetryJob, type Job } from '@/feat
 import { jobProgress } from '@/features/jobs/api/progress';
 import { JobError, readJobError } from '@/features/jobs/components/JobError';
 import { JobProgress } from '@/features/jobs/components/JobProgress';
+import { JobSummary } from '@/features/jobs/components/JobSummary';
 import { JobTimeline } from '@/features/jobs/components/JobTimeline';
 import { useLiveJob } from '@/features/jobs/hooks/useLiveJob';
-import { formatDateTime, formatDuration } from '@/lib/format';
+import { formatDateTime } from '@/lib/format';
 import { permissions } from '@/lib/permissions';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 import { JobResults } from './JobResults';
 import { NotFound } from './NotFoundPage';
 import styles from './DetailPage.module.css';
 
-function duration(job: Job): string | null {
-  if (job.started_at === null || job.completed_at === null) return null;
-  return formatDuration(new Date(job.completed_at).getTime() - new Date(job.started_at).getTime());
-}
-
 function JobFacts({ job, workspaceId }: { job: Job; workspaceId: string }) {
   const document = useQuery(documentQuery(workspaceId, job.document_id));
   const configs = useQuery(configsQuery(workspaceId, { page_size: 200 }));
   const config = configs.data?.items.find((c) => c.id === job.config_id);
-  const facts: [string, ReactNode][] = [
-    [
-      'Document',
-      <Link key="d" to={`/w/${workspaceId}/documents/${job.document_id}`}>
-        {document.data?.original_filename ?? job.document_id.slice(-8)}
-      </Link>,
-    ],
-    [
-      'Config',
-      <Link key="c" to={`/w/${workspaceId}/jobs?config=${job.config_id}`}>
-        {config ? config.title || config.slug : job.config_id.slice(-8)}
-      </Link>,
-    ],
-    ['Version', <span key="v" className="mono">{job.config_version_id.slice(-8)}</span>],
-    ['Queued', formatDateTime(job.queued_at)],
-    ['Started', job.started_at ? formatDateTime(job.started_at) : '—'],
-    ['Finished', job.completed_at ? formatDateTime(job.completed_at) : '—'],
-    ['Duration', duration(job) ?? '—'],
-    ['Attempts', String(job.attempts)],
-  ];
-  if (job.cache_hit) facts.push(['Cache', 'Reused an identical earlier run']);
   return (
-    <dl className={styles.facts}>
-      {facts.map(([term, value]) => (
-        <div key={term}>
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
+    <JobSummary
+      job={job}
+      document={
+        <Link to={`/w/${workspaceId}/documents/${job.document_id}`}>
+          {document.data?.original_filename ?? job.document_id.slice(-8)}
+        </Link>
+      }
+      config={
+        <Link to={`/w/${workspaceId}/jobs?config=${job.config_id}`} title="Jobs of this config">
+          {config ? config.title || config.slug : job.config_id.slice(-8)}
+        </Link>
+      }
+    />
   );
 }
 
 export default function JobPage() {
   const workspace = useCurrentWorkspace();
   const { jobId = '' } = useParams();
+  useDocumentTitle(`Job ${jobId.slice(-8)}`, workspace.name);
   const { job, events, live } = useLiveJob(workspace.id, jobId);
   const cancel = useCancelJob(workspace.id);
   const retry = useRetryJob(workspace.id);
@@ -82,7 +63,7 @@ export default function JobPage() {
           <>
             <PageHeader
               breadcrumb={<Link to={`/w/${workspace.id}/jobs`}>Jobs</Link>}
-              title={<span className="mono">Job {data.id.slice(-8)}</span>}
+              title={`Job ${data.id.slice(-8)}`}
               description={`Submitted ${formatDateTime(data.created_at)}`}
               actions={
                 <>
@@ -107,7 +88,10 @@ export default function JobPage() {
                 <ProblemMessage error={actionError} />
               </div>
             )}
-            <section className={styles.card} aria-label="Details">
+            <section className={styles.card} aria-labelledby="summary">
+              <h2 id="summary" className={styles.cardTitle}>
+                Summary
+              </h2>
               <JobFacts job={data} workspaceId={workspace.id} />
             </section>
             {error && (

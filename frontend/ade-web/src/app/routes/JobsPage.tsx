@@ -12,6 +12,7 @@ import { jobsQuery, type JobStatus } from '@/features/jobs/api/jobs';
 import { JobsTable } from '@/features/jobs/components/JobsTable';
 import { useLiveJobs } from '@/features/jobs/hooks/useLiveJobs';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 
@@ -28,6 +29,7 @@ const OPTION_PAGE = { page_size: 200, sort: '-created_at' };
 
 export default function JobsPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Jobs', workspace.name);
   const list = useListParams({ sort: '-created_at' });
   const status = STATUSES.find((s) => s.value === list.get('status'))?.value;
   const documentId = list.get('document') ?? undefined;
