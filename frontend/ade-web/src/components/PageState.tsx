@@ -56,10 +56,15 @@ export function PageState<T>({ query, isEmpty, empty, loadingLabel = 'Loading', 
       </div>
     );
   }
+  return <LoadingState label={loadingLabel} />;
+}
+
+/** A spinner and what is loading, announced politely (also the lazy pages' fallback). */
+export function LoadingState({ label = 'Loading' }: { label?: string }) {
   return (
     <div className={styles.loading} role="status" aria-live="polite">
       <Spinner size={18} />
-      <span>{loadingLabel}…</span>
+      <span>{label}…</span>
     </div>
   );
 }

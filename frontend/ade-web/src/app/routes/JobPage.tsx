@@ -1,6 +1,7 @@
 import { Link, useParams } from 'react-router';
 
 import { StatusBadge } from '@/components/Badge';
+import { LiveBadge } from '@/components/LiveBadge';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
 import { JobSummary } from '@/features/jobs/components/JobSummary';
@@ -39,7 +40,7 @@ export default function JobPage() {
           </section>
           <section className={styles.card} aria-labelledby="timeline">
             <h2 id="timeline" className={styles.cardTitle}>
-              Timeline {live === 'open' && <span className={styles.live}>Live</span>}
+              Timeline <LiveBadge state={live} />
             </h2>
             <PageState query={events} loadingLabel="Loading timeline" isEmpty={(page) => page.items.length === 0} empty={{ title: 'No events yet' }}>
               {(page) => <JobTimeline events={page.items} />}
