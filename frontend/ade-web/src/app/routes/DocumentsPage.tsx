@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { fromSortParam, toSortParam } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { SearchInput } from '@/components/SearchInput';
 import { Toolbar } from '@/components/Toolbar';
 import { documentsQuery } from '@/features/documents/api/documents';
@@ -28,6 +29,7 @@ export default function DocumentsPage() {
       <PageState
         query={query}
         loadingLabel="Loading documents"
+        skeleton={<TableSkeleton label="Loading documents" columns={4} />}
         isEmpty={(page) => page.total === 0}
         empty={{
           title: list.q ? 'No documents match' : 'No documents yet',

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { fromSortParam, toSortParam } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { jobsQuery } from '@/features/jobs/api/jobs';
 import { JobsTable } from '@/features/jobs/components/JobsTable';
 import { useListParams } from '@/lib/useListParams';
@@ -21,6 +22,7 @@ export default function JobsPage() {
       <PageState
         query={query}
         loadingLabel="Loading jobs"
+        skeleton={<TableSkeleton label="Loading jobs" columns={5} />}
         isEmpty={(page) => page.total === 0}
         empty={{ title: 'No jobs yet', description: 'Run a document to see its job here.' }}
       >
