@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { fromSortParam, toSortParam } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { configsQuery } from '@/features/configs/api/configs';
 import { ConfigsTable } from '@/features/configs/components/ConfigsTable';
 import { useListParams } from '@/lib/useListParams';
@@ -21,6 +22,7 @@ export default function ConfigsPage() {
       <PageState
         query={query}
         loadingLabel="Loading configs"
+        skeleton={<TableSkeleton label="Loading configs" columns={4} />}
         isEmpty={(page) => page.total === 0}
         empty={{ title: 'No configs yet', description: 'Import a config package or create one from the example.' }}
       >
