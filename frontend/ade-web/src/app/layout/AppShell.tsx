@@ -50,6 +50,7 @@ export default function AppShell() {
           current={current}
           onSelect={(w) => void navigate(`/w/${w.id}/documents`)}
           onCreate={() => setCreating(true)}
+          onSettings={current && (() => void navigate(`/w/${current.id}/settings`))}
         />
         <div className={styles.spacer} />
         <UserMenu

@@ -49,7 +49,7 @@ export function WorkspaceSettingsForm({ workspace, canEdit, onSubmit, pending, e
     <form onSubmit={submit} noValidate style={{ display: 'flex', flexDirection: 'column', gap: 16, maxWidth: 480 }}>
       <Field label="Name" errors={errors.field('name')}>
         {(control) => (
-          <Input {...control} required maxLength={200} readOnly={!canEdit} value={name} onChange={(e) => setName(e.target.value)} />
+          <Input {...control} required maxLength={200} disabled={!canEdit} value={name} onChange={(e) => setName(e.target.value)} />
         )}
       </Field>
       <Field
@@ -63,7 +63,7 @@ export function WorkspaceSettingsForm({ workspace, canEdit, onSubmit, pending, e
             required
             maxLength={64}
             spellCheck={false}
-            readOnly={!canEdit}
+            disabled={!canEdit}
             value={slug}
             onChange={(e) => setSlug(e.target.value)}
           />

@@ -1,4 +1,4 @@
-import { Check, ChevronsUpDown, Plus } from 'lucide-react';
+import { Check, ChevronsUpDown, Plus, Settings } from 'lucide-react';
 
 import { Menu, MenuItem, MenuSeparator } from '@/components/Menu';
 
@@ -10,14 +10,16 @@ export interface WorkspaceSwitcherProps {
   current: Workspace | undefined;
   onSelect: (workspace: Workspace) => void;
   onCreate: () => void;
+  /** Opens the current workspace's settings (shown when there is a current workspace). */
+  onSettings?: () => void;
 }
 
 function initials(name: string): string {
   return name.trim().slice(0, 1).toUpperCase() || '?';
 }
 
-/** The header's workspace menu: switch to another workspace, or create one. */
-export function WorkspaceSwitcher({ workspaces, current, onSelect, onCreate }: WorkspaceSwitcherProps) {
+/** The header's workspace menu: switch to another workspace, open its settings, or create one. */
+export function WorkspaceSwitcher({ workspaces, current, onSelect, onCreate, onSettings }: WorkspaceSwitcherProps) {
   return (
     <Menu
       label="Workspaces"
@@ -42,6 +44,11 @@ export function WorkspaceSwitcher({ workspaces, current, onSelect, onCreate }: W
         </MenuItem>
       ))}
       <MenuSeparator />
+      {current && onSettings && (
+        <MenuItem onSelect={onSettings} icon={<Settings size={14} />}>
+          Workspace settings
+        </MenuItem>
+      )}
       <MenuItem onSelect={onCreate} icon={<Plus size={14} />}>
         Create workspace
       </MenuItem>
