@@ -24,11 +24,14 @@ export function WorkspaceSwitcher({ workspaces, current, onSelect, onCreate, onS
     <Menu
       label="Workspaces"
       trigger={
-        <button type="button" className={styles.trigger} aria-label={`Workspace: ${current?.name ?? 'none'}. Switch workspace`}>
+        <button type="button" className={styles.trigger}>
           <span className={styles.avatar} aria-hidden>
             {initials(current?.name ?? '')}
           </span>
+          {/* The name is spoken as it is shown (no aria-label that differs from the text). */}
+          <span className="visually-hidden">Workspace: </span>
           <span className={styles.name}>{current?.name ?? 'Choose a workspace'}</span>
+          <span className="visually-hidden">. Switch workspace</span>
           <ChevronsUpDown size={14} aria-hidden className={styles.chevron} />
         </button>
       }
