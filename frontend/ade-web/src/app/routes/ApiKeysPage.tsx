@@ -14,9 +14,11 @@ import { ApiKeySecret } from '@/features/account/components/ApiKeySecret';
 import { ApiKeysTable } from '@/features/account/components/ApiKeysTable';
 import { CreateApiKeyForm } from '@/features/account/components/CreateApiKeyForm';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 export default function ApiKeysPage() {
   const list = useListParams({ sort: '-created_at' });
+  useDocumentTitle('API keys');
   const query = useQuery(apiKeysQuery({ page: list.page, page_size: list.pageSize, sort: list.sort }));
   const create = useCreateApiKey();
   const revoke = useRevokeApiKey();

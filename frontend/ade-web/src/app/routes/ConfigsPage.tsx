@@ -6,11 +6,13 @@ import { PageState } from '@/components/PageState';
 import { configsQuery } from '@/features/configs/api/configs';
 import { ConfigsTable } from '@/features/configs/components/ConfigsTable';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 
 export default function ConfigsPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Configs', workspace.name);
   const list = useListParams({ sort: '-created_at' });
   const query = useQuery(configsQuery(workspace.id, { page: list.page, page_size: list.pageSize, sort: list.sort }));
   return (

@@ -22,6 +22,7 @@ import { AddMemberForm } from '@/features/workspaces/components/AddMemberForm';
 import { MembersTable } from '@/features/workspaces/components/MembersTable';
 import { permissions } from '@/lib/permissions';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 
@@ -29,6 +30,7 @@ const nameOf = (m: Member) => m.display_name ?? m.email;
 
 export default function MembersPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Members', workspace.name);
   const can = permissions(workspace.role);
   const me = useMe();
   const navigate = useNavigate();

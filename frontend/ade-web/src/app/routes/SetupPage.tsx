@@ -7,6 +7,7 @@ import { Button } from '@/components/Button';
 import { PageState } from '@/components/PageState';
 import { setupStatusQuery, useCompleteSetup } from '@/features/admin/api/setup';
 import { SetupForm } from '@/features/admin/components/SetupForm';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useSession } from '@/lib/useSession';
 
 import { AuthCard } from '../layout/AuthCard';
@@ -26,6 +27,7 @@ function SetupDone() {
  * the visitor runs the server; the first admin is signed in and goes on to create a workspace.
  */
 export default function SetupPage() {
+  useDocumentTitle('Set up');
   const status = useQuery(setupStatusQuery());
   const setup = useCompleteSetup();
   const navigate = useNavigate();

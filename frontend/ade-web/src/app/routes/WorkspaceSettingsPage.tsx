@@ -8,6 +8,7 @@ import { useDeleteWorkspace, useUpdateWorkspace } from '@/features/workspaces/ap
 import { DeleteWorkspaceDialog } from '@/features/workspaces/components/DeleteWorkspaceDialog';
 import { WorkspaceSettingsForm } from '@/features/workspaces/components/WorkspaceSettingsForm';
 import { permissions } from '@/lib/permissions';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 import styles from './WorkspaceSettingsPage.module.css';
@@ -15,6 +16,7 @@ import styles from './WorkspaceSettingsPage.module.css';
 /** `/w/:id/settings`: rename the workspace; owners may delete it. */
 export default function WorkspaceSettingsPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Settings', workspace.name);
   const can = permissions(workspace.role);
   const update = useUpdateWorkspace(workspace.id);
   const remove = useDeleteWorkspace(workspace.id);
