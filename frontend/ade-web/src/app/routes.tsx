@@ -19,6 +19,7 @@ function page(Component: LazyExoticComponent<ComponentType>) {
 }
 
 const SignInPage = lazy(() => import('./routes/SignInPage'));
+const SetupPage = lazy(() => import('./routes/SetupPage'));
 const AppShell = lazy(() => import('./layout/AppShell'));
 const WorkspaceLayout = lazy(() => import('./layout/WorkspaceLayout'));
 const HomeRedirect = lazy(() => import('./routes/HomeRedirect'));
@@ -28,6 +29,7 @@ const JobsPage = lazy(() => import('./routes/JobsPage'));
 const JobPage = lazy(() => import('./routes/JobPage'));
 const ConfigsPage = lazy(() => import('./routes/ConfigsPage'));
 const MembersPage = lazy(() => import('./routes/MembersPage'));
+const WorkspaceSettingsPage = lazy(() => import('./routes/WorkspaceSettingsPage'));
 const ApiKeysPage = lazy(() => import('./routes/ApiKeysPage'));
 const NotFoundPage = lazy(() => import('./routes/NotFoundPage'));
 
@@ -36,6 +38,7 @@ export const routes: RouteObject[] = [
     errorElement: <RouteError />,
     children: [
       { path: '/sign-in', element: page(SignInPage) },
+      { path: '/setup', element: page(SetupPage) },
       {
         element: <RequireAuth />,
         children: [
@@ -55,6 +58,7 @@ export const routes: RouteObject[] = [
                   { path: 'jobs/:jobId', element: page(JobPage) },
                   { path: 'configs', element: page(ConfigsPage) },
                   { path: 'members', element: page(MembersPage) },
+                  { path: 'settings', element: page(WorkspaceSettingsPage) },
                   { path: '*', element: page(NotFoundPage) },
                 ],
               },

@@ -1,4 +1,4 @@
-import { FileSpreadsheet, KeyRound, ListChecks, Settings2, Users } from 'lucide-react';
+import { FileSpreadsheet, KeyRound, ListChecks, Settings, Settings2, Users } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 
@@ -17,6 +17,7 @@ const WORKSPACE_NAV = [
   { to: 'jobs', label: 'Jobs', icon: ListChecks },
   { to: 'configs', label: 'Configs', icon: Settings2 },
   { to: 'members', label: 'Members', icon: Users },
+  { to: 'settings', label: 'Settings', icon: Settings },
 ] as const;
 
 /** The frame of every signed-in page: header (workspace switcher, account menu), side nav, content. */
@@ -63,6 +64,7 @@ export default function AppShell() {
           current={current}
           onSelect={(w) => void navigate(`/w/${w.id}/documents`)}
           onCreate={() => setCreating(true)}
+          onSettings={current && (() => void navigate(`/w/${current.id}/settings`))}
         />
         <div className={styles.spacer} />
         <UserMenu

@@ -1,5 +1,7 @@
+import { useQuery } from '@tanstack/react-query';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 
+import { setupStatusQuery } from '@/features/admin/api/setup';
 import { SignInForm } from '@/features/auth/components/SignInForm';
 import { useLogin } from '@/features/auth/api/auth';
 import { lastEndReason } from '@/lib/session';
@@ -20,8 +22,11 @@ export default function SignInPage() {
   const navigate = useNavigate();
   const login = useLogin();
   const session = useSession();
+  const setup = useQuery(setupStatusQuery());
   const next = safeNext(params.get('next'));
   if (session !== null && !login.isPending) return <Navigate to={next} replace />;
+  // A fresh server has nobody to sign in: the first run creates the admin.
+  if (setup.data?.needed === true) return <Navigate to="/setup" replace />;
   const expired = lastEndReason() === 'expired';
   return (
     <AuthCard

@@ -5,6 +5,7 @@ import type { components, operations } from '@/api/generated/schema';
 
 export type ApiKey = components['schemas']['ApiKeyOut'];
 export type ApiKeyCreate = components['schemas']['ApiKeyCreate'];
+export type ApiKeyCreated = components['schemas']['ApiKeyCreated'];
 export type ApiKeyListParams = NonNullable<
   operations['list_api_keys_api_v1_me_api_keys_get']['parameters']['query']
 >;

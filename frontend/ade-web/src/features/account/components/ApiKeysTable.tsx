@@ -18,6 +18,10 @@ export function ApiKeysTable(props: {
   const columns = [
     column.accessor('name', { header: 'Name', cell: (info) => <span style={{ fontWeight: 500 }}>{info.getValue()}</span> }),
     column.accessor('prefix', { header: 'Key', enableSorting: false, cell: (info) => <code>{info.getValue()}…</code> }),
+    column.accessor('created_at', {
+      header: 'Created',
+      cell: (info) => <time dateTime={info.getValue()}>{formatRelative(info.getValue())}</time>,
+    }),
     column.accessor('last_used_at', {
       header: 'Last used',
       cell: (info) => {

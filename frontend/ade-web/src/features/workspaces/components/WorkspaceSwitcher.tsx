@@ -1,4 +1,4 @@
-import { Check, ChevronsUpDown, Plus } from 'lucide-react';
+import { Check, ChevronsUpDown, Plus, Settings } from 'lucide-react';
 
 import { Menu, MenuItem, MenuSeparator } from '@/components/Menu';
 
@@ -10,23 +10,28 @@ export interface WorkspaceSwitcherProps {
   current: Workspace | undefined;
   onSelect: (workspace: Workspace) => void;
   onCreate: () => void;
+  /** Opens the current workspace's settings (shown when there is a current workspace). */
+  onSettings?: () => void;
 }
 
 function initials(name: string): string {
   return name.trim().slice(0, 1).toUpperCase() || '?';
 }
 
-/** The header's workspace menu: switch to another workspace, or create one. */
-export function WorkspaceSwitcher({ workspaces, current, onSelect, onCreate }: WorkspaceSwitcherProps) {
+/** The header's workspace menu: switch to another workspace, open its settings, or create one. */
+export function WorkspaceSwitcher({ workspaces, current, onSelect, onCreate, onSettings }: WorkspaceSwitcherProps) {
   return (
     <Menu
       label="Workspaces"
       trigger={
-        <button type="button" className={styles.trigger} aria-label={`Workspace: ${current?.name ?? 'none'}. Switch workspace`}>
+        <button type="button" className={styles.trigger}>
           <span className={styles.avatar} aria-hidden>
             {initials(current?.name ?? '')}
           </span>
+          {/* The name is spoken as it is shown (no aria-label that differs from the text). */}
+          <span className="visually-hidden">Workspace: </span>
           <span className={styles.name}>{current?.name ?? 'Choose a workspace'}</span>
+          <span className="visually-hidden">. Switch workspace</span>
           <ChevronsUpDown size={14} aria-hidden className={styles.chevron} />
         </button>
       }
@@ -42,6 +47,11 @@ export function WorkspaceSwitcher({ workspaces, current, onSelect, onCreate }: W
         </MenuItem>
       ))}
       <MenuSeparator />
+      {current && onSettings && (
+        <MenuItem onSelect={onSettings} icon={<Settings size={14} />}>
+          Workspace settings
+        </MenuItem>
+      )}
       <MenuItem onSelect={onCreate} icon={<Plus size={14} />}>
         Create workspace
       </MenuItem>
