@@ -1,3 +1,4 @@
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 
 import { getSession, lastEndReason } from '@/lib/session';
@@ -7,7 +8,7 @@ import { signIn } from '@/test/render';
 import { server } from '@/test/server';
 
 import { api, unwrap } from './client';
-import { ApiError } from './errors';
+import { ApiError, errorMessage } from './errors';
 
 describe('the API client', () => {
   it('sends the bearer token and a request id', async () => {
@@ -42,6 +43,16 @@ describe('the API client', () => {
     await expect(api.GET('/api/v1/me')).rejects.toMatchObject({ status: 401 });
     expect(getSession()).toBeNull();
     expect(lastEndReason()).toBe('expired');
+  });
+
+  it('turns a network failure into a readable ApiError', async () => {
+    server.use(http.get('/api/v1/me', () => HttpResponse.error()));
+    const call = api.GET('/api/v1/me');
+    await expect(call).rejects.toBeInstanceOf(ApiError);
+    await expect(call).rejects.toMatchObject({ status: 0 });
+    await call.catch((error: unknown) => {
+      expect(errorMessage(error)).toMatch(/cannot reach the server/i);
+    });
   });
 
   it('keeps no session to end on a failed sign-in', async () => {

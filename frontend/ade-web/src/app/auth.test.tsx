@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 
 import { getToken } from '@/lib/session';
+import { expectNoAxeViolations } from '@/test/axe';
 import { document, page, user, workspace } from '@/test/fixtures';
 import { handle, problem } from '@/test/http';
 import { renderApp, signIn } from '@/test/render';
@@ -50,12 +51,13 @@ describe('signing in', () => {
 
   it('shows a wrong password as a message and stays on sign-in', async () => {
     server.use(handle('post', '/api/v1/auth/login', () => problem(401, 'Wrong email or password.')));
-    renderApp('/sign-in');
+    const { container } = renderApp('/sign-in');
     await userEvent.type(await screen.findByLabelText('Email'), 'ada@example.org');
     await userEvent.type(screen.getByLabelText('Password'), 'wrong-one');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Wrong email or password.');
     expect(getToken()).toBeNull();
+    await expectNoAxeViolations(container);
   });
 
   it('only follows same-app paths after sign-in', () => {

@@ -49,6 +49,20 @@ describe('the app shell', () => {
     expect(within(nav).getByRole('link', { name: 'Documents' })).toHaveAttribute('aria-current', 'page');
   });
 
+  it('moves focus to the new page after navigating and names the tab', async () => {
+    signIn();
+    api();
+    renderApp('/w/W1/documents');
+    await screen.findByRole('link', { name: /roster\.xlsx/ });
+    expect(window.document.title).toBe('Documents · Finance · ADE');
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    server.use(handle('get', '/api/v1/workspaces/{workspace_id}/jobs', () => page([])));
+    await userEvent.click(within(nav).getByRole('link', { name: 'Jobs' }));
+    expect(await screen.findByRole('heading', { name: 'Jobs' })).toBeInTheDocument();
+    expect(screen.getByRole('main')).toHaveFocus();
+    expect(window.document.title).toBe('Jobs · Finance · ADE');
+  });
+
   it('creates a workspace and opens it', async () => {
     signIn();
     const { created } = api();

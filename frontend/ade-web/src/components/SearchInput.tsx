@@ -16,6 +16,12 @@ export function SearchInput({
   delayMs?: number;
 }) {
   const [text, setText] = useState(value);
+  // When the value changes from outside (back button, a link), show it: adjust during render.
+  const [shown, setShown] = useState(value);
+  if (value !== shown) {
+    setShown(value);
+    setText(value);
+  }
   useEffect(() => {
     if (text === value) return;
     const timer = setTimeout(() => onChange(text), delayMs);

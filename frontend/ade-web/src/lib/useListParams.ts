@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useMemo } from 'react';
 import { useSearchParams } from 'react-router';
 
 /**
@@ -26,15 +26,23 @@ export function useListParams(defaults: { sort?: string; pageSize?: number } = {
     },
     [setParams],
   );
+  const setters = useMemo(
+    () => ({
+      setPage: (value: number) => update({ page: value > 1 ? value : undefined }),
+      setSort: (value: string | undefined) => update({ sort: value, page: undefined }),
+      setQ: (value: string) => update({ q: value, page: undefined }),
+      /** Set any other filter (e.g. `status`), back to page 1. */
+      set: (key: string, value: string | undefined) => update({ [key]: value, page: undefined }),
+    }),
+    [update],
+  );
   return {
     page,
     pageSize: defaults.pageSize ?? 50,
     sort,
     q,
-    setPage: (value: number) => update({ page: value > 1 ? value : undefined }),
-    setSort: (value: string | undefined) => update({ sort: value, page: undefined }),
-    setQ: (value: string) => update({ q: value, page: undefined }),
+    /** Read any other filter from the URL. */
     get: (key: string) => params.get(key),
-    set: (key: string, value: string | undefined) => update({ [key]: value, page: undefined }),
+    ...setters,
   };
 }

@@ -39,3 +39,34 @@ export const document = (over: Partial<Schemas['DocumentOut']> = {}): Schemas['D
 export function page<T>(items: T[], total = items.length) {
   return { items, total, page: 1, page_size: 50 };
 }
+
+export const job = (over: Partial<Schemas['JobOut']> = {}): Schemas['JobOut'] => ({
+  id: 'J1',
+  workspace_id: 'W1',
+  document_id: 'D1',
+  config_version_id: 'V1',
+  status: 'running',
+  run_key: 'rk',
+  cache_hit: false,
+  cache_hit_of_id: null,
+  flags: {},
+  force: false,
+  attempts: 1,
+  queued_at: at,
+  started_at: at,
+  completed_at: null,
+  cancel_requested_at: null,
+  metrics: null,
+  error: null,
+  submitted_by_id: 'U1',
+  created_at: at,
+  updated_at: at,
+  ...over,
+});
+
+export const jobEvent = (seq: number, type: string, payload: Record<string, unknown> = {}): Schemas['JobEventOut'] => ({
+  seq,
+  type,
+  payload,
+  created_at: at,
+});

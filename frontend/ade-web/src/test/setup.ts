@@ -1,11 +1,14 @@
 import '@testing-library/jest-dom/vitest';
 
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 import { resetSession } from '@/lib/session';
 
 import { server } from './server';
+
+// Pages load lazily: the first render of a route can take a while on a busy machine.
+configure({ asyncUtilTimeout: 5000 });
 
 // jsdom has no canvas; axe-core probes one. Say "no canvas" instead of logging an error.
 HTMLCanvasElement.prototype.getContext = () => null;

@@ -1,6 +1,6 @@
 import { FileSpreadsheet, KeyRound, ListChecks, Settings2, Users } from 'lucide-react';
-import { useState } from 'react';
-import { NavLink, Outlet, useNavigate, useParams } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 
 import { useLogout, useMe } from '@/features/auth/api/auth';
 import { UserMenu } from '@/features/auth/components/UserMenu';
@@ -27,6 +27,20 @@ export default function AppShell() {
   const workspaces = useWorkspaces();
   const logout = useLogout();
   const [creating, setCreating] = useState(false);
+  const main = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  const first = useRef(true);
+  // After client-side navigation, move focus to the new page (as a full page load would), so
+  // keyboard and screen-reader users start at its top. Not on the first render.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (main.current === null) return;
+    main.current.focus({ preventScroll: true });
+    main.current.scrollTop = 0;
+  }, [pathname]);
   const list = workspaces.data?.items ?? [];
   // On a workspace page, that workspace; elsewhere (e.g. account pages) the last one opened.
   const wanted = workspaceId ?? getLastWorkspace();
@@ -75,7 +89,7 @@ export default function AppShell() {
           API keys
         </NavLink>
       </nav>
-      <main id="main" className={styles.main} tabIndex={-1}>
+      <main id="main" ref={main} className={styles.main} tabIndex={-1}>
         <div className={styles.content}>
           <Outlet />
         </div>

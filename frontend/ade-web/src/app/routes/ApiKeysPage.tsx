@@ -9,9 +9,11 @@ import { useToast } from '@/components/Toast';
 import { apiKeysQuery, useRevokeApiKey, type ApiKey } from '@/features/account/api/apiKeys';
 import { ApiKeysTable } from '@/features/account/components/ApiKeysTable';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 export default function ApiKeysPage() {
   const list = useListParams({ sort: '-created_at' });
+  useDocumentTitle('API keys');
   const query = useQuery(apiKeysQuery({ page: list.page, page_size: list.pageSize, sort: list.sort }));
   const revoke = useRevokeApiKey();
   const toast = useToast();

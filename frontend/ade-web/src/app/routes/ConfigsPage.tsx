@@ -28,6 +28,7 @@ import { PublishForm } from '@/features/configs/components/PublishForm';
 import { VersionsTable } from '@/features/configs/components/VersionsTable';
 import { saveBlob } from '@/lib/download';
 import { permissions } from '@/lib/permissions';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useListParams } from '@/lib/useListParams';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
@@ -47,6 +48,7 @@ function VersionsDialog({ workspaceId, config, onClose }: { workspaceId: string;
 
 export default function ConfigsPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Configs', workspace.name);
   const can = permissions(workspace.role);
   const list = useListParams({ sort: '-created_at' });
   const query = useQuery(configsQuery(workspace.id, { page: list.page, page_size: list.pageSize, sort: list.sort }));

@@ -6,6 +6,7 @@ import { EmptyState, PageState } from '@/components/PageState';
 import { PageHeader } from '@/components/PageHeader';
 import { documentQuery } from '@/features/documents/api/documents';
 import { formatBytes, formatDateTime, formatRelative } from '@/lib/format';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 import { NotFound } from './NotFoundPage';
@@ -15,6 +16,7 @@ export default function DocumentPage() {
   const workspace = useCurrentWorkspace();
   const { documentId = '' } = useParams();
   const query = useQuery(documentQuery(workspace.id, documentId));
+  useDocumentTitle(query.data?.original_filename, workspace.name);
   return (
     <PageState query={query} loadingLabel="Loading document" notFound={<NotFound what="document" />}>
       {(document) => (

@@ -8,11 +8,13 @@ import { Toolbar } from '@/components/Toolbar';
 import { documentsQuery } from '@/features/documents/api/documents';
 import { DocumentsTable } from '@/features/documents/components/DocumentsTable';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 
 export default function DocumentsPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Documents', workspace.name);
   const list = useListParams({ sort: '-created_at' });
   const query = useQuery(
     documentsQuery(workspace.id, { page: list.page, page_size: list.pageSize, sort: list.sort, q: list.q || undefined }),

@@ -6,11 +6,13 @@ import { PageState } from '@/components/PageState';
 import { jobsQuery } from '@/features/jobs/api/jobs';
 import { JobsTable } from '@/features/jobs/components/JobsTable';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 
 export default function JobsPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Jobs', workspace.name);
   const list = useListParams({ sort: '-created_at' });
   const query = useQuery(jobsQuery(workspace.id, { page: list.page, page_size: list.pageSize, sort: list.sort }));
   return (

@@ -6,11 +6,13 @@ import { PageState } from '@/components/PageState';
 import { membersQuery } from '@/features/workspaces/api/workspaces';
 import { MembersTable } from '@/features/workspaces/components/MembersTable';
 import { useListParams } from '@/lib/useListParams';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 
 export default function MembersPage() {
   const workspace = useCurrentWorkspace();
+  useDocumentTitle('Members', workspace.name);
   const list = useListParams({ sort: 'email' });
   const query = useQuery(membersQuery(workspace.id, { page: list.page, page_size: list.pageSize, sort: list.sort }));
   return (

@@ -4,6 +4,7 @@ import { SignInForm } from '@/features/auth/components/SignInForm';
 import { useLogin } from '@/features/auth/api/auth';
 import { lastEndReason } from '@/lib/session';
 import { useSession } from '@/lib/useSession';
+import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { AuthCard } from '../layout/AuthCard';
 
@@ -15,6 +16,7 @@ export function safeNext(next: string | null): string {
 
 export default function SignInPage() {
   const [params] = useSearchParams();
+  useDocumentTitle('Sign in');
   const navigate = useNavigate();
   const login = useLogin();
   const session = useSession();

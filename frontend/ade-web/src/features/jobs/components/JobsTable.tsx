@@ -6,13 +6,13 @@ import { DataTable, type Paging } from '@/components/DataTable';
 import { formatDuration, formatRelative } from '@/lib/format';
 
 import type { Job } from '../api/jobs';
+import { jobDuration } from './JobSummary';
 
 const column = createColumnHelper<Job>();
 
 function elapsed(job: Job): string {
-  if (job.started_at === null) return '—';
-  const endAt = job.completed_at === null ? Date.now() : new Date(job.completed_at).getTime();
-  return formatDuration(endAt - new Date(job.started_at).getTime());
+  const duration = jobDuration(job);
+  return duration === null ? '—' : formatDuration(duration);
 }
 
 export interface JobsTableProps {
