@@ -100,6 +100,31 @@ class Stack:
         job: dict[str, Any] = response.json()
         return job
 
+    def add_member(self, email: str, role: str, password: str = PASSWORD) -> str:
+        """A new user (`ade users create` on the stack's database) made `role` in the
+        workspace; returns their access token."""
+        run_ade(
+            self.root,
+            stack_env(self.root),
+            "users",
+            "create",
+            "--email",
+            email,
+            "--password",
+            password,
+        )
+        added = self.http.post(
+            f"/workspaces/{self.ws}/members", json={"email": email, "role": role}
+        )
+        assert added.status_code == 201, added.text
+        login = httpx.post(
+            str(self.http.base_url.join("auth/login")),
+            json={"email": email, "password": password},
+            timeout=60,
+        )
+        assert login.status_code == 200, login.text
+        return str(login.json()["access_token"])
+
     def events(self, job_id: str) -> list[dict[str, Any]]:
         """The job's whole timeline."""
         found: list[dict[str, Any]] = []
