@@ -118,6 +118,49 @@ async def test_list_filters_and_sorts(
     assert bad_type.status_code == 422
 
 
+async def test_list_shows_each_documents_latest_job(
+    client: httpx.AsyncClient,
+    db_connection: Connection,
+    make_user: MakeUser,
+    make_workspace: MakeWorkspace,
+    auth_headers: AuthHeaders,
+) -> None:
+    owner = make_user()
+    ws = make_workspace(owner)
+    headers = auth_headers(owner)
+    never_run = await upload(client, ws, headers, "never.csv")
+    run_twice = await upload(client, ws, headers, "twice.csv")
+    run_once = await upload(client, ws, headers, "once.csv")
+    version = await config_version(client, ws, headers)
+    add_job(db_connection, ws, str(run_twice["id"]), version, "succeeded", age_seconds=60)
+    newest = add_job(
+        db_connection,
+        ws,
+        str(run_twice["id"]),
+        version,
+        "failed",
+        age_seconds=5,
+        error={"type": "input", "message": "bad"},
+    )
+    only = add_job(db_connection, ws, str(run_once["id"]), version, "running", age_seconds=1)
+
+    listed = await client.get(f"/api/v1/workspaces/{ws}/documents", headers=headers)
+    assert listed.status_code == 200, listed.text
+    latest = {item["id"]: item["latest_job"] for item in listed.json()["items"]}
+    assert latest[never_run["id"]] is None
+    assert latest[run_twice["id"]]["id"] == newest
+    assert latest[run_twice["id"]]["status"] == "failed"
+    assert latest[run_twice["id"]]["error_type"] == "input"
+    assert latest[run_once["id"]]["id"] == only
+    assert latest[run_once["id"]]["status"] == "running"
+    assert never_run["latest_job"] is None  # the upload's answer has the field too
+
+    detail = await client.get(
+        f"/api/v1/workspaces/{ws}/documents/{run_twice['id']}", headers=headers
+    )
+    assert detail.json()["latest_job"]["id"] == newest
+
+
 async def test_detail_lists_recent_jobs_and_counts(
     client: httpx.AsyncClient,
     db_connection: Connection,

@@ -19,6 +19,17 @@ class FileType(StrEnum):
     CSV = "csv"
 
 
+class DocumentJob(BaseModel):
+    """One job that ran (or will run) the document."""
+
+    id: str
+    status: JobStatus
+    config_version_id: str
+    created_at: datetime
+    completed_at: datetime | None
+    error_type: str | None = Field(description="The error's type, for a failed job.")
+
+
 class DocumentOut(BaseModel):
     """An uploaded document. `original_filename` is for display only."""
 
@@ -32,17 +43,9 @@ class DocumentOut(BaseModel):
     uploaded_by_id: str | None
     created_at: datetime
     updated_at: datetime
-
-
-class DocumentJob(BaseModel):
-    """One job that ran (or will run) the document."""
-
-    id: str
-    status: JobStatus
-    config_version_id: str
-    created_at: datetime
-    completed_at: datetime | None
-    error_type: str | None = Field(description="The error's type, for a failed job.")
+    latest_job: DocumentJob | None = Field(
+        default=None, description="The document's most recent job, if it was ever run."
+    )
 
 
 class DocumentDetail(DocumentOut):

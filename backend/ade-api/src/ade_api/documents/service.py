@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ade_api.documents._sniff import UnsupportedDocumentError, sniff
 from ade_api.documents._upload import ReceivedFile
@@ -186,7 +186,7 @@ def list_documents(
         )
     if uploaded_by is not None:
         statement = statement.where(Document.uploaded_by_id == uploaded_by.upper())
-    return paginate(
+    page = paginate(
         session,
         statement,
         params,
@@ -199,6 +199,29 @@ def list_documents(
         tiebreak=Document.id,
         to_item=lambda row: document_out(row[0]),
     )
+    latest = _latest_jobs(session, [item.id for item in page.items])
+    for item in page.items:
+        item.latest_job = latest.get(item.id)
+    return page
+
+
+def _latest_jobs(session: Session, document_ids: list[str]) -> dict[str, DocumentJob]:
+    """Each listed document's most recent job (one query for the page)."""
+    if not document_ids:
+        return {}
+    ranked = (
+        select(
+            Job,
+            func.row_number()
+            .over(partition_by=Job.document_id, order_by=(Job.created_at.desc(), Job.id.desc()))
+            .label("rank"),
+        )
+        .where(Job.document_id.in_(document_ids))
+        .subquery()
+    )
+    newest = aliased(Job, ranked)
+    jobs = session.scalars(select(newest).where(ranked.c.rank == 1)).all()
+    return {job.document_id: document_job(job) for job in jobs}
 
 
 def document_detail(session: Session, document: Document) -> DocumentDetail:
@@ -215,19 +238,21 @@ def document_detail(session: Session, document: Document) -> DocumentDetail:
     ):
         counts[JobStatus(status)] = int(count)
     return DocumentDetail(
-        **document_out(document).model_dump(),
-        jobs=[
-            DocumentJob(
-                id=job.id,
-                status=JobStatus(job.status),
-                config_version_id=job.config_version_id,
-                created_at=job.created_at,
-                completed_at=job.completed_at,
-                error_type=_error_type(job),
-            )
-            for job in jobs
-        ],
+        **document_out(document).model_dump(exclude={"latest_job"}),
+        jobs=[document_job(job) for job in jobs],
         job_counts=counts,
+        latest_job=document_job(jobs[0]) if jobs else None,
+    )
+
+
+def document_job(job: Job) -> DocumentJob:
+    return DocumentJob(
+        id=job.id,
+        status=JobStatus(job.status),
+        config_version_id=job.config_version_id,
+        created_at=job.created_at,
+        completed_at=job.completed_at,
+        error_type=_error_type(job),
     )
 
 

@@ -1201,6 +1201,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** @description The document's most recent job, if it was ever run. */
+            latest_job?: components["schemas"]["DocumentJob"] | null;
             /**
              * Jobs
              * @description The most recent jobs, newest first.
@@ -1273,6 +1275,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** @description The document's most recent job, if it was ever run. */
+            latest_job?: components["schemas"]["DocumentJob"] | null;
         };
         /**
          * DryRunOut

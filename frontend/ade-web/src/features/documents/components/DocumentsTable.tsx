@@ -1,8 +1,9 @@
 import { createColumnHelper, type SortingState } from '@tanstack/react-table';
-import { FileSpreadsheet } from 'lucide-react';
+import { FileSpreadsheet, Trash2 } from 'lucide-react';
 import { Link } from 'react-router';
 
-import { Badge } from '@/components/Badge';
+import { Badge, StatusBadge } from '@/components/Badge';
+import { Button } from '@/components/Button';
 import { DataTable, type Paging } from '@/components/DataTable';
 import { formatBytes, formatRelative } from '@/lib/format';
 
@@ -18,9 +19,11 @@ export interface DocumentsTableProps {
   sorting: SortingState;
   onSortingChange: (sorting: SortingState) => void;
   paging: Paging;
+  /** Delete (asks first); absent for those who may not. */
+  onDelete?: (document: Document) => void;
 }
 
-export function DocumentsTable({ documents, hrefOf, sorting, onSortingChange, paging }: DocumentsTableProps) {
+export function DocumentsTable({ documents, hrefOf, sorting, onSortingChange, paging, onDelete }: DocumentsTableProps) {
   const columns = [
     column.accessor('original_filename', {
       id: 'original_filename',
@@ -42,6 +45,28 @@ export function DocumentsTable({ documents, hrefOf, sorting, onSortingChange, pa
       header: 'Uploaded',
       cell: (info) => <time dateTime={info.getValue()}>{formatRelative(info.getValue())}</time>,
     }),
+    column.display({
+      id: 'status',
+      header: 'Latest job',
+      cell: ({ row }) => {
+        const job = row.original.latest_job;
+        return job ? <StatusBadge status={job.status} /> : <span className={styles.num}>Not run</span>;
+      },
+    }),
+    ...(onDelete
+      ? [
+          column.display({
+            id: 'actions',
+            header: () => <span className="visually-hidden">Actions</span>,
+            size: 48,
+            cell: ({ row }) => (
+              <Button size="sm" variant="ghost" aria-label={`Delete ${row.original.original_filename}`} onClick={() => onDelete(row.original)}>
+                <Trash2 size={14} aria-hidden />
+              </Button>
+            ),
+          }),
+        ]
+      : []),
   ];
   return (
     <DataTable
