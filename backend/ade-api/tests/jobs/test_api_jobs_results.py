@@ -85,6 +85,30 @@ async def test_list_filters_and_detail(world: World, make_job: MakeJob) -> None:
     assert detail["attempts"] == 1
 
 
+async def test_list_filters_by_config_and_answers_carry_the_config(
+    world: World, make_job: MakeJob, make_config_version: MakeConfigVersion
+) -> None:
+    other_version = make_config_version(world.ws)
+    first = make_job(world.ws, world.document_id, world.version_id, "succeeded")
+    second = make_job(world.ws, world.document_id, other_version, "queued")
+    listing = (await world.client.get(world.jobs, headers=world.headers)).json()["items"]
+    config_of = {j["id"]: j["config_id"] for j in listing}
+    assert config_of[first] != config_of[second]
+    detail = (await world.client.get(f"{world.jobs}/{second}", headers=world.headers)).json()
+    assert detail["config_id"] == config_of[second]
+
+    by_config = await world.client.get(
+        f"{world.jobs}?config_id={config_of[first].lower()}", headers=world.headers
+    )
+    assert [j["id"] for j in by_config.json()["items"]] == [first]
+    combined = await world.client.get(
+        f"{world.jobs}?config_id={config_of[first]}&status=queued", headers=world.headers
+    )
+    assert combined.json()["total"] == 0
+    too_long = await world.client.get(f"{world.jobs}?config_id={'X' * 27}", headers=world.headers)
+    assert too_long.status_code == 422
+
+
 async def test_results_of_a_succeeded_job(world: World, make_job: MakeJob) -> None:
     job = make_job(world.ws, world.document_id, world.version_id, "succeeded")
     base = f"{world.jobs}/{job}"

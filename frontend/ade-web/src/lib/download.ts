@@ -1,16 +1,18 @@
 /**
- * Save a Blob the app fetched (with its bearer token) as a file: a temporary object URL on an
- * `<a download>`, clicked, then released. Plain links cannot carry the token.
+ * Save a blob as a file: the way to download what needs the bearer token (a plain link cannot
+ * send it). Fetch it through the API client (`parseAs: 'blob'`), then call this.
  */
-export function saveBlob(blob: Blob, fileName: string): void {
+export function saveBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = fileName;
-  link.style.display = 'none';
+  link.download = filename;
+  link.rel = 'noopener';
   document.body.append(link);
   link.click();
   link.remove();
-  // Give the browser a moment to start the download before the URL goes away.
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  // Give the browser a moment to start the download before the URL goes.
+  setTimeout(() => {
+    URL.revokeObjectURL(url);
+  }, 1000);
 }

@@ -44,6 +44,7 @@ export const job = (over: Partial<Schemas['JobOut']> = {}): Schemas['JobOut'] =>
   id: 'J1',
   workspace_id: 'W1',
   document_id: 'D1',
+  config_id: 'C1',
   config_version_id: 'V1',
   status: 'running',
   run_key: 'rk',

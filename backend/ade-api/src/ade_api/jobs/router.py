@@ -62,15 +62,18 @@ def list_jobs(
     page: PageParamsDep,
     status_: Annotated[JobStatus | None, Query(alias="status")] = None,
     document_id: Annotated[str | None, Query(max_length=26)] = None,
+    config_id: Annotated[str | None, Query(max_length=26)] = None,
     config_version_id: Annotated[str | None, Query(max_length=26)] = None,
 ) -> Page[JobOut]:
-    """List the workspace's jobs, newest first; filter by status, document or version."""
+    """List the workspace's jobs, newest first; filter by status, document, config or
+    version."""
     return service.list_jobs(
         session,
         access,
         page,
         status=status_,
         document_id=document_id,
+        config_id=config_id,
         config_version_id=config_version_id,
     )
 

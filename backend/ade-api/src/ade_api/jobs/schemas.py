@@ -41,6 +41,7 @@ class JobOut(BaseModel):
     id: str
     workspace_id: str
     document_id: str
+    config_id: str = Field(description="The config of `config_version_id`.")
     config_version_id: str
     status: JobStatus
     run_key: str

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 import ade_engine
 from ade_api.documents.service import get_document
@@ -59,11 +59,19 @@ def run_key(document_sha256: str, files_hash: str, flags: dict[str, Any]) -> str
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def job_out(job: Job) -> JobOut:
+def job_out(job: Job, config_id: str | None = None) -> JobOut:
+    """The job's answer; `config_id` is looked up (one query) unless given."""
+    if config_id is None:
+        session = object_session(job)
+        assert session is not None, "job_out needs a job loaded in a session"
+        config_id = session.scalar(
+            select(ConfigVersion.config_id).where(ConfigVersion.id == job.config_version_id)
+        )
     return JobOut(
         id=job.id,
         workspace_id=job.workspace_id,
         document_id=job.document_id,
+        config_id=config_id or "",
         config_version_id=job.config_version_id,
         status=JobStatus(job.status),
         run_key=job.run_key,
@@ -244,16 +252,23 @@ def list_jobs(
     *,
     status: JobStatus | None,
     document_id: str | None,
+    config_id: str | None,
     config_version_id: str | None,
 ) -> Page[JobOut]:
-    """The workspace's jobs, filtered by status, document or config version."""
-    statement = select(Job).where(Job.workspace_id == access.workspace.id)
+    """The workspace's jobs, filtered by status, document, config or config version."""
+    statement = (
+        select(Job, ConfigVersion.config_id)
+        .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
+        .where(Job.workspace_id == access.workspace.id)
+    )
     if status is not None:
         statement = statement.where(Job.status == status.value)
     if document_id is not None:
         statement = statement.where(Job.document_id == document_id.upper())
     if config_version_id is not None:
         statement = statement.where(Job.config_version_id == config_version_id.upper())
+    if config_id is not None:
+        statement = statement.where(ConfigVersion.config_id == config_id.upper())
     return paginate(
         session,
         statement,
@@ -266,7 +281,7 @@ def list_jobs(
         },
         default_sort=["-created_at"],
         tiebreak=Job.id,
-        to_item=lambda row: job_out(row[0]),
+        to_item=lambda row: job_out(row[0], row[1]),
     )
 
 

@@ -721,7 +721,8 @@ export interface paths {
         };
         /**
          * List Jobs
-         * @description List the workspace's jobs, newest first; filter by status, document or version.
+         * @description List the workspace's jobs, newest first; filter by status, document, config or
+         *     version.
          */
         get: operations["list_jobs_api_v1_workspaces__workspace_id__jobs_get"];
         put?: never;
@@ -1486,6 +1487,11 @@ export interface components {
             workspace_id: string;
             /** Document Id */
             document_id: string;
+            /**
+             * Config Id
+             * @description The config of `config_version_id`.
+             */
+            config_id: string;
             /** Config Version Id */
             config_version_id: string;
             status: components["schemas"]["JobStatus"];
@@ -7117,6 +7123,7 @@ export interface operations {
             query?: {
                 status?: components["schemas"]["JobStatus"] | null;
                 document_id?: string | null;
+                config_id?: string | null;
                 config_version_id?: string | null;
                 /** @description Page number, from 1. */
                 page?: number;

@@ -65,15 +65,38 @@ export function jobEventsUrl(workspaceId: string, jobId: string): string {
   return `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/jobs/${encodeURIComponent(jobId)}/events`;
 }
 
-export function useCancelJob(workspaceId: string) {
+/** What a role may do to a job in this status. */
+export function canCancel(status: JobStatus): boolean {
+  return status === 'queued' || status === 'running';
+}
+export function canRetry(status: JobStatus): boolean {
+  return status === 'failed' || status === 'cancelled';
+}
+
+function useJobAction(workspaceId: string, action: ':cancel' | ':retry') {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (jobId: string) =>
-      unwrap(
-        await api.POST('/api/v1/workspaces/{workspace_id}/jobs/{job_id}:cancel', {
-          params: { path: { workspace_id: workspaceId, job_id: jobId } },
-        }),
-      ),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: jobKeys.all(workspaceId) }),
+    mutationFn: async (jobId: string) => {
+      const params = { path: { workspace_id: workspaceId, job_id: jobId } };
+      return unwrap(
+        action === ':cancel'
+          ? await api.POST('/api/v1/workspaces/{workspace_id}/jobs/{job_id}:cancel', { params })
+          : await api.POST('/api/v1/workspaces/{workspace_id}/jobs/{job_id}:retry', { params }),
+      );
+    },
+    onSuccess: (job) => {
+      queryClient.setQueryData(jobKeys.detail(workspaceId, job.id), job);
+      return queryClient.invalidateQueries({ queryKey: jobKeys.all(workspaceId) });
+    },
   });
+}
+
+/** Cancel a queued or running job (editors and owners). */
+export function useCancelJob(workspaceId: string) {
+  return useJobAction(workspaceId, ':cancel');
+}
+
+/** Queue a failed or cancelled job again (editors and owners). */
+export function useRetryJob(workspaceId: string) {
+  return useJobAction(workspaceId, ':retry');
 }

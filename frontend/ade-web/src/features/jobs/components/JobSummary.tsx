@@ -25,14 +25,17 @@ export function jobDuration(job: Job, now: number = Date.now()): number | null {
 }
 
 /** A job's facts: timings, attempts, cache, and its metrics once it has them. */
-export function JobSummary({ job, document }: { job: Job; document: ReactNode }) {
+export function JobSummary({ job, document, config }: { job: Job; document: ReactNode; config?: ReactNode }) {
   const duration = jobDuration(job);
   return (
     <DescriptionList
       items={[
         { term: 'Document', value: document },
+        ...(config === undefined ? [] : [{ term: 'Config', value: config }]),
+        { term: 'Version', value: <span className="mono">{job.config_version_id.slice(-8)}</span> },
         { term: 'Queued', value: formatDateTime(job.queued_at) },
         { term: 'Started', value: job.started_at && formatDateTime(job.started_at) },
+        { term: 'Finished', value: job.completed_at && formatDateTime(job.completed_at) },
         { term: 'Duration', value: duration === null ? null : formatDuration(duration) },
         { term: 'Attempts', value: job.attempts },
         { term: 'Cache', value: job.cache_hit ? 'Reused an earlier run' : 'Ran' },

@@ -18,12 +18,16 @@ function elapsed(job: Job): string {
 export interface JobsTableProps {
   jobs: Job[];
   hrefOf: (job: Job) => string;
+  /** The document's page and name (a short id when the name is not known). */
+  documentOf?: (job: Job) => { href: string; name: string };
+  /** The config's name (a short id when not known). */
+  configNameOf?: (job: Job) => string;
   sorting: SortingState;
   onSortingChange: (sorting: SortingState) => void;
   paging: Paging;
 }
 
-export function JobsTable({ jobs, hrefOf, sorting, onSortingChange, paging }: JobsTableProps) {
+export function JobsTable({ jobs, hrefOf, documentOf, configNameOf, sorting, onSortingChange, paging }: JobsTableProps) {
   const columns = [
     column.accessor('id', {
       header: 'Job',
@@ -35,6 +39,19 @@ export function JobsTable({ jobs, hrefOf, sorting, onSortingChange, paging }: Jo
       ),
     }),
     column.accessor('status', { header: 'Status', cell: (info) => <StatusBadge status={info.getValue()} /> }),
+    column.accessor('document_id', {
+      header: 'Document',
+      enableSorting: false,
+      cell: (info) => {
+        const doc = documentOf?.(info.row.original);
+        return doc ? <Link to={doc.href}>{doc.name}</Link> : <span className="mono">{info.getValue().slice(-8)}</span>;
+      },
+    }),
+    column.accessor('config_id', {
+      header: 'Config',
+      enableSorting: false,
+      cell: (info) => configNameOf?.(info.row.original) ?? <span className="mono">{info.getValue().slice(-8)}</span>,
+    }),
     column.display({ id: 'elapsed', header: 'Duration', cell: (info) => elapsed(info.row.original) }),
     column.accessor('cache_hit', {
       header: 'Cache',
