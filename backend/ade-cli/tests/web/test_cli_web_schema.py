@@ -46,6 +46,7 @@ def test_generated_schema_matches_the_api(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert out.read_text(encoding="utf-8") == SCHEMA.read_text(encoding="utf-8"), (
-        "frontend/ade-web/src/api/generated/schema.d.ts is stale: run `ade api openapi --out "
-        "frontend/ade-web/openapi.json && npm run generate:api` in frontend/ade-web and commit it"
+        "frontend/ade-web/src/api/generated/schema.d.ts is stale: from the checkout run "
+        "`ade api openapi --out frontend/ade-web/openapi.json`, then `npm run generate:api` "
+        "in frontend/ade-web, and commit the new schema.d.ts"
     )

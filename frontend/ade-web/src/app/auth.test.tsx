@@ -81,6 +81,16 @@ describe('the route guard', () => {
     expect(getToken()).toBeNull();
   });
 
+  it('returns to sign-in, with next, when the token expires on the page', async () => {
+    signIn('short', 1);
+    workspaceApi();
+    const { router } = renderApp('/w/W1/documents');
+    expect(await screen.findByRole('heading', { name: 'Documents' })).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Sign in to ADE' }, { timeout: 4000 })).toBeInTheDocument();
+    expect(screen.getByText(/your session has ended/i)).toBeInTheDocument();
+    expect(router.state.location.search).toBe(`?next=${encodeURIComponent('/w/W1/documents')}`);
+  });
+
   it('shows a not-found page for a workspace the user cannot see', async () => {
     signIn();
     workspaceApi();

@@ -5,16 +5,14 @@
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { Navigate, type RouteObject } from 'react-router';
 
-import { PageState } from '@/components/PageState';
+import { LoadingState } from '@/components/PageState';
 
 import { RequireAuth } from './layout/RequireAuth';
 import { RouteError } from './routes/RouteError';
 
-const loading = { data: undefined, error: null, isPending: true, refetch: () => undefined };
-
 function page(Component: LazyExoticComponent<ComponentType>) {
   return (
-    <Suspense fallback={<PageState query={loading}>{() => null}</PageState>}>
+    <Suspense fallback={<LoadingState />}>
       <Component />
     </Suspense>
   );

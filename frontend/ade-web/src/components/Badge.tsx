@@ -25,12 +25,17 @@ const STATUS_TONES: Record<string, Tone> = {
   archived: 'warning',
 };
 
+/** "needs_review" -> "Needs review" */
+export function statusLabel(status: string): string {
+  const label = status.replace(/_/g, ' ');
+  return label.charAt(0).toUpperCase() + label.slice(1);
+}
+
 /** A job / version status, coloured by meaning; unknown statuses show neutral. */
 export function StatusBadge({ status }: { status: string }) {
-  const label = status.replace(/_/g, ' ');
   return (
     <Badge tone={STATUS_TONES[status] ?? 'neutral'} dot>
-      {label.charAt(0).toUpperCase() + label.slice(1)}
+      {statusLabel(status)}
     </Badge>
   );
 }

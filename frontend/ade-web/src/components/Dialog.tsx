@@ -24,17 +24,16 @@ export function Dialog({ open, onOpenChange, title, description, children, foote
           className={styles.content}
           {...(description === undefined ? { 'aria-describedby': undefined } : {})}
         >
-          <div className={styles.header}>
-            <RadixDialog.Title className={styles.title}>{title}</RadixDialog.Title>
-            <RadixDialog.Close className={styles.close} aria-label="Close">
-              <X size={16} aria-hidden />
-            </RadixDialog.Close>
-          </div>
+          <RadixDialog.Title className={styles.title}>{title}</RadixDialog.Title>
           {description !== undefined && (
             <RadixDialog.Description className={styles.description}>{description}</RadixDialog.Description>
           )}
           <div className={styles.body}>{children}</div>
           {footer && <div className={styles.footer}>{footer}</div>}
+          {/* Last in the tab order, so opening the dialog focuses its first field. */}
+          <RadixDialog.Close className={styles.close} aria-label="Close">
+            <X size={16} aria-hidden />
+          </RadixDialog.Close>
         </RadixDialog.Content>
       </RadixDialog.Portal>
     </RadixDialog.Root>

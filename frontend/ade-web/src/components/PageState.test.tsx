@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '@/api/errors';
 
 import { PageState, type QueryLike } from './PageState';
+import { TableSkeleton } from './TableSkeleton';
 
 function query<T>(over: Partial<QueryLike<T>>): QueryLike<T> {
   return { data: undefined, error: null, isPending: false, refetch: vi.fn(), ...over };
@@ -20,6 +21,15 @@ describe('PageState', () => {
       </PageState>,
     );
     expect(screen.getByRole('status')).toHaveTextContent('Loading documents…');
+  });
+
+  it('shows a skeleton of the content instead, when given one', () => {
+    render(
+      <PageState query={query({ isPending: true })} skeleton={<TableSkeleton label="Loading jobs" />}>
+        {() => 'never'}
+      </PageState>,
+    );
+    expect(screen.getByRole('status')).toHaveTextContent('Loading jobs…');
   });
 
   it('shows the readable API message and retries', async () => {

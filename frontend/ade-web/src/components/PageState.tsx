@@ -23,6 +23,8 @@ export interface PageStateProps<T> {
   empty?: { title: string; description?: ReactNode; action?: ReactNode; icon?: ReactNode };
   /** What loading says to screen readers. */
   loadingLabel?: string;
+  /** A placeholder of the content's shape while loading (e.g. `<TableSkeleton>`). */
+  skeleton?: ReactNode;
   /** Rendered with the data when it is there and not empty. */
   children: (data: T) => ReactNode;
   /** Rendered for a 404: a resource that does not exist or is in another workspace. */
@@ -33,7 +35,15 @@ export interface PageStateProps<T> {
  * The one way a page shows a query's loading, error (readable message and a retry), empty and
  * loaded states, so no page is ever blank.
  */
-export function PageState<T>({ query, isEmpty, empty, loadingLabel = 'Loading', children, notFound }: PageStateProps<T>) {
+export function PageState<T>({
+  query,
+  isEmpty,
+  empty,
+  loadingLabel = 'Loading',
+  skeleton,
+  children,
+  notFound,
+}: PageStateProps<T>) {
   if (query.data !== undefined) {
     if (isEmpty?.(query.data) && empty) return <EmptyState {...empty} />;
     return <>{children(query.data)}</>;
@@ -56,10 +66,15 @@ export function PageState<T>({ query, isEmpty, empty, loadingLabel = 'Loading', 
       </div>
     );
   }
+  return skeleton ?? <LoadingState label={loadingLabel} />;
+}
+
+/** A spinner and what is loading, announced politely (also the lazy pages' fallback). */
+export function LoadingState({ label = 'Loading' }: { label?: string }) {
   return (
     <div className={styles.loading} role="status" aria-live="polite">
       <Spinner size={18} />
-      <span>{loadingLabel}…</span>
+      <span>{label}…</span>
     </div>
   );
 }

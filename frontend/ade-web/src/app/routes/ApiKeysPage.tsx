@@ -5,6 +5,7 @@ import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { fromSortParam, toSortParam } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { useToast } from '@/components/Toast';
 import { apiKeysQuery, useRevokeApiKey, type ApiKey } from '@/features/account/api/apiKeys';
 import { ApiKeysTable } from '@/features/account/components/ApiKeysTable';
@@ -24,6 +25,7 @@ export default function ApiKeysPage() {
       <PageState
         query={query}
         loadingLabel="Loading API keys"
+        skeleton={<TableSkeleton label="Loading API keys" columns={5} />}
         isEmpty={(page) => page.total === 0}
         empty={{ title: 'No API keys', description: 'Create a key to call ADE from a script or another service.' }}
       >

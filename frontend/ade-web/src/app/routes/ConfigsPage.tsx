@@ -9,6 +9,7 @@ import { Dialog } from '@/components/Dialog';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
 import { ProblemMessage } from '@/components/ProblemMessage';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { useToast } from '@/components/Toast';
 import {
   configsQuery,
@@ -113,6 +114,7 @@ export default function ConfigsPage() {
       <PageState
         query={query}
         loadingLabel="Loading configs"
+        skeleton={<TableSkeleton label="Loading configs" columns={5} />}
         isEmpty={(page) => page.total === 0}
         empty={{
           title: 'No configs yet',

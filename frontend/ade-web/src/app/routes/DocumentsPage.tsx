@@ -5,6 +5,7 @@ import { ConfirmDialog } from '@/components/ConfirmDialog';
 import { fromSortParam, toSortParam } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { SearchInput } from '@/components/SearchInput';
 import { Toolbar } from '@/components/Toolbar';
 import { documentsQuery, useDeleteDocument, type Document } from '@/features/documents/api/documents';
@@ -48,6 +49,7 @@ export default function DocumentsPage() {
       <PageState
         query={query}
         loadingLabel="Loading documents"
+        skeleton={<TableSkeleton label="Loading documents" columns={4} />}
         isEmpty={(page) => page.total === 0}
         empty={{
           title: list.q ? 'No documents match' : 'No documents yet',

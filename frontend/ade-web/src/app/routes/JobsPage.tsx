@@ -1,14 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 
-import { Badge } from '@/components/Badge';
+import { Badge, statusLabel } from '@/components/Badge';
 import { fromSortParam, toSortParam } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
 import { Select } from '@/components/Select';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { Toolbar } from '@/components/Toolbar';
 import { configsQuery } from '@/features/configs/api/configs';
 import { documentsQuery } from '@/features/documents/api/documents';
-import { jobsQuery, type JobStatus } from '@/features/jobs/api/jobs';
+import { asJobStatus, JOB_STATUSES, jobsQuery } from '@/features/jobs/api/jobs';
 import { JobsTable } from '@/features/jobs/components/JobsTable';
 import { useLiveJobs } from '@/features/jobs/hooks/useLiveJobs';
 import { useListParams } from '@/lib/useListParams';
@@ -16,13 +17,7 @@ import { useDocumentTitle } from '@/lib/useDocumentTitle';
 
 import { useCurrentWorkspace } from '../layout/useCurrentWorkspace';
 
-const STATUSES: { value: JobStatus; label: string }[] = [
-  { value: 'queued', label: 'Queued' },
-  { value: 'running', label: 'Running' },
-  { value: 'succeeded', label: 'Succeeded' },
-  { value: 'failed', label: 'Failed' },
-  { value: 'cancelled', label: 'Cancelled' },
-];
+const STATUSES = JOB_STATUSES.map((value) => ({ value, label: statusLabel(value) }));
 
 // Filter choices: the most recent documents and configs (the API caps a page at 200).
 const OPTION_PAGE = { page_size: 200, sort: '-created_at' };
@@ -31,7 +26,7 @@ export default function JobsPage() {
   const workspace = useCurrentWorkspace();
   useDocumentTitle('Jobs', workspace.name);
   const list = useListParams({ sort: '-created_at' });
-  const status = STATUSES.find((s) => s.value === list.get('status'))?.value;
+  const status = asJobStatus(list.get('status'));
   const documentId = list.get('document') ?? undefined;
   const configId = list.get('config') ?? undefined;
   const query = useQuery(
@@ -50,6 +45,7 @@ export default function JobsPage() {
   const docNames = new Map(documents.data?.items.map((d) => [d.id, d.original_filename]));
   const configNames = new Map(configs.data?.items.map((c) => [c.id, c.title || c.slug]));
   const filtered = status !== undefined || documentId !== undefined || configId !== undefined;
+  const onlyStatus = documentId === undefined && configId === undefined ? status : undefined;
 
   const withCurrent = (options: { value: string; label: string }[], current: string | undefined) =>
     current === undefined || options.some((o) => o.value === current)
@@ -95,9 +91,10 @@ export default function JobsPage() {
       <PageState
         query={query}
         loadingLabel="Loading jobs"
+        skeleton={<TableSkeleton label="Loading jobs" columns={6} />}
         isEmpty={(page) => page.total === 0}
         empty={{
-          title: filtered ? 'No jobs match' : 'No jobs yet',
+          title: onlyStatus ? `No ${statusLabel(onlyStatus).toLowerCase()} jobs` : filtered ? 'No jobs match' : 'No jobs yet',
           description: filtered ? 'Try other filters.' : 'Run a document to see its job here.',
         }}
       >

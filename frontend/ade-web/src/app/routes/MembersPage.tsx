@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { fromSortParam, toSortParam } from '@/components/DataTable';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
+import { TableSkeleton } from '@/components/TableSkeleton';
 import { membersQuery } from '@/features/workspaces/api/workspaces';
 import { MembersTable } from '@/features/workspaces/components/MembersTable';
 import { useListParams } from '@/lib/useListParams';
@@ -18,7 +19,7 @@ export default function MembersPage() {
   return (
     <>
       <PageHeader title="Members" description={`People who can open ${workspace.name}, and their roles.`} />
-      <PageState query={query} loadingLabel="Loading members">
+      <PageState query={query} loadingLabel="Loading members" skeleton={<TableSkeleton label="Loading members" columns={3} />}>
         {(page) => (
           <MembersTable
             members={page.items}

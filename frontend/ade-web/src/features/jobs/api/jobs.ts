@@ -10,7 +10,13 @@ export type JobListParams = NonNullable<
   operations['list_jobs_api_v1_workspaces__workspace_id__jobs_get']['parameters']['query']
 >;
 
+export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+/** A status read from the URL, if it is one. */
+export function asJobStatus(value: string | null): JobStatus | undefined {
+  return JOB_STATUSES.find((status) => status === value);
+}
 
 export const jobKeys = {
   all: (workspaceId: string) => ['workspaces', workspaceId, 'jobs'] as const,

@@ -23,7 +23,7 @@ export function parseJobEvent(data: string): JobEvent | null {
 /**
  * A job and its timeline, live: loads both with useQuery, then follows the job's SSE stream
  * from the last event loaded while the job is not finished, writing each event into the
- * timeline's cache entry and refetching the job (its status may have changed).
+ * timeline's cache entry and refetching the job when a `job.*` event says it changed.
  */
 export function useLiveJob(workspaceId: string, jobId: string) {
   const queryClient = useQueryClient();
@@ -41,7 +41,11 @@ export function useLiveJob(workspaceId: string, jobId: string) {
         if (page === undefined || page.items.some((e) => e.seq === event.seq)) return page;
         return { ...page, items: [...page.items, event], total: page.total + 1 };
       });
-      void queryClient.invalidateQueries({ queryKey: jobKeys.detail(workspaceId, jobId), exact: true });
+      // `job.*` events change the job itself (status, timings); the rest (passes, logs,
+      // progress) only add to the timeline.
+      if (event.type.startsWith('job.')) {
+        void queryClient.invalidateQueries({ queryKey: jobKeys.detail(workspaceId, jobId), exact: true });
+      }
     },
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: jobKeys.detail(workspaceId, jobId) }),
   });
