@@ -6,7 +6,7 @@ load varies. `bench/web.py` prints the same with a baseline; docs/benchmarks.md 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from playwright.sync_api import Browser, Page, expect
 
@@ -24,7 +24,7 @@ from ade_cli.testing_web_measure import (
 Record = Callable[[str, object], None]
 
 
-def report(record_property: Record, name: str, figures: dict[str, object]) -> None:
+def report(record_property: Record, name: str, figures: Mapping[str, object]) -> None:
     record_property(name, json.dumps(figures))
     print(f"{name}: {json.dumps(figures)}")
 
