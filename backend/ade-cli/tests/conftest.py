@@ -12,6 +12,7 @@ from ade_cli.testing import ade_stack, doc_blocks, run_page  # noqa: F401  (docs
 from ade_cli.testing_browser import (  # noqa: F401  (Chromium on the web app: tests/browser)
     axe,
     browser,
+    first_run_stack,
     mark_browser_tests,
     page,
     page_watch,

@@ -227,3 +227,12 @@ async def test_import_refuses_a_taken_slug(
 ) -> None:
     _, archive = await _exported(client, who)
     assert (await _import(client, who, archive, slug="source")).status_code == 409
+
+
+async def test_the_openapi_document_describes_the_import_form(app: FastAPI) -> None:
+    # The web app's typed client builds its multipart request from this description.
+    body = app.openapi()["paths"]["/api/v1/workspaces/{workspace_id}/configs:import"]["post"]
+    form = body["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file", "slug"]
+    assert form["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert set(form["properties"]) == {"file", "slug", "title"}

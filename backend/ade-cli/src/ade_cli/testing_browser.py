@@ -4,8 +4,11 @@ Shipped with the package beside `ade_cli.testing_stack` (whose `start_stack` run
 pages talk to); `backend/ade-cli/tests/conftest.py` imports the fixtures and marks every test
 in `tests/browser/` `browser` (and `e2e`). Nothing here is imported by production code.
 
-- `web_stack`: one `ade start` for the session, signed in as an admin, its API serving
-  `frontend/ade-web/dist`.
+- `first_run_stack`: one `ade start` for the session, its API serving `frontend/ade-web/dist`,
+  started with no user (its console's setup token: `first_run_stack.setup_token()`); tests
+  marked `browser_first_run` run first, while setup is still to do.
+- `web_stack`: the same ADE once set up, signed in over HTTP as its admin (`stack.http`), with
+  a workspace (`stack.ws`); `sign_in_page(page, web_stack)` opens the app signed in.
 - `page`: a fresh browser context and page per test; the test fails on any console error,
   uncaught page error or CSP violation (`page_watch` holds what was seen).
 - `axe(page)`: fails on axe-core's critical or serious violations.
@@ -33,6 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+import httpx
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -45,7 +49,15 @@ from playwright.sync_api import (
 
 from ade_api.settings import ApiSettings
 from ade_cli.testing import ROOT
-from ade_cli.testing_stack import Stack, stack_env, start_stack
+from ade_cli.testing_stack import (
+    EMAIL,
+    PASSWORD,
+    Stack,
+    Started,
+    run_start,
+    stack_env,
+    start_stack,
+)
 from ade_db.types import new_id
 from ade_worker.embedded_redis import EmbeddedRedis
 
@@ -193,20 +205,48 @@ def describe_violations(violations: list[dict[str, Any]]) -> str:
     )
 
 
-@contextmanager
-def start_web_stack(
-    root: Path, redis_url: str, sandbox_root: Path, web_dir: Path
-) -> Iterator[Stack]:
-    """A real ADE (`ade start`: API, worker, Redis) whose API serves the app in `web_dir`."""
-    env = stack_env(
+def web_stack_env(root: Path, redis_url: str, sandbox_root: Path, web_dir: Path) -> dict[str, str]:
+    """The environment of an `ade start` whose API serves the app in `web_dir`. The tests sign
+    in more often than a person would: the per-address login limit is raised for them."""
+    return stack_env(
         root,
         ADE_REDIS_URL=redis_url,
         ADE_QUEUE_NAME=f"browser-{new_id().lower()}",
         ADE_SANDBOX_DIR=str(sandbox_root / "browser"),
         ADE_WEB_DIR=str(web_dir),
+        ADE_LOGIN_IP_MAX_ATTEMPTS="10000",
     )
-    with start_stack(root, env) as stack:
+
+
+@contextmanager
+def start_web_stack(
+    root: Path, redis_url: str, sandbox_root: Path, web_dir: Path
+) -> Iterator[Stack]:
+    """A real ADE (`ade start`: API, worker, Redis) whose API serves the app in `web_dir`."""
+    with start_stack(root, web_stack_env(root, redis_url, sandbox_root, web_dir)) as stack:
         yield stack
+
+
+def finish_setup(started: Started) -> None:
+    """Create the first admin (EMAIL, PASSWORD) with the printed setup token, unless a test
+    already did it in the browser (the first-run journey)."""
+    status = httpx.get(f"{started.base}/api/v1/setup", timeout=30)
+    assert status.status_code == 200, status.text
+    if status.json()["needed"]:
+        body = {"token": started.setup_token(), "email": EMAIL, "password": PASSWORD}
+        done = httpx.post(f"{started.base}/api/v1/setup", json=body, timeout=30)
+        assert done.status_code == 201, done.text
+
+
+def sign_in_page(page: Page, stack: Stack, token: str | None = None) -> None:
+    """Open the app in `page`'s context already signed in (as `stack.http`'s user, or with
+    `token`): the session the sign-in page would store, put in sessionStorage before any
+    script runs. The sign-in page itself is tested once, in the first-run journey."""
+    bearer = token or stack.http.headers["Authorization"].removeprefix("Bearer ")
+    page.context.add_init_script(
+        "sessionStorage.setItem('ade.session', JSON.stringify("
+        f"{{ token: {bearer!r}, expiresAt: Date.now() + 3600 * 1000 }}))"
+    )
 
 
 # -- fixtures ------------------------------------------------------------------------------------
@@ -215,11 +255,14 @@ BROWSER_TESTS = Path(__file__).resolve().parents[2] / "tests" / "browser"
 
 
 def mark_browser_tests(items: list[pytest.Item]) -> None:
-    """`pytest_collection_modifyitems` of the package's tests: mark the browser folder."""
+    """`pytest_collection_modifyitems` of the package's tests: mark the browser folder, and
+    run the tests marked `browser_first_run` first: they need the session's ADE before its
+    first user exists, which the `web_stack` fixture creates."""
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: item.get_closest_marker("browser_first_run") is None)
 
 
 @pytest.fixture(scope="session")
@@ -232,14 +275,24 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def web_stack(
+def first_run_stack(
     real_redis: EmbeddedRedis, sandbox_root: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    """A real ADE (API, worker, Redis) signed in as an admin, serving the built web app."""
+) -> Iterator[Started]:
+    """The session's one real ADE (API, worker, Redis) serving the built web app, started
+    without a user: `setup_token()` reads the token its console printed. Tests marked
+    `browser_first_run` get it before anything else touched it."""
     dist = require_dist()
     root = tmp_path_factory.mktemp("browser-stack")
-    with start_web_stack(root, real_redis.url, sandbox_root, dist) as stack:
-        yield stack
+    with run_start(root, web_stack_env(root, real_redis.url, sandbox_root, dist)) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def web_stack(first_run_stack: Started) -> Stack:
+    """The same ADE, set up (its first admin EMAIL) and signed in as that admin over HTTP,
+    with a workspace of its own."""
+    finish_setup(first_run_stack)
+    return first_run_stack.sign_in()
 
 
 @pytest.fixture

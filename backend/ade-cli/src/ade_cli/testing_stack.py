@@ -7,6 +7,7 @@ harness. Nothing here is imported by production code.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -99,6 +100,31 @@ class Stack:
         job: dict[str, Any] = response.json()
         return job
 
+    def add_member(self, email: str, role: str, password: str = PASSWORD) -> str:
+        """A new user (`ade users create` on the stack's database) made `role` in the
+        workspace; returns their access token."""
+        run_ade(
+            self.root,
+            stack_env(self.root),
+            "users",
+            "create",
+            "--email",
+            email,
+            "--password",
+            password,
+        )
+        added = self.http.post(
+            f"/workspaces/{self.ws}/members", json={"email": email, "role": role}
+        )
+        assert added.status_code == 201, added.text
+        login = httpx.post(
+            str(self.http.base_url.join("auth/login")),
+            json={"email": email, "password": password},
+            timeout=60,
+        )
+        assert login.status_code == 200, login.text
+        return str(login.json()["access_token"])
+
     def events(self, job_id: str) -> list[dict[str, Any]]:
         """The job's whole timeline."""
         found: list[dict[str, Any]] = []
@@ -123,34 +149,76 @@ def stack_env(root: Path, **settings: str) -> dict[str, str]:
     return env
 
 
+ADE = [sys.executable, "-m", "ade_cli"]
+
+
+def run_ade(root: Path, env: dict[str, str], *args: str) -> None:
+    """Run one `ade` command to completion in `root`; fail the test on a non-zero exit."""
+    done = subprocess.run(
+        [*ADE, *args], env=env, cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@dataclass
+class Started:
+    """A running `ade start` that nobody signed in to yet; `output` is its console (stdout)."""
+
+    process: subprocess.Popen[bytes]
+    root: Path
+    port: int
+    output: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def setup_token(self, timeout: float = 10) -> str:
+        """The one-time setup token `ade start` printed (it prints one while no user exists)."""
+        deadline = time.monotonic() + timeout
+        while not (found := SETUP_TOKEN_LINE.search(self.output.read_text())):
+            assert time.monotonic() < deadline, f"no setup token in: {self.output.read_text()}"
+            time.sleep(0.1)
+        return found.group(1)
+
+    def sign_in(self, email: str = EMAIL, password: str = PASSWORD) -> Stack:
+        """An HTTP client signed in as `email`, with a new workspace of its own."""
+        http = httpx.Client(base_url=f"{self.base}/api/v1", timeout=60)
+        answer = http.post("/auth/login", json={"email": email, "password": password})
+        assert answer.status_code == 200, answer.text
+        http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        ws = http.post("/workspaces", json={"name": "E2E"}).json()["id"]
+        return Stack(http, ws, self.process, self.root, self.port)
+
+
+# What `ade start` prints on a first run (ade_cli.first_run.web_lines).
+SETUP_TOKEN_LINE = re.compile(r"use setup token (\S+)")
+
+
 @contextmanager
-def start_stack(root: Path, env: dict[str, str]) -> Iterator[Stack]:
-    """Migrate, create the admin, run `ade start` in `root` and sign in; Ctrl-C at the end."""
-    ade = [sys.executable, "-m", "ade_cli"]
-    for args in (
-        ["db", "migrate"],
-        ["users", "create", "--email", EMAIL, "--password", PASSWORD, "--admin"],
-    ):
-        done = subprocess.run(
-            [*ade, *args], env=env, cwd=root, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr
+def run_start(root: Path, env: dict[str, str]) -> Iterator[Started]:
+    """Run `ade start` (it migrates) in `root` until it is ready; Ctrl-C at the end."""
     port = free_port()
     log = root / "start.log"
+    output = root / "start.out"
     process = subprocess.Popen(
-        [*ade, "start", "--port", str(port)],
+        [*ADE, "start", "--port", str(port)],
         env=env,
         cwd=root,
-        stdout=subprocess.DEVNULL,
+        stdout=output.open("w"),
         stderr=log.open("w"),
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(process, f"{base}/ready", timeout=60, log=log)
-        http = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
-        token = http.post("/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
-        http.headers["Authorization"] = f"Bearer {token['access_token']}"
-        ws = http.post("/workspaces", json={"name": "E2E"}).json()["id"]
-        yield Stack(http, ws, process, root, port)
+        wait_ready(process, f"http://127.0.0.1:{port}/ready", timeout=60, log=log)
+        yield Started(process, root, port, output)
     finally:
         stop(process)
+
+
+@contextmanager
+def start_stack(root: Path, env: dict[str, str]) -> Iterator[Stack]:
+    """Create the admin, run `ade start` in `root` and sign in; Ctrl-C at the end."""
+    run_ade(root, env, "db", "migrate")
+    run_ade(root, env, "users", "create", "--email", EMAIL, "--password", PASSWORD, "--admin")
+    with run_start(root, env) as started:
+        yield started.sign_in()

@@ -23,7 +23,8 @@ from ade_api.errors import (
 )
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 
-_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+_SLUG = re.compile(SLUG_PATTERN)
 # Room for the multipart boundaries and the small text fields around the zip.
 _FORM_OVERHEAD = 64 * 1024
 

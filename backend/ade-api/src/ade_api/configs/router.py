@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from ade_api.configs import service, transfer
 from ade_api.configs.dependencies import (
+    SLUG_PATTERN,
     ConfigAccessDep,
     PackageLimitsDep,
     SandboxDep,
@@ -62,7 +63,27 @@ def create_config(
     return service.create_config(session, access, body, limits)
 
 
-@router.post(":import", status_code=status.HTTP_201_CREATED)
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "slug"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "slug": {"type": "string", "pattern": SLUG_PATTERN},
+                        "title": {"type": "string", "maxLength": 200},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(":import", status_code=status.HTTP_201_CREATED, openapi_extra=_IMPORT_BODY)
 def import_config(
     session: SessionDep,
     access: WorkspaceAccessDep,

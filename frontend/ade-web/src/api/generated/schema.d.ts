@@ -3902,7 +3902,16 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                    slug: string;
+                    title?: string;
+                };
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {

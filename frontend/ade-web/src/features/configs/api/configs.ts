@@ -1,9 +1,11 @@
-import { keepPreviousData, queryOptions } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 
 import { api, unwrap } from '@/api/client';
 import type { components, operations } from '@/api/generated/schema';
 
 export type Config = components['schemas']['ConfigOut'];
+export type ConfigVersion = components['schemas']['VersionOut'];
+export type PublishRequest = components['schemas']['PublishRequest'];
 export type ConfigListParams = NonNullable<
   operations['list_configs_api_v1_workspaces__workspace_id__configs_get']['parameters']['query']
 >;
@@ -12,6 +14,7 @@ export const configKeys = {
   all: (workspaceId: string) => ['workspaces', workspaceId, 'configs'] as const,
   list: (workspaceId: string, params: ConfigListParams) => [...configKeys.all(workspaceId), 'list', params] as const,
   detail: (workspaceId: string, configId: string) => [...configKeys.all(workspaceId), 'detail', configId] as const,
+  versions: (workspaceId: string, configId: string) => [...configKeys.detail(workspaceId, configId), 'versions'] as const,
 };
 
 export function configsQuery(workspaceId: string, params: ConfigListParams) {
@@ -26,4 +29,111 @@ export function configsQuery(workspaceId: string, params: ConfigListParams) {
       ),
     placeholderData: keepPreviousData,
   });
+}
+
+/** A config's history, newest first (one page of 50 is plenty for a dialog). */
+export function versionsQuery(workspaceId: string, configId: string) {
+  return queryOptions({
+    queryKey: configKeys.versions(workspaceId, configId),
+    queryFn: async ({ signal }) =>
+      unwrap(
+        await api.GET('/api/v1/workspaces/{workspace_id}/configs/{config_id}/versions', {
+          params: {
+            path: { workspace_id: workspaceId, config_id: configId },
+            query: { page_size: 50, sort: '-created_at' },
+          },
+          signal,
+        }),
+      ),
+  });
+}
+
+const configPath = (workspaceId: string, configId: string) => ({
+  params: { path: { workspace_id: workspaceId, config_id: configId } },
+});
+
+/** A mutation on the workspace's configs that refreshes every config query when it succeeds. */
+function useConfigMutation<Input, Output>(workspaceId: string, run: (input: Input) => Promise<Output>) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: run,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: configKeys.all(workspaceId) }),
+  });
+}
+
+export interface ImportConfigInput {
+  file: File;
+  slug: string;
+  title?: string;
+}
+
+/** Create a config from a package zip (multipart: `file`, `slug`, optional `title`). */
+export function useImportConfig(workspaceId: string) {
+  return useConfigMutation(workspaceId, async ({ file, slug, title }: ImportConfigInput) =>
+    unwrap(
+      await api.POST('/api/v1/workspaces/{workspace_id}/configs:import', {
+        params: { path: { workspace_id: workspaceId } },
+        // The typed body names the fields; the serializer sends the File itself.
+        body: { file: file.name, slug, ...(title ? { title } : {}) },
+        bodySerializer: (fields) => {
+          const form = new FormData();
+          form.append('file', file);
+          form.append('slug', fields.slug);
+          if (fields.title) form.append('title', fields.title);
+          return form;
+        },
+      }),
+    ),
+  );
+}
+
+export function usePublishConfig(workspaceId: string) {
+  return useConfigMutation(workspaceId, async ({ configId, body }: { configId: string; body: PublishRequest }) =>
+    unwrap(
+      await api.POST('/api/v1/workspaces/{workspace_id}/configs/{config_id}/publish', {
+        ...configPath(workspaceId, configId),
+        body,
+      }),
+    ),
+  );
+}
+
+export function useActivateConfig(workspaceId: string) {
+  return useConfigMutation(workspaceId, async (configId: string) =>
+    unwrap(
+      await api.POST('/api/v1/workspaces/{workspace_id}/configs/{config_id}:activate', configPath(workspaceId, configId)),
+    ),
+  );
+}
+
+export function useArchiveConfig(workspaceId: string) {
+  return useConfigMutation(workspaceId, async (configId: string) =>
+    unwrap(await api.DELETE('/api/v1/workspaces/{workspace_id}/configs/{config_id}', configPath(workspaceId, configId))),
+  );
+}
+
+export function useUnarchiveConfig(workspaceId: string) {
+  return useConfigMutation(workspaceId, async (configId: string) =>
+    unwrap(
+      await api.POST('/api/v1/workspaces/{workspace_id}/configs/{config_id}:unarchive', configPath(workspaceId, configId)),
+    ),
+  );
+}
+
+/** The draft (or a version) as a zip, with the file name the server gave it. */
+export async function exportConfig(
+  workspaceId: string,
+  config: Pick<Config, 'id' | 'slug'>,
+  versionId?: string,
+): Promise<{ blob: Blob; fileName: string }> {
+  const result = await api.GET('/api/v1/workspaces/{workspace_id}/configs/{config_id}/export', {
+    params: {
+      path: { workspace_id: workspaceId, config_id: config.id },
+      query: versionId ? { version_id: versionId } : {},
+    },
+    parseAs: 'blob',
+  });
+  const disposition = result.response.headers.get('Content-Disposition') ?? '';
+  const named = /filename="([^"]+)"/.exec(disposition)?.[1];
+  return { blob: unwrap(result), fileName: named ?? `${config.slug}-${versionId ?? 'draft'}.zip` };
 }
