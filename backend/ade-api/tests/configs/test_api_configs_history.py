@@ -57,7 +57,8 @@ class Cfg:
         return items
 
     async def readme(self, version_id: str | None = None) -> str:
-        where = f"/versions/{version_id}/files/README.md" if version_id else "/draft/files/README.md"
+        where = f"/versions/{version_id}" if version_id else "/draft"
+        where += "/files/README.md"
         code: str = (await self.call("GET", where)).json()["code"]
         return code
 
@@ -84,7 +85,7 @@ async def cfg(
         f"{base}/draft/files", json={"path": "README.md", "code": "start\n"}, headers=headers
     )
     assert readme.status_code == 201, readme.text
-    return Cfg(client, headers, ws, f"/api/v1/workspaces/{ws}/configs/{body['id']}", body["version_id"])
+    return Cfg(client, headers, ws, base, body["version_id"])
 
 
 # --------------------------------------------------------------------------- diff
@@ -173,10 +174,12 @@ def test_diff_flags_binary_and_too_large_files_and_keeps_within_its_budget() -> 
     changes, truncated = diff_files(old, new, max_file_bytes=10, max_total_bytes=4)
     by_path = {c.path: c for c in changes}
     assert list(by_path) == ["a.md", "b.md", "big.md", "bin.txt"]  # unchanged files omitted
-    assert by_path["bin.txt"].binary and by_path["bin.txt"].new_text is None
-    assert by_path["big.md"].too_large and by_path["big.md"].old_text is None  # over 10 bytes
+    assert (by_path["bin.txt"].binary, by_path["bin.txt"].new_text) == (True, None)
+    # over 10 bytes:
+    assert (by_path["big.md"].too_large, by_path["big.md"].old_text) == (True, None)
     assert (by_path["a.md"].old_text, by_path["a.md"].new_text) == ("a", "aa")  # 3 of 4 bytes
-    assert by_path["b.md"].too_large and by_path["b.md"].new_text is None  # over the budget
+    # over the budget:
+    assert (by_path["b.md"].too_large, by_path["b.md"].new_text) == (True, None)
     assert truncated
 
 
