@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_api.configs import service
+from ade_api.configs import history, service
 from ade_api.configs._package import PackageLimits
 from ade_api.configs.sandbox import Sandbox
 from ade_api.configs.schemas import ConfigCreate, PublishRequest
@@ -154,7 +154,7 @@ def test_publish_racing_a_revert_keeps_one_draft_and_one_published(
         sessions,
         ids,
         [
-            lambda s, ctx: service.revert(s, ctx, versions[0]),
+            lambda s, ctx: history.revert(s, ctx, versions[0]),
             lambda s, ctx: service.publish(s, ctx, PublishRequest(semver="3.0.0"), sandbox),
         ],
     )

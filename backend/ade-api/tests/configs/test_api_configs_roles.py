@@ -42,6 +42,8 @@ CONFIG_ROUTES = [
     Route("GET", CID + "/versions/{v1}/files/manifest.json", "viewer", 200),
     Route("POST", CID + "/publish", "editor", 201, {"semver": "2.0.0", "message": "m"}),
     Route("POST", CID + "/revert", "editor", 200, {"version_id": "{v1}"}),
+    Route("POST", CID + "/versions/{v1}:restore", "editor", 200),
+    Route("GET", CID + "/diff?from={v1}&to=draft", "viewer", 200),
     Route("GET", CID + "/draft/files", "viewer", 200),
     Route("GET", CID + "/draft/files/README.md", "viewer", 200),
     Route("POST", CID + "/draft/files", "editor", 201, {"path": "hooks/extra.py"}),
@@ -49,6 +51,7 @@ CONFIG_ROUTES = [
     Route("DELETE", CID + "/draft/files/README.md", "editor", 204, None, ANY),
     Route("GET", CID + "/draft/manifest", "viewer", 200),
     Route("PATCH", CID + "/draft/manifest", "editor", 200, {"title": "T"}),
+    Route("POST", CID + "/draft/columns", "editor", 201, {"field": "extra", "kind": "email"}),
     Route("POST", CID + "/draft:plan", "editor", 200),
     Route("POST", CID + "/draft:dry-run", "editor", 200, {"document_id": "{doc}"}),
     # No such run: editors learn that (404), viewers are refused first (403).

@@ -14,11 +14,15 @@ class WorkspaceRole(StrEnum):
 
 
 class ConfigVersionStatus(StrEnum):
-    """A config has at most one draft and one published version; older ones are deprecated."""
+    """A config has at most one draft and one published version; older ones are deprecated.
+
+    A discarded version is a draft a revert or restore replaced while it differed from every
+    version: kept, never run, and restorable into the draft."""
 
     DRAFT = "draft"
     PUBLISHED = "published"
     DEPRECATED = "deprecated"
+    DISCARDED = "discarded"
 
 
 class JobStatus(StrEnum):

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 import ade_db.models  # noqa: F401
 from ade_db import migrate
 from ade_db.engine import create_db_engine
 from ade_db.metadata import metadata
+from ade_db.models import Config, ConfigVersion, Workspace
 
 EXPECTED_TABLES = {
     "users",
@@ -111,3 +115,52 @@ def test_history_lists_a_single_linear_chain_ending_at_head() -> None:
     for newer, older in itertools.pairwise(revisions):
         assert newer.down_revision == older.revision
     assert all(r.message for r in revisions)
+
+
+def _add_version(engine: Engine, config_id: str, status: str, semver: str | None) -> str:
+    with Session(engine) as session, session.begin():
+        version = ConfigVersion(config_id=config_id, status=status, semver=semver, manifest={})
+        session.add(version)
+        session.flush()
+        return version.id
+
+
+def test_0002_allows_discarded_versions_and_its_downgrade_removes_them(
+    fresh_db_url: str,
+) -> None:
+    engine = create_db_engine(fresh_db_url)
+    try:
+        migrate.upgrade(engine, "0001")
+        with Session(engine) as session, session.begin():
+            workspace = Workspace(name="Acme", slug="acme")
+            session.add(workspace)
+            session.flush()
+            config = Config(workspace_id=workspace.id, slug="roster", title="Roster")
+            session.add(config)
+            session.flush()
+            config_id = config.id
+        _add_version(engine, config_id, "draft", None)
+        _add_version(engine, config_id, "published", "1.0.0")
+        with pytest.raises(IntegrityError):
+            _add_version(engine, config_id, "discarded", None)
+
+        migrate.upgrade(engine, "0002")  # the rows already there survive the rebuilt table
+        kept = _add_version(engine, config_id, "discarded", None)
+        with pytest.raises(IntegrityError):
+            _add_version(engine, config_id, "archived", "2.0.0")
+        with pytest.raises(IntegrityError):
+            _add_version(engine, config_id, "deprecated", None)
+        with pytest.raises(IntegrityError):  # the partial unique indexes survived too
+            _add_version(engine, config_id, "published", "3.0.0")
+        with Session(engine) as session:
+            assert session.get(ConfigVersion, kept) is not None
+            assert len(session.query(ConfigVersion).all()) == 3
+
+        migrate.downgrade(engine, "0001")
+        with Session(engine) as session:
+            statuses = sorted(v.status for v in session.query(ConfigVersion).all())
+        assert statuses == ["draft", "published"]
+        with pytest.raises(IntegrityError):
+            _add_version(engine, config_id, "discarded", None)
+    finally:
+        engine.dispose()

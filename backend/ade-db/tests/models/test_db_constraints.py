@@ -53,6 +53,18 @@ def test_version_status_check_rejects_unknown_status(db_session: Session, config
     _rejects(db_session, lambda: _version(config, "archived", "1.0.0"))
 
 
+def test_discarded_versions_need_no_semver_and_may_be_many(
+    db_session: Session, config: Config
+) -> None:
+    db_session.add(_version(config, ConfigVersionStatus.DRAFT))
+    db_session.add(_version(config, ConfigVersionStatus.DISCARDED))
+    db_session.add(_version(config, ConfigVersionStatus.DISCARDED))
+    db_session.flush()
+    # Released versions still need one.
+    _rejects(db_session, lambda: _version(config, ConfigVersionStatus.DEPRECATED))
+    _rejects(db_session, lambda: _version(config, ConfigVersionStatus.PUBLISHED))
+
+
 def test_only_one_draft_per_config(db_session: Session, config: Config) -> None:
     db_session.add(_version(config, ConfigVersionStatus.DRAFT))
     db_session.flush()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from ade_api.configs import service, transfer
+from ade_api.configs import diff, history, service, transfer
 from ade_api.configs.dependencies import (
     SLUG_PATTERN,
     ConfigAccessDep,
@@ -20,8 +20,10 @@ from ade_api.configs.schemas import (
     ConfigOut,
     ConfigUpdate,
     PublishRequest,
+    RevertOut,
     RevertRequest,
     VersionDetail,
+    VersionDiff,
     VersionOut,
 )
 from ade_api.dependencies import SessionDep, SettingsDep
@@ -172,6 +174,20 @@ def read_version_file(
     return JSONResponse(found.model_dump(), headers={"ETag": etag(found.sha256)})
 
 
+_SIDE = "A version id, or `draft`."
+
+
+@router.get("/{config_id}/diff")
+def diff_versions(
+    session: SessionDep,
+    ctx: ConfigAccessDep,
+    from_: Annotated[str, Query(alias="from", min_length=1, max_length=26, description=_SIDE)],
+    to: Annotated[str, Query(min_length=1, max_length=26, description=_SIDE)],
+) -> VersionDiff:
+    """The files that differ between two versions (or a version and the draft), both texts."""
+    return diff.diff_versions(session, ctx, from_, to)
+
+
 @router.post("/{config_id}/publish", status_code=status.HTTP_201_CREATED)
 def publish(
     session: SessionDep, ctx: ConfigAccessDep, body: PublishRequest, sandbox: SandboxDep
@@ -181,6 +197,13 @@ def publish(
 
 
 @router.post("/{config_id}/revert")
-def revert(session: SessionDep, ctx: ConfigAccessDep, body: RevertRequest) -> VersionDetail:
-    """Publish a deprecated version again; its files also become the draft."""
-    return service.revert(session, ctx, body.version_id)
+def revert(session: SessionDep, ctx: ConfigAccessDep, body: RevertRequest) -> RevertOut:
+    """Publish a deprecated version again; its files also become the draft (a draft unlike
+    every version is kept first, as a `discarded` version)."""
+    return history.revert(session, ctx, body.version_id)
+
+
+@router.post("/{config_id}/versions/{version_id}:restore")
+def restore_version(session: SessionDep, ctx: ConfigAccessDep, version_id: str) -> RevertOut:
+    """Copy a version's files into the draft (a draft unlike every version is kept first)."""
+    return history.restore(session, ctx, version_id)

@@ -66,7 +66,8 @@ class FileInfo(BaseModel):
 
 
 class VersionOut(BaseModel):
-    """One version of a config: the draft, the published one or a deprecated one."""
+    """One version of a config: the draft, the published one, a deprecated one, or a draft a
+    revert or restore replaced (`discarded`: kept, never run, restorable)."""
 
     version_id: str
     config_id: str
@@ -104,3 +105,49 @@ class RevertRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version_id: Ulid
+
+
+class RevertOut(VersionDetail):
+    """The version a revert published (or the draft a restore filled), and where the replaced
+    draft was kept when it differed from every version."""
+
+    discarded_version_id: str | None = Field(
+        description="The `discarded` version now holding the replaced draft, or null when "
+        "another version already held the same files."
+    )
+
+
+class VersionRef(BaseModel):
+    """One side of a diff: a version, or the draft."""
+
+    version_id: str
+    status: ConfigVersionStatus
+    semver: str | None
+    files_hash: str
+
+
+class FileChange(BaseModel):
+    """One file that differs between two versions. The texts are left out (null) for a
+    `binary` file and for a `too_large` one (over the per-file or the response's budget)."""
+
+    path: str
+    change: Literal["added", "removed", "changed"]
+    old_sha256: str | None
+    new_sha256: str | None
+    old_text: str | None = None
+    new_text: str | None = None
+    binary: bool = False
+    too_large: bool = False
+
+
+class VersionDiff(BaseModel):
+    """What changed from one version to another, file by file (unchanged files omitted)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: VersionRef = Field(alias="from", serialization_alias="from")
+    to: VersionRef
+    files: list[FileChange]
+    truncated: bool = Field(
+        description="Whether some texts were left out to keep the answer within its budget."
+    )

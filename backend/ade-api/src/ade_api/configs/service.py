@@ -20,7 +20,6 @@ from ade_api.configs._package import (
     PackageLimits,
     check_content,
     check_path,
-    check_requirements,
     check_totals,
     dump_manifest,
     files_hash,
@@ -47,11 +46,11 @@ from ade_db.enums import ConfigVersionStatus, WorkspaceRole
 from ade_db.models import Config, ConfigFile, ConfigVersion, WorkspaceActiveConfig
 from ade_db.types import utcnow
 from ade_engine.scaffold import empty_package, example_files
-from ade_worker.requirements import REQUIREMENTS_FILE
 
 DRAFT = ConfigVersionStatus.DRAFT.value
 PUBLISHED = ConfigVersionStatus.PUBLISHED.value
 DEPRECATED = ConfigVersionStatus.DEPRECATED.value
+DISCARDED = ConfigVersionStatus.DISCARDED.value
 _CONFIG_NOT_FOUND = "config not found"
 _VERSION_NOT_FOUND = "config version not found"
 
@@ -203,7 +202,8 @@ def version_detail(session: Session, version: ConfigVersion) -> VersionDetail:
 
 
 def list_versions(session: Session, config: Config, params: PageParams) -> Page[VersionOut]:
-    """The config's history: the draft, the published version and every deprecated one."""
+    """The config's history: the draft, the published version, every deprecated one and the
+    kept (discarded) drafts."""
     return paginate(
         session,
         select(ConfigVersion).where(ConfigVersion.config_id == config.id),
@@ -407,7 +407,7 @@ def activate_config(session: Session, ctx: ConfigAccess) -> ConfigOut:
 # --------------------------------------------------------------------------- versions
 
 
-def _lock(session: Session, config: Config) -> None:
+def lock(session: Session, config: Config) -> None:
     # Serializes publish/revert of one config on PostgreSQL (SQLite serializes writers anyway).
     session.execute(select(Config.id).where(Config.id == config.id).with_for_update())
 
@@ -418,7 +418,7 @@ def publish(
     """Copy the draft into a new immutable published version; the old one is deprecated."""
     ctx.require_writable()
     config = ctx.config
-    _lock(session, config)
+    lock(session, config)
     draft = draft_of(session, config)
     published = version_of(session, config, PUBLISHED)
     if published is not None and published.files_hash == draft.files_hash:
@@ -459,40 +459,3 @@ def publish(
         {"version_id": version.id, "semver": body.semver, "files_hash": version.files_hash},
     )
     return version_detail(session, version)
-
-
-def revert(session: Session, ctx: ConfigAccess, version_id: str) -> VersionDetail:
-    """Publish a deprecated version again; its files also become the draft. One transaction."""
-    ctx.require_writable()
-    config = ctx.config
-    _lock(session, config)
-    target = get_version(session, config, version_id)
-    if target.status != DEPRECATED:
-        raise ConflictError(
-            f"only a deprecated version can be reverted to; this one is {target.status}"
-        )
-    files = file_contents(session, target)
-    # It may predate today's rules; jobs would refuse it, so it is not published again.
-    check_requirements(files.get(REQUIREMENTS_FILE))
-    now = utcnow()
-    published = version_of(session, config, PUBLISHED)
-    if published is not None:
-        published.status = DEPRECATED
-        published.deprecated_at = now
-        session.flush()
-    target.status = PUBLISHED
-    target.deprecated_at = None
-    target.updated_at = now
-    flush_or_conflict(session, "another version was published at the same time")
-    replace_files(session, draft_of(session, config), files)
-    record_config_event(
-        session,
-        ctx,
-        "config.reverted",
-        {
-            "version_id": target.id,
-            "semver": target.semver,
-            "previous_version_id": published.id if published else None,
-        },
-    )
-    return version_detail(session, target)

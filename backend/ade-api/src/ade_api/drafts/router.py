@@ -12,9 +12,10 @@ from ade_api.configs.dependencies import ConfigAccessDep, PackageLimitsDep, Sand
 from ade_api.configs.router import etag
 from ade_api.configs.schemas import FileInfo
 from ade_api.dependencies import SessionDep, SettingsDep, StorageDep
-from ade_api.drafts import service
+from ade_api.drafts import columns, service
 from ade_api.drafts.dependencies import IfMatchDep
 from ade_api.drafts.schemas import (
+    ColumnCreate,
     DryRunOut,
     DryRunRequest,
     FileContent,
@@ -93,6 +94,28 @@ def delete_file(
     """Delete a draft file the manifest does not use (needs If-Match)."""
     service.delete_file(session, ctx, path, match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/draft/columns",
+    status_code=status.HTTP_201_CREATED,
+    responses={201: {"headers": _ETAG_HEADER}},
+)
+def add_column(
+    session: SessionDep,
+    ctx: ConfigAccessDep,
+    body: ColumnCreate,
+    match: IfMatchDep,
+    limits: PackageLimitsDep,
+) -> JSONResponse:
+    """Add a column in one step: `columns/<field>.py` from the kind's template and its
+    manifest entry, both or neither (ETag: the manifest's new one; If-Match optional)."""
+    added = columns.add_column(session, ctx, body, match, limits)
+    return JSONResponse(
+        added.model_dump(),
+        status_code=status.HTTP_201_CREATED,
+        headers={"ETag": etag(added.manifest_sha256)},
+    )
 
 
 @router.get("/draft/manifest", responses={200: {"headers": _ETAG_HEADER}})

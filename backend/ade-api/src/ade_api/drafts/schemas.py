@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ade_api.configs.schemas import FileInfo
+from ade_api.drafts.column_kinds import ColumnKind
+from ade_engine.manifest import FIELD_RE
 
 FilePath = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
@@ -19,6 +21,33 @@ class FileCreate(BaseModel):
 
     path: FilePath
     code: str | None = None
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ColumnCreate(BaseModel):
+    """A new column: its module `columns/<field>.py`, written from the template of `kind`, and
+    its manifest entry (next ordinal, enabled), added together or not at all."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: Annotated[str, StringConstraints(pattern=FIELD_RE.pattern, max_length=64)] = Field(
+        description="The output field: lowercase letters, digits and underscores, from a letter."
+    )
+    label: Text | None = Field(default=None, description="The output header (default: Field).")
+    synonyms: list[Text] = Field(default_factory=list, max_length=100)
+    required: bool = False
+    kind: ColumnKind = Field(default="text", description="Which starter code the module gets.")
+
+
+class ColumnAdded(BaseModel):
+    """The column's manifest entry and module, and the draft's new state."""
+
+    column: dict[str, Any]
+    file: FileInfo
+    manifest_sha256: str = Field(description="The manifest's new ETag (also in the header).")
+    files_hash: str
 
 
 class FileUpdate(BaseModel):

@@ -8,7 +8,6 @@ exist, and files_hash is recomputed after every change.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -55,21 +54,21 @@ from ade_api.pagination import Page, PageParams, paginate
 from ade_db.enums import WorkspaceRole
 from ade_db.models import ConfigFile, ConfigVersion
 from ade_db.types import utcnow
+from ade_engine.manifest import FIELD_RE
 from ade_engine.scaffold import scaffold_file
 from ade_storage.blob import BlobStore
 
 _FILE_NOT_FOUND = "file not found in the draft"
-_FIELD = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _file(session: Session, draft: ConfigVersion, path: str) -> ConfigFile | None:
+def file_row(session: Session, draft: ConfigVersion, path: str) -> ConfigFile | None:
     return session.scalars(
         select(ConfigFile).where(ConfigFile.version_id == draft.id, ConfigFile.path == path)
     ).one_or_none()
 
 
-def _existing(session: Session, draft: ConfigVersion, path: str) -> ConfigFile:
-    found = _file(session, draft, path)
+def existing_file(session: Session, draft: ConfigVersion, path: str) -> ConfigFile:
+    found = file_row(session, draft, path)
     if found is None:
         raise NotFoundError(_FILE_NOT_FOUND)
     return found
@@ -79,7 +78,7 @@ def _paths(session: Session, draft: ConfigVersion) -> set[str]:
     return set(session.scalars(select(ConfigFile.path).where(ConfigFile.version_id == draft.id)))
 
 
-def _sizes(session: Session, draft: ConfigVersion) -> dict[str, int]:
+def file_sizes(session: Session, draft: ConfigVersion) -> dict[str, int]:
     rows = session.execute(
         select(ConfigFile.path, ConfigFile.size).where(ConfigFile.version_id == draft.id)
     ).all()
@@ -98,13 +97,11 @@ def check_if_match(if_match: Sequence[str] | None, current_sha256: str) -> None:
         )
 
 
-def _info(row: ConfigFile) -> FileInfo:
+def file_info(row: ConfigFile) -> FileInfo:
     return FileInfo(path=row.path, size=row.size, sha256=row.sha256)
 
 
-def _touch(
-    session: Session, ctx: ConfigAccess, draft: ConfigVersion, event: str, path: str
-) -> None:
+def touch(session: Session, ctx: ConfigAccess, draft: ConfigVersion, event: str, path: str) -> None:
     configs.refresh_files_hash(session, draft)
     ctx.config.updated_at = utcnow()
     configs.record_config_event(session, ctx, event, {"path": path, "files_hash": draft.files_hash})
@@ -123,7 +120,7 @@ def list_files(session: Session, ctx: ConfigAccess, params: PageParams) -> Page[
         sortable={"path": ConfigFile.path, "size": ConfigFile.size},
         default_sort=["path"],
         tiebreak=ConfigFile.id,
-        to_item=lambda row: _info(row[0]),
+        to_item=lambda row: file_info(row[0]),
     )
 
 
@@ -136,7 +133,7 @@ def read_file(
         if version_id
         else configs.draft_of(session, ctx.config)
     )
-    row = _file(session, version, path)
+    row = file_row(session, version, path)
     if row is None:
         raise NotFoundError("file not found in this version")
     return FileContent(
@@ -144,13 +141,13 @@ def read_file(
     )
 
 
-def _save_manifest(
+def save_manifest(
     session: Session, draft: ConfigVersion, data: Any, paths: set[str], limits: PackageLimits
 ) -> ConfigFile:
     manifest = validate_manifest(data, paths)
     content = dump_manifest(manifest)
     check_content(MANIFEST_PATH, content, limits)
-    row = _existing(session, draft, MANIFEST_PATH)
+    row = existing_file(session, draft, MANIFEST_PATH)
     _write(row, content)
     draft.manifest = manifest
     return row
@@ -163,24 +160,28 @@ def _write(row: ConfigFile, content: bytes) -> None:
     row.updated_at = utcnow()
 
 
+def next_ordinal(columns: Sequence[Any]) -> int:
+    """The ordinal a column added after `columns` (the manifest's) gets."""
+    ordinals = [c.get("ordinal") for c in columns if isinstance(c, dict)]
+    return max((o for o in ordinals if isinstance(o, int)), default=0) + 1
+
+
 def _new_column_entry(manifest: dict[str, Any], path: str) -> dict[str, Any] | None:
     """The manifest entry a new `columns/<field>.py` gets, if it names a new field."""
     parts = PurePosixPath(path).parts
     field = PurePosixPath(path).stem
-    if len(parts) != 2 or not _FIELD.match(field):
+    if len(parts) != 2 or not FIELD_RE.match(field):
         return None  # helpers such as columns/_shared.py are not fields
     columns = manifest.get("columns") or []
     if any(
         isinstance(c, dict) and (c.get("field") == field or c.get("path") == path) for c in columns
     ):
         return None
-    ordinals = [c.get("ordinal") for c in columns if isinstance(c, dict)]
-    next_ordinal = max((o for o in ordinals if isinstance(o, int)), default=0) + 1
     return {
         "field": field,
         "label": field.replace("_", " ").title(),
         "path": path,
-        "ordinal": next_ordinal,
+        "ordinal": next_ordinal(columns),
         "required": False,
         "enabled": True,
         "synonyms": [],
@@ -194,7 +195,7 @@ def create_file(
     ctx.require_writable()
     path = check_path(body.path)
     draft = configs.draft_of(session, ctx.config)
-    if _file(session, draft, path) is not None:
+    if file_row(session, draft, path) is not None:
         raise ConflictError(f"{path} already exists; update it with PUT")
     if body.code is None:
         try:
@@ -206,7 +207,7 @@ def create_file(
     if path == MANIFEST_PATH:  # only reachable if the draft lost its manifest
         raise ConflictError("manifest.json exists in every draft; update it instead")
     check_content(path, content, limits)
-    sizes = _sizes(session, draft)
+    sizes = file_sizes(session, draft)
     check_totals([*sizes.values(), len(content)], limits)
     row = ConfigFile(
         version_id=draft.id,
@@ -222,9 +223,9 @@ def create_file(
     if entry is not None:
         manifest = dict(draft.manifest)
         manifest["columns"] = [*manifest.get("columns", []), entry]
-        _save_manifest(session, draft, manifest, {*sizes, path}, limits)
-    _touch(session, ctx, draft, "config.draft.file_created", path)
-    return _info(row)
+        save_manifest(session, draft, manifest, {*sizes, path}, limits)
+    touch(session, ctx, draft, "config.draft.file_created", path)
+    return file_info(row)
 
 
 def update_file(
@@ -238,19 +239,19 @@ def update_file(
     """Replace a file's content, if it is still the content the writer read."""
     ctx.require_writable()
     draft = configs.draft_of(session, ctx.config)
-    row = _existing(session, draft, check_path(path, loc=("path", "path")))
+    row = existing_file(session, draft, check_path(path, loc=("path", "path")))
     check_if_match(if_match, row.sha256)
     content = code.encode("utf-8")
     check_content(path, content, limits)
-    sizes = _sizes(session, draft)
+    sizes = file_sizes(session, draft)
     sizes[path] = len(content)
     check_totals(sizes.values(), limits)
     if path == MANIFEST_PATH:
-        _save_manifest(session, draft, parse_manifest_bytes(content), set(sizes), limits)
+        save_manifest(session, draft, parse_manifest_bytes(content), set(sizes), limits)
         # Keep the author's formatting: store what they sent, once it is known to be valid.
     _write(row, content)
-    _touch(session, ctx, draft, "config.draft.file_updated", path)
-    return _info(row)
+    touch(session, ctx, draft, "config.draft.file_updated", path)
+    return file_info(row)
 
 
 def delete_file(
@@ -259,7 +260,7 @@ def delete_file(
     """Remove a file the manifest does not name."""
     ctx.require_writable()
     draft = configs.draft_of(session, ctx.config)
-    row = _existing(session, draft, check_path(path, loc=("path", "path")))
+    row = existing_file(session, draft, check_path(path, loc=("path", "path")))
     check_if_match(if_match, row.sha256)
     if path == MANIFEST_PATH:
         raise ConflictError("manifest.json cannot be deleted")
@@ -267,7 +268,7 @@ def delete_file(
     if where is not None:
         raise ConflictError(f"the manifest uses {path} ({where}); remove it there first")
     session.delete(row)
-    _touch(session, ctx, draft, "config.draft.file_deleted", path)
+    touch(session, ctx, draft, "config.draft.file_deleted", path)
 
 
 # --------------------------------------------------------------------------- manifest
@@ -276,7 +277,7 @@ def delete_file(
 def read_manifest(session: Session, ctx: ConfigAccess) -> tuple[dict[str, Any], str]:
     """The draft's manifest and the sha256 of manifest.json (its ETag)."""
     draft = configs.draft_of(session, ctx.config)
-    row = _existing(session, draft, MANIFEST_PATH)
+    row = existing_file(session, draft, MANIFEST_PATH)
     return parse_manifest_bytes(row.content), row.sha256
 
 
@@ -303,12 +304,12 @@ def patch_manifest(
     """Apply a merge patch; the result must be a valid manifest (else 400, nothing saved)."""
     ctx.require_writable()
     draft = configs.draft_of(session, ctx.config)
-    current = _existing(session, draft, MANIFEST_PATH)
+    current = existing_file(session, draft, MANIFEST_PATH)
     if if_match is not None:  # optional here: a merge patch names only what it changes
         check_if_match(if_match, current.sha256)
     merged = merge_patch(parse_manifest_bytes(current.content), patch)
-    row = _save_manifest(session, draft, merged, _paths(session, draft), limits)
-    _touch(session, ctx, draft, "config.draft.manifest_patched", MANIFEST_PATH)
+    row = save_manifest(session, draft, merged, _paths(session, draft), limits)
+    touch(session, ctx, draft, "config.draft.manifest_patched", MANIFEST_PATH)
     return merged, row.sha256
 
 

@@ -134,6 +134,10 @@ def _version(session: Session, access: WorkspaceAccess, version_id: str | None) 
     version = found[0]
     if version.status == ConfigVersionStatus.DRAFT.value:
         raise ConflictError("a draft cannot run jobs: publish it, or use the draft's dry-run")
+    if version.status == ConfigVersionStatus.DISCARDED.value:
+        raise ConflictError(
+            "a discarded draft cannot run jobs: restore it into the draft and publish it"
+        )
     return version
 
 

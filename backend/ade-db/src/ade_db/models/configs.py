@@ -47,18 +47,21 @@ class Config(IdMixin, TimestampMixin, Base):
     )
 
 
+SEMVER_WHEN_RELEASED = "status IN ('draft', 'discarded') OR semver IS NOT NULL"
 _DRAFT = text(f"status = '{ConfigVersionStatus.DRAFT.value}'")
 _PUBLISHED = text(f"status = '{ConfigVersionStatus.PUBLISHED.value}'")
 
 
 class ConfigVersion(IdMixin, TimestampMixin, Base):
-    """One state of a config's files. Published and deprecated versions are immutable."""
+    """One state of a config's files. Published, deprecated and discarded versions are
+    immutable."""
 
     __tablename__ = "config_versions"
     __table_args__ = (
         CheckConstraint(sql_in("status", ConfigVersionStatus), name="status_valid"),
-        # A released version is always named; only the draft may lack a semver.
-        CheckConstraint("status = 'draft' OR semver IS NOT NULL", name="semver_when_released"),
+        # A released version is always named; only the draft (and the kept copies of replaced
+        # drafts) may lack a semver.
+        CheckConstraint(SEMVER_WHEN_RELEASED, name="semver_when_released"),
         UniqueConstraint("config_id", "semver"),
         # The database itself guarantees one draft and one published version per config,
         # whatever a service does under concurrent requests.

@@ -468,6 +468,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/configs/{config_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff Versions
+         * @description The files that differ between two versions (or a version and the draft), both texts.
+         */
+        get: operations["diff_versions_api_v1_workspaces__workspace_id__configs__config_id__diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/configs/{config_id}/publish": {
         parameters: {
             query?: never;
@@ -499,9 +519,30 @@ export interface paths {
         put?: never;
         /**
          * Revert
-         * @description Publish a deprecated version again; its files also become the draft.
+         * @description Publish a deprecated version again; its files also become the draft (a draft unlike
+         *     every version is kept first, as a `discarded` version).
          */
         post: operations["revert_api_v1_workspaces__workspace_id__configs__config_id__revert_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/configs/{config_id}/versions/{version_id}:restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Version
+         * @description Copy a version's files into the draft (a draft unlike every version is kept first).
+         */
+        post: operations["restore_version_api_v1_workspaces__workspace_id__configs__config_id__versions__version_id__restore_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -555,6 +596,27 @@ export interface paths {
          * @description Delete a draft file the manifest does not use (needs If-Match).
          */
         delete: operations["delete_file_api_v1_workspaces__workspace_id__configs__config_id__draft_files__path__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/configs/{config_id}/draft/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Column
+         * @description Add a column in one step: `columns/<field>.py` from the kind's template and its
+         *     manifest entry, both or neither (ETag: the manifest's new one; If-Match optional).
+         */
+        post: operations["add_column_api_v1_workspaces__workspace_id__configs__config_id__draft_columns_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1037,6 +1099,37 @@ export interface components {
             detail: string;
         };
         /**
+         * ColumnCreate
+         * @description A new column: its module `columns/<field>.py`, written from the template of `kind`, and
+         *     its manifest entry (next ordinal, enabled), added together or not at all.
+         */
+        ColumnCreate: {
+            /**
+             * Field
+             * @description The output field: lowercase letters, digits and underscores, from a letter.
+             */
+            field: string;
+            /**
+             * Label
+             * @description The output header (default: Field).
+             */
+            label?: string | null;
+            /** Synonyms */
+            synonyms?: string[];
+            /**
+             * Required
+             * @default false
+             */
+            required: boolean;
+            /**
+             * Kind
+             * @description Which starter code the module gets.
+             * @default text
+             * @enum {string}
+             */
+            kind: "text" | "email" | "phone" | "date" | "number" | "identifier";
+        };
+        /**
          * ColumnPreview
          * @description A source column: its header, every field's score and the winner.
          */
@@ -1129,9 +1222,12 @@ export interface components {
         /**
          * ConfigVersionStatus
          * @description A config has at most one draft and one published version; older ones are deprecated.
+         *
+         *     A discarded version is a draft a revert or restore replaced while it differed from every
+         *     version: kept, never run, and restorable into the draft.
          * @enum {string}
          */
-        ConfigVersionStatus: "draft" | "published" | "deprecated";
+        ConfigVersionStatus: "draft" | "published" | "deprecated" | "discarded";
         /**
          * DateCell
          * @description A date cell.
@@ -1392,6 +1488,38 @@ export interface components {
             payload: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * FileChange
+         * @description One file that differs between two versions. The texts are left out (null) for a
+         *     `binary` file and for a `too_large` one (over the per-file or the response's budget).
+         */
+        FileChange: {
+            /** Path */
+            path: string;
+            /**
+             * Change
+             * @enum {string}
+             */
+            change: "added" | "removed" | "changed";
+            /** Old Sha256 */
+            old_sha256: string | null;
+            /** New Sha256 */
+            new_sha256: string | null;
+            /** Old Text */
+            old_text?: string | null;
+            /** New Text */
+            new_text?: string | null;
+            /**
+             * Binary
+             * @default false
+             */
+            binary: boolean;
+            /**
+             * Too Large
+             * @default false
+             */
+            too_large: boolean;
         };
         /**
          * FileContent
@@ -1847,6 +1975,53 @@ export interface components {
             };
         };
         /**
+         * RevertOut
+         * @description The version a revert published (or the draft a restore filled), and where the replaced
+         *     draft was kept when it differed from every version.
+         */
+        RevertOut: {
+            /** Version Id */
+            version_id: string;
+            /** Config Id */
+            config_id: string;
+            status: components["schemas"]["ConfigVersionStatus"];
+            /** Semver */
+            semver: string | null;
+            /** Message */
+            message: string | null;
+            /** Files Hash */
+            files_hash: string;
+            /** Created By Id */
+            created_by_id: string | null;
+            /** Published By Id */
+            published_by_id: string | null;
+            /** Published At */
+            published_at: string | null;
+            /** Deprecated At */
+            deprecated_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Manifest */
+            manifest: {
+                [key: string]: unknown;
+            };
+            /** Files */
+            files: components["schemas"]["FileInfo"][];
+            /**
+             * Discarded Version Id
+             * @description The `discarded` version now holding the replaced draft, or null when another version already held the same files.
+             */
+            discarded_version_id: string | null;
+        };
+        /**
          * RevertRequest
          * @description Make a deprecated version published again (its files also become the draft).
          */
@@ -2134,8 +2309,24 @@ export interface components {
             files: components["schemas"]["FileInfo"][];
         };
         /**
+         * VersionDiff
+         * @description What changed from one version to another, file by file (unchanged files omitted).
+         */
+        VersionDiff: {
+            from: components["schemas"]["VersionRef"];
+            to: components["schemas"]["VersionRef"];
+            /** Files */
+            files: components["schemas"]["FileChange"][];
+            /**
+             * Truncated
+             * @description Whether some texts were left out to keep the answer within its budget.
+             */
+            truncated: boolean;
+        };
+        /**
          * VersionOut
-         * @description One version of a config: the draft, the published one or a deprecated one.
+         * @description One version of a config: the draft, the published one, a deprecated one, or a draft a
+         *     revert or restore replaced (`discarded`: kept, never run, restorable).
          */
         VersionOut: {
             /** Version Id */
@@ -2167,6 +2358,19 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * VersionRef
+         * @description One side of a diff: a version, or the draft.
+         */
+        VersionRef: {
+            /** Version Id */
+            version_id: string;
+            status: components["schemas"]["ConfigVersionStatus"];
+            /** Semver */
+            semver: string | null;
+            /** Files Hash */
+            files_hash: string;
         };
         /**
          * WorkspaceCreate
@@ -5156,6 +5360,135 @@ export interface operations {
             };
         };
     };
+    diff_versions_api_v1_workspaces__workspace_id__configs__config_id__diff_get: {
+        parameters: {
+            query: {
+                /** @description A version id, or `draft`. */
+                from: string;
+                /** @description A version id, or `draft`. */
+                to: string;
+            };
+            header?: never;
+            path: {
+                /** @description The config's id. */
+                config_id: string;
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDiff"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     publish_api_v1_workspaces__workspace_id__configs__config_id__publish_post: {
         parameters: {
             query?: never;
@@ -5308,7 +5641,132 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VersionDetail"];
+                    "application/json": components["schemas"]["RevertOut"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restore_version_api_v1_workspaces__workspace_id__configs__config_id__versions__version_id__restore_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: string;
+                /** @description The config's id. */
+                config_id: string;
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevertOut"];
                 };
             };
             /** @description Invalid input. */
@@ -5922,6 +6380,130 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names a stale version. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is required. */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_column_api_v1_workspaces__workspace_id__configs__config_id__draft_columns_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read; writes without it answer 428, stale ones 412. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description The config's id. */
+                config_id: string;
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ColumnCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The file's sha256, quoted. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
             };
             /** @description Invalid input. */
             400: {
