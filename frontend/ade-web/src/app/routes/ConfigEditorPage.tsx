@@ -131,6 +131,7 @@ export default function ConfigEditorPage() {
                     <CodeEditor
                       path={current.path}
                       text={current.text}
+                      revision={current.revision}
                       readOnly={!canEdit}
                       problems={problems}
                       reveal={reveal}

@@ -19,6 +19,8 @@ export interface Reveal {
 export interface CodeEditorProps {
   path: string;
   text: string;
+  /** The file's revision (editorState): a newer one replaces the model's text. */
+  revision: number;
   readOnly: boolean;
   problems: PlanProblem[];
   reveal: Reveal | null;
@@ -54,10 +56,14 @@ function applyMarkers(problems: PlanProblem[]) {
   }
 }
 
-export default function CodeEditor({ path, text, readOnly, problems, reveal, onChange, onSave }: CodeEditorProps) {
+export default function CodeEditor({ path, text, revision, readOnly, problems, reveal, onChange, onSave }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | null>(null);
   const handlers = useRef({ onChange, onSave });
+  // The revision of each file the model holds: `text` is applied only when it is newer (taken
+  // from the server); otherwise it is React catching up with typing, and applying it would
+  // drop the keystrokes typed since.
+  const applied = useRef(new Map<string, number>());
   useEffect(() => {
     handlers.current = { onChange, onSave };
   });
@@ -93,10 +99,13 @@ export default function CodeEditor({ path, text, readOnly, problems, reveal, onC
     if (!current) return;
     const model = modelFor(path, text);
     if (current.getModel() !== model) current.setModel(model);
-    if (model.getValue() !== text) model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
+    if ((applied.current.get(path) ?? 0) < revision) {
+      applied.current.set(path, revision);
+      if (model.getValue() !== text) model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
+    }
     current.updateOptions({ readOnly, domReadOnly: readOnly });
     applyMarkers(problems);
-  }, [path, text, readOnly, problems]);
+  }, [path, text, revision, readOnly, problems]);
 
   useEffect(() => {
     const current = editor.current;

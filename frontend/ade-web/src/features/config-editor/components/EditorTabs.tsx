@@ -23,7 +23,7 @@ export function EditorTabs({
         const selected = path === active;
         const unsaved = dirty.includes(path);
         return (
-          <div key={path} className={styles.tab} data-active={selected || undefined}>
+          <div key={path} role="presentation" className={styles.tab} data-active={selected || undefined}>
             <button
               type="button"
               role="tab"

@@ -65,7 +65,7 @@ describe('editorReducer', () => {
       { type: 'conflicted', path: 'columns/a.py', text: 'theirs\n', etag: '"e9"' },
       { type: 'tookTheirs', path: 'columns/a.py' },
     );
-    expect(state.files['columns/a.py']).toMatchObject({ text: 'theirs\n', saved: 'theirs\n', etag: '"e9"', conflict: null });
+    expect(state.files['columns/a.py']).toMatchObject({ text: 'theirs\n', saved: 'theirs\n', etag: '"e9"', conflict: null, revision: 1 });
     expect(dirtyPaths(state)).toEqual([]);
   });
 

@@ -15,6 +15,8 @@ export interface OpenFile {
   etag: string;
   /** A save was refused (412): the server's current text and ETag, until resolved. */
   conflict: { text: string; etag: string } | null;
+  /** Bumped when `text` is replaced from outside the editor (taking the server's text). */
+  revision: number;
 }
 
 export interface EditorState {
@@ -62,7 +64,7 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
   switch (action.type) {
     case 'opened': {
       if (state.files[action.path]) return { ...state, active: action.path };
-      const file: OpenFile = { path: action.path, text: action.text, saved: action.text, etag: action.etag, conflict: null };
+      const file: OpenFile = { path: action.path, text: action.text, saved: action.text, etag: action.etag, conflict: null, revision: 0 };
       return { files: { ...state.files, [action.path]: file }, tabs: [...state.tabs, action.path], active: action.path };
     }
     case 'activated':
@@ -82,7 +84,14 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
     case 'tookTheirs':
       return update(state, action.path, (file) =>
         file.conflict
-          ? { ...file, text: file.conflict.text, saved: file.conflict.text, etag: file.conflict.etag, conflict: null }
+          ? {
+              ...file,
+              text: file.conflict.text,
+              saved: file.conflict.text,
+              etag: file.conflict.etag,
+              conflict: null,
+              revision: file.revision + 1,
+            }
           : file,
       );
     case 'closed':
