@@ -22,17 +22,18 @@ def sign_in(page: Page, stack: Stack, path: str) -> None:
 def open_and_type(page: Page, stack: Stack, cid: str, line: str) -> None:
     """Open columns/email.py in the editor and append `line` at its end."""
     sign_in(page, stack, f"/w/{stack.ws}/configs/{cid}/editor")
-    page.get_by_role("navigation", name="Files").get_by_role("button", name="email.py", exact=True).click(
-        timeout=TIMEOUT
-    )
+    page.get_by_role("navigation", name="Files").get_by_role(
+        "button", name="email.py", exact=True
+    ).click(timeout=TIMEOUT)
     lines = page.locator(".monaco-editor .view-lines")
     expect(lines).to_be_visible(timeout=TIMEOUT)
     lines.click()
     page.keyboard.press("Control+End")
     page.keyboard.press("Enter")
     page.keyboard.type(line)
-    expect(page.get_by_role("tablist", name="Open files").get_by_role("img", name="unsaved changes"))\
-        .to_be_visible()
+    expect(
+        page.get_by_role("list", name="Open files").get_by_role("img", name="unsaved changes")
+    ).to_be_visible()
 
 
 def draft_email(stack: Stack, cid: str) -> str:

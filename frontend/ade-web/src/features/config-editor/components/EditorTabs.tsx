@@ -18,16 +18,15 @@ export function EditorTabs({
   onClose: (path: string) => void;
 }) {
   return (
-    <div className={styles.tabs} role="tablist" aria-label="Open files">
+    <ul className={styles.tabs} aria-label="Open files">
       {tabs.map((path) => {
         const selected = path === active;
         const unsaved = dirty.includes(path);
         return (
-          <div key={path} role="presentation" className={styles.tab} data-active={selected || undefined}>
+          <li key={path} className={styles.tab} data-active={selected || undefined}>
             <button
               type="button"
-              role="tab"
-              aria-selected={selected}
+              aria-current={selected ? 'true' : undefined}
               className={styles.tabButton}
               onClick={() => onActivate(path)}
               title={path}
@@ -38,9 +37,9 @@ export function EditorTabs({
             <button type="button" className={styles.iconButton} onClick={() => onClose(path)} aria-label={`Close ${path}`}>
               <X size={12} aria-hidden />
             </button>
-          </div>
+          </li>
         );
       })}
-    </div>
+    </ul>
   );
 }
