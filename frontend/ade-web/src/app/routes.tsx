@@ -3,7 +3,7 @@
  * module default-exports its component.
  */
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
-import { Navigate, type RouteObject } from 'react-router';
+import { Navigate, useParams, type RouteObject } from 'react-router';
 
 import { LoadingState } from '@/components/PageState';
 
@@ -28,10 +28,16 @@ const DocumentPage = lazy(() => import('./routes/DocumentPage'));
 const JobsPage = lazy(() => import('./routes/JobsPage'));
 const JobPage = lazy(() => import('./routes/JobPage'));
 const ConfigsPage = lazy(() => import('./routes/ConfigsPage'));
+const ConfigEditorPage = lazy(() => import('./routes/ConfigEditorPage'));
 const MembersPage = lazy(() => import('./routes/MembersPage'));
 const WorkspaceSettingsPage = lazy(() => import('./routes/WorkspaceSettingsPage'));
 const ApiKeysPage = lazy(() => import('./routes/ApiKeysPage'));
 const NotFoundPage = lazy(() => import('./routes/NotFoundPage'));
+
+function EditorRedirect() {
+  const { workspaceId = '', configId = '' } = useParams();
+  return <Navigate to={`/w/${workspaceId}/configs/${configId}/editor`} replace />;
+}
 
 export const routes: RouteObject[] = [
   {
@@ -47,6 +53,8 @@ export const routes: RouteObject[] = [
             element: page(AppShell),
             children: [
               { path: '/account/api-keys', element: page(ApiKeysPage) },
+              // The issue's spelling of the editor's address.
+              { path: '/workspaces/:workspaceId/configs/:configId/editor', element: <EditorRedirect /> },
               {
                 path: '/w/:workspaceId',
                 element: page(WorkspaceLayout),
@@ -57,6 +65,7 @@ export const routes: RouteObject[] = [
                   { path: 'jobs', element: page(JobsPage) },
                   { path: 'jobs/:jobId', element: page(JobPage) },
                   { path: 'configs', element: page(ConfigsPage) },
+                  { path: 'configs/:configId/editor', element: page(ConfigEditorPage) },
                   { path: 'members', element: page(MembersPage) },
                   { path: 'settings', element: page(WorkspaceSettingsPage) },
                   { path: '*', element: page(NotFoundPage) },

@@ -64,7 +64,7 @@ class FileContent(FileInfo):
     code: str
 
 
-class Problem(BaseModel):
+class PlanProblem(BaseModel):
     """One problem of a package: a JSON path in the manifest, or a file and line."""
 
     path: str | None = None
@@ -94,7 +94,7 @@ class PlanOut(BaseModel):
     """The draft checked in the sandbox, and what a run would execute."""
 
     valid: bool
-    problems: list[Problem]
+    problems: list[PlanProblem]
     files_hash: str
     title: str | None = None
     engine: dict[str, Any] = Field(default_factory=dict)

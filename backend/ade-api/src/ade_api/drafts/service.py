@@ -40,7 +40,7 @@ from ade_api.drafts.schemas import (
     FileCreate,
     LogLine,
     PlanOut,
-    Problem,
+    PlanProblem,
     TablePreview,
 )
 from ade_api.errors import (
@@ -324,7 +324,7 @@ def plan(session: Session, ctx: ConfigAccess, sandbox: Sandbox) -> PlanOut:
     data = report.plan
     return PlanOut(
         valid=report.valid,
-        problems=[Problem(**p.to_dict()) for p in report.problems],
+        problems=[PlanProblem(**p.to_dict()) for p in report.problems],
         files_hash=draft.files_hash,
         title=data.get("title"),
         engine=data.get("engine") or {},

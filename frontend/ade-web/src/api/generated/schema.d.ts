@@ -1888,7 +1888,7 @@ export interface components {
             /** Valid */
             valid: boolean;
             /** Problems */
-            problems: components["schemas"]["Problem"][];
+            problems: components["schemas"]["PlanProblem"][];
             /** Files Hash */
             files_hash: string;
             /** Title */
@@ -1907,6 +1907,20 @@ export interface components {
             hooks?: {
                 [key: string]: string[];
             };
+        };
+        /**
+         * PlanProblem
+         * @description One problem of a package: a JSON path in the manifest, or a file and line.
+         */
+        PlanProblem: {
+            /** Path */
+            path?: string | null;
+            /** File */
+            file?: string | null;
+            /** Line */
+            line?: number | null;
+            /** Message */
+            message: string;
         };
         /**
          * PlannedColumn
@@ -1933,18 +1947,6 @@ export interface components {
             transform: boolean;
             /** Validate */
             validate: boolean;
-        };
-        Problem: {
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            instance?: string;
-            request_id?: string;
-            errors?: {
-                loc?: unknown[];
-                msg?: string;
-            }[];
         };
         /**
          * PublishRequest
@@ -2420,6 +2422,18 @@ export interface components {
             name?: string | null;
             /** Slug */
             slug?: string | null;
+        };
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            instance?: string;
+            request_id?: string;
+            errors?: {
+                loc?: unknown[];
+                msg?: string;
+            }[];
         };
     };
     responses: never;
