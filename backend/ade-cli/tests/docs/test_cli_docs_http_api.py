@@ -308,11 +308,16 @@ def test_the_http_api_walkthrough_runs_as_written(
     documents = http.get(f"{ws}/documents").json()["items"]
     assert [d["original_filename"] for d in documents] == ["members.csv"]  # the copy was deleted
     jobs = http.get(f"{ws}/jobs", params={"sort": "created_at"}).json()["items"]
-    assert [(j["status"], j["cache_hit"], j["attempts"]) for j in jobs] == [
+    assert [(j["status"], j["cache_hit"], j["attempts"]) for j in jobs[:2]] == [
         ("succeeded", False, 1),
         ("succeeded", True, 0),
-        ("cancelled", False, 2),
     ]
+    # The slow job was cancelled twice. `attempts` counts the runs a worker started, and a
+    # cancel may land while the job is still queued (a busy machine's worker has not picked it
+    # up yet: the page says both are fine), so each cancel adds 0 or 1.
+    slow = jobs[2]
+    assert (slow["status"], slow["cache_hit"]) == ("cancelled", False)
+    assert slow["attempts"] in (0, 1, 2)
 
     work = tmp_path / "work"
     normalized = python_calamine.CalamineWorkbook.from_path(str(work / "normalized.xlsx"))
