@@ -133,9 +133,11 @@ def run_and_watch(page: Page, screenshot: Screenshot) -> str:
 
 
 def read_result(page: Page, screenshot: Screenshot, folder: Path) -> None:
-    page.get_by_role("tab", name=re.compile("Mapping")).click()
-    mapping = page.get_by_role("table").filter(has_text="email").first
-    expect(mapping).to_contain_text("E-Mail Address")
+    mapping = page.get_by_role("table", name=re.compile("^Mapping of"))
+    expect(mapping).to_have_count(1)
+    email = mapping.get_by_role("row").filter(has_text="E-Mail Address")
+    expect(email.get_by_role("cell").nth(1)).to_contain_text(re.compile("e-?mail", re.I))
+    mapping.scroll_into_view_if_needed()
     screenshot("result-mapping")
 
     with page.expect_download() as download:
@@ -152,14 +154,17 @@ def read_result(page: Page, screenshot: Screenshot, folder: Path) -> None:
 
 def open_preview(page: Page, screenshot: Screenshot) -> None:
     page.get_by_role("link", name="members.csv").first.click()
-    grid = page.get_by_role("grid").first
+    grid = page.get_by_role("grid", name=re.compile("^Sheet "))
     expect(grid).to_contain_text("Member roster export")
     expect(grid).to_contain_text("ada@example.org")
+    # The latest job's findings are drawn on the source: its table, header row, skipped rows.
+    expect(page.get_by_text("Table found (1)")).to_be_visible()
+    expect(grid.get_by_role("rowheader", name=re.compile("header: Header row of"))).to_have_count(1)
+    expect(grid.get_by_role("rowheader", name=re.compile("skipped|title", re.I)).first).to_be_visible()
     screenshot("document-preview")
 
 
 @pytest.mark.browser_first_run
-@pytest.mark.xfail(strict=True, reason="f1/f2/f3 not merged: setup, upload and job pages")
 def test_a_new_user_sets_up_ade_and_gets_a_first_job_done(
     page: Page,
     page_watch: PageWatch,
