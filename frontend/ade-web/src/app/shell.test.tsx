@@ -56,7 +56,10 @@ describe('the app shell', () => {
     await screen.findByRole('link', { name: /roster\.xlsx/ });
     expect(window.document.title).toBe('Documents · Finance · ADE');
     const nav = screen.getByRole('navigation', { name: 'Main' });
-    server.use(handle('get', '/api/v1/workspaces/{workspace_id}/jobs', () => page([])));
+    server.use(
+      handle('get', '/api/v1/workspaces/{workspace_id}/jobs', () => page([])),
+      handle('get', '/api/v1/workspaces/{workspace_id}/configs', () => page([])),
+    );
     await userEvent.click(within(nav).getByRole('link', { name: 'Jobs' }));
     expect(await screen.findByRole('heading', { name: 'Jobs' })).toBeInTheDocument();
     expect(screen.getByRole('main')).toHaveFocus();

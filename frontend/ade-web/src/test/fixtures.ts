@@ -71,3 +71,21 @@ export const jobEvent = (seq: number, type: string, payload: Record<string, unkn
   payload,
   created_at: at,
 });
+
+export const configVersion = (over: Partial<Schemas['VersionDetail']> = {}): Schemas['VersionDetail'] => ({
+  version_id: 'V1',
+  config_id: 'C1',
+  status: 'published',
+  semver: '1.0.0',
+  message: null,
+  files_hash: 'h',
+  created_by_id: null,
+  published_by_id: null,
+  published_at: at,
+  deprecated_at: null,
+  created_at: at,
+  updated_at: at,
+  manifest: {},
+  files: [],
+  ...over,
+});

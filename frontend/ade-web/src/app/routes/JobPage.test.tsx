@@ -1,7 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
-import { job, jobEvent, page, user, workspace } from '@/test/fixtures';
+import { configVersion, document, job, jobEvent, page, user, workspace } from '@/test/fixtures';
 import { handle, problem } from '@/test/http';
 import { renderApp, signIn } from '@/test/render';
 import { server } from '@/test/server';
@@ -20,6 +20,11 @@ describe('the job page', () => {
       handle('get', '/api/v1/me', () => user()),
       handle('get', '/api/v1/workspaces', () => page([workspace()])),
       handle('get', '/api/v1/workspaces/{workspace_id}', () => workspace()),
+      handle('get', '/api/v1/workspaces/{workspace_id}/documents/{document_id}', () => ({ ...document(), jobs: [], job_counts: {} })),
+      handle('get', '/api/v1/workspaces/{workspace_id}/configs', () => page([])),
+      // (The result's own tests are elsewhere: here it has none to show.)
+      handle('get', '/api/v1/workspaces/{workspace_id}/jobs/{job_id}/artifact', () => problem(404, 'No artifact.')),
+      handle('get', '/api/v1/workspaces/{workspace_id}/configs/{config_id}/versions/{version_id}', () => configVersion()),
       handle('get', '/api/v1/workspaces/{workspace_id}/jobs/{job_id}', () =>
         job(status === 'succeeded' ? { status, completed_at: '2026-01-02T03:04:07Z', metrics: { rows_processed: 1200 } } : {}),
       ),
@@ -40,6 +45,8 @@ describe('the job page', () => {
     expect(resumedAfter).toBe('2');
     expect(await screen.findByText('Succeeded')).toBeInTheDocument();
     expect(screen.getByText('1,200')).toBeInTheDocument();
+    // The version a person knows: its semver, not its id.
+    expect(await screen.findByText('1.0.0')).toHaveAttribute('title', 'Version V1');
   });
 
   it('is a not-found page for a job of another workspace', async () => {

@@ -7,7 +7,7 @@ import { Button } from '@/components/Button';
 import { PageHeader } from '@/components/PageHeader';
 import { PageState } from '@/components/PageState';
 import { ProblemMessage } from '@/components/ProblemMessage';
-import { configsQuery } from '@/features/configs/api/configs';
+import { configsQuery, versionQuery } from '@/features/configs/api/configs';
 import { documentQuery } from '@/features/documents/api/documents';
 import { canCancel, canRetry, useCancelJob, useRetryJob, type Job } from '@/features/jobs/api/jobs';
 import { jobProgress } from '@/features/jobs/api/progress';
@@ -29,6 +29,8 @@ function JobFacts({ job, workspaceId }: { job: Job; workspaceId: string }) {
   const document = useQuery(documentQuery(workspaceId, job.document_id));
   const configs = useQuery(configsQuery(workspaceId, { page_size: 200 }));
   const config = configs.data?.items.find((c) => c.id === job.config_id);
+  const version = useQuery(versionQuery(workspaceId, job.config_id, job.config_version_id));
+  const semver = version.data?.semver;
   return (
     <JobSummary
       job={job}
@@ -42,6 +44,7 @@ function JobFacts({ job, workspaceId }: { job: Job; workspaceId: string }) {
           {config ? config.title || config.slug : job.config_id.slice(-8)}
         </Link>
       }
+      version={semver ? <span title={`Version ${job.config_version_id}`}>{semver}</span> : undefined}
     />
   );
 }

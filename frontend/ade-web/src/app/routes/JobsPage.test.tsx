@@ -15,6 +15,9 @@ describe('the jobs page', () => {
       handle('get', '/api/v1/me', () => user()),
       handle('get', '/api/v1/workspaces', () => page([workspace()])),
       handle('get', '/api/v1/workspaces/{workspace_id}', () => workspace()),
+      // The filters' choices.
+      handle('get', '/api/v1/workspaces/{workspace_id}/documents', () => page([])),
+      handle('get', '/api/v1/workspaces/{workspace_id}/configs', () => page([])),
       handle('get', '/api/v1/workspaces/{workspace_id}/jobs', ({ request }) => {
         const url = new URL(request.url);
         queries.push(url.search);

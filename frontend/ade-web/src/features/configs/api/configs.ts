@@ -15,6 +15,8 @@ export const configKeys = {
   list: (workspaceId: string, params: ConfigListParams) => [...configKeys.all(workspaceId), 'list', params] as const,
   detail: (workspaceId: string, configId: string) => [...configKeys.all(workspaceId), 'detail', configId] as const,
   versions: (workspaceId: string, configId: string) => [...configKeys.detail(workspaceId, configId), 'versions'] as const,
+  version: (workspaceId: string, configId: string, versionId: string) =>
+    [...configKeys.versions(workspaceId, configId), versionId] as const,
 };
 
 export function configsQuery(workspaceId: string, params: ConfigListParams) {
@@ -45,6 +47,21 @@ export function versionsQuery(workspaceId: string, configId: string) {
           signal,
         }),
       ),
+  });
+}
+
+/** One version of a config (e.g. the one a job ran with: its semver). */
+export function versionQuery(workspaceId: string, configId: string, versionId: string) {
+  return queryOptions({
+    queryKey: configKeys.version(workspaceId, configId, versionId),
+    queryFn: async ({ signal }) =>
+      unwrap(
+        await api.GET('/api/v1/workspaces/{workspace_id}/configs/{config_id}/versions/{version_id}', {
+          params: { path: { workspace_id: workspaceId, config_id: configId, version_id: versionId } },
+          signal,
+        }),
+      ),
+    staleTime: Infinity, // a published version's semver never changes
   });
 }
 

@@ -167,7 +167,8 @@ function SheetGrid({
               >
                 <span role="rowheader" className={styles.rowHeader} style={{ width: ROW_HEADER_WIDTH }}>
                   {row + 1}
-                  {note?.kind === 'header' && <span className={styles.tag}>H</span>}
+                  {note?.kind === 'header' && <span className={styles.tag} aria-hidden>H</span>}
+                  {note && <span className="visually-hidden">{`, ${note.label}: ${note.reason}`}</span>}
                 </span>
                 {Array.from({ length: columns }, (_, col) => {
                   if (page === undefined) {

@@ -1,8 +1,13 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { renderHook, waitFor } from '@testing-library/react';
+import { createElement, type ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
 
 import { document, page } from '@/test/fixtures';
+import { testQueryClient } from '@/test/render';
 
-import { applyJobChange, parseJobChange } from './useLiveDocuments';
+import { documentKeys } from '../api/documents';
+import { applyJobChange, parseJobChange, useLiveDocuments } from './useLiveDocuments';
 
 const event = (over: Record<string, unknown> = {}, payload: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -41,5 +46,14 @@ describe('live documents', () => {
     const same = { documentId: 'D1', job: { ...job('01J000000000000000000000J1', 'running'), config_version_id: '' } };
     expect(applyJobChange(list, same).items[0]?.latest_job).toMatchObject({ status: 'running', config_version_id: 'V1' });
     expect(applyJobChange(list, { ...older, documentId: 'elsewhere' })).toBe(list);
+  });
+
+  it('refreshes what was cached while nothing followed the events (e.g. a job finished meanwhile)', async () => {
+    const queryClient = testQueryClient();
+    const detail = documentKeys.detail('W1', 'D1');
+    queryClient.setQueryData(detail, { ...document(), jobs: [], job_counts: {} });
+    const wrapper = ({ children }: { children: ReactNode }) => createElement(QueryClientProvider, { client: queryClient }, children);
+    renderHook(() => useLiveDocuments('W1'), { wrapper });
+    await waitFor(() => expect(queryClient.getQueryState(detail)?.isInvalidated).toBe(true));
   });
 });

@@ -4,6 +4,7 @@
  * document's latest job and its status); an upload or delete elsewhere refetches the lists.
  */
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 
 import type { components } from '@/api/generated/schema';
 import { useEventStream } from '@/lib/useEventStream';
@@ -82,9 +83,17 @@ export function workspaceEventsUrl(workspaceId: string): string {
   return `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/events`;
 }
 
-/** Keep the workspace's documents queries live while mounted; returns the stream's state. */
+/** Keep the workspace's documents queries live while mounted; returns the stream's state.
+ * What was cached before (e.g. a document's page left for its job's page, where the job then
+ * finished) missed the events of that time: it is refreshed once, as after a reconnect. */
 export function useLiveDocuments(workspaceId: string) {
   const queryClient = useQueryClient();
+  useEffect(() => {
+    void queryClient.invalidateQueries({
+      queryKey: documentKeys.all(workspaceId),
+      predicate: (query) => query.state.data !== undefined,
+    });
+  }, [queryClient, workspaceId]);
   return useEventStream(workspaceEventsUrl(workspaceId), {
     onEvent: (message) => onWorkspaceEvent(queryClient, workspaceId, message.event, message.data),
     onReconnect: () => void queryClient.invalidateQueries({ queryKey: documentKeys.all(workspaceId) }),

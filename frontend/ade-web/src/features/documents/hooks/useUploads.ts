@@ -27,12 +27,17 @@ export interface UploadItem {
   documentId: string | null;
 }
 
+/** `label`, then the API's detail after it, unless the detail already says it. */
+function labelled(label: string, detail: string | null | undefined): string {
+  if (!detail) return label;
+  return detail.toLowerCase().includes(label.toLowerCase()) ? detail : `${label}: ${detail}`;
+}
+
 /** Why an upload failed, in words a person can act on (the API's detail after it). */
 export function uploadErrorMessage(error: unknown): string {
   if (error instanceof ApiError) {
-    const detail = error.detail ? `: ${error.detail}` : '';
-    if (error.status === 413) return `Too large${detail}`;
-    if (error.status === 415 || error.status === 422) return `Not a spreadsheet ADE reads${detail}`;
+    if (error.status === 413) return labelled('Too large', error.detail);
+    if (error.status === 415 || error.status === 422) return labelled('Not a spreadsheet ADE reads', error.detail);
     if (error.status === 403) return 'You may not upload to this workspace.';
   }
   return errorMessage(error);

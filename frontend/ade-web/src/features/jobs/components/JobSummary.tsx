@@ -25,14 +25,25 @@ export function jobDuration(job: Job, now: number = Date.now()): number | null {
 }
 
 /** A job's facts: timings, attempts, cache, and its metrics once it has them. */
-export function JobSummary({ job, document, config }: { job: Job; document: ReactNode; config?: ReactNode }) {
+export function JobSummary({
+  job,
+  document,
+  config,
+  version,
+}: {
+  job: Job;
+  document: ReactNode;
+  config?: ReactNode;
+  /** The config version as a person knows it (its semver); its id until that is known. */
+  version?: ReactNode;
+}) {
   const duration = jobDuration(job);
   return (
     <DescriptionList
       items={[
         { term: 'Document', value: document },
         ...(config === undefined ? [] : [{ term: 'Config', value: config }]),
-        { term: 'Version', value: <span className="mono">{job.config_version_id.slice(-8)}</span> },
+        { term: 'Version', value: version ?? <span className="mono">{job.config_version_id.slice(-8)}</span> },
         { term: 'Queued', value: formatDateTime(job.queued_at) },
         { term: 'Started', value: job.started_at && formatDateTime(job.started_at) },
         { term: 'Finished', value: job.completed_at && formatDateTime(job.completed_at) },
