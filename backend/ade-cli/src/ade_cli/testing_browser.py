@@ -255,14 +255,24 @@ BROWSER_TESTS = Path(__file__).resolve().parents[2] / "tests" / "browser"
 
 
 def mark_browser_tests(items: list[pytest.Item]) -> None:
-    """`pytest_collection_modifyitems` of the package's tests: mark the browser folder, and
-    run the tests marked `browser_first_run` first: they need the session's ADE before its
-    first user exists, which the `web_stack` fixture creates."""
+    """`pytest_collection_modifyitems` of the package's tests: mark the browser folder and run
+    it last, the tests marked `browser_first_run` first among it: they need the session's ADE
+    before its first user exists, which the `web_stack` fixture creates.
+
+    Last, because the session's Playwright (sync API) keeps an event loop running in the main
+    thread from its first test on: any later test that runs a loop there (Starlette's
+    TestClient, anyio) would fail with "another loop is running"."""
+
+    def order(item: pytest.Item) -> int:
+        if not item.path.is_relative_to(BROWSER_TESTS):
+            return 0
+        return 1 if item.get_closest_marker("browser_first_run") else 2
+
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.e2e)
-    items.sort(key=lambda item: item.get_closest_marker("browser_first_run") is None)
+    items.sort(key=order)  # stable: every other test keeps its place
 
 
 @pytest.fixture(scope="session")
