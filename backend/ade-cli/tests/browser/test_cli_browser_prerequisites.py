@@ -4,6 +4,7 @@ machine, fail under CI (env CI set), except in a checkout that has no web app at
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -56,3 +57,42 @@ def test_a_built_app_is_found(nothing_there: Path) -> None:
     (nothing_there / "dist").mkdir()
     (nothing_there / "dist" / "index.html").write_text("<!doctype html>")
     assert require_dist() == nothing_there / "dist"
+
+
+class _Item:
+    """Just what `mark_browser_tests` reads and writes of a collected test."""
+
+    def __init__(self, path: Path, *, first_run: bool = False) -> None:
+        self.path = path
+        self.markers = [pytest.mark.browser_first_run] if first_run else []
+
+    def add_marker(self, marker: pytest.MarkDecorator) -> None:
+        self.markers.append(marker)
+
+    def get_closest_marker(self, name: str) -> pytest.MarkDecorator | None:
+        return next((m for m in self.markers if m.name == name), None)
+
+
+def test_browser_tests_run_last_and_the_first_run_one_first_among_them() -> None:
+    # Playwright's sync loop stays up in the main thread once a browser test ran: a TestClient
+    # test after it would fail, so no other test may come after the browser folder.
+    browser = testing_browser.BROWSER_TESTS
+    other = browser.parent / "web" / "test_x.py"
+    items = [
+        _Item(browser / "test_pages.py"),
+        _Item(other),
+        _Item(browser / "test_journey.py", first_run=True),
+        _Item(browser.parent.parent.parent / "ade-api" / "tests" / "test_y.py"),
+    ]
+    names = {id(item): item.path.name for item in items}
+    testing_browser.mark_browser_tests(cast(list[pytest.Item], items))
+    assert [names[id(item)] for item in items] == [
+        "test_x.py",
+        "test_y.py",
+        "test_journey.py",
+        "test_pages.py",
+    ]
+    marked = [{m.name for m in item.markers} for item in items]
+    assert marked[:2] == [set(), set()]
+    assert marked[2] == {"browser_first_run", "browser", "e2e"}
+    assert marked[3] == {"browser", "e2e"}
