@@ -5,10 +5,21 @@ import { ApiError, errorMessage } from '@/api/errors';
 
 import styles from './ProblemMessage.module.css';
 
-/** An error as a readable message (role="alert"), e.g. next to the form that caused it. */
-export function ProblemMessage({ error, action }: { error: unknown; action?: ReactNode }) {
+/** An error as a readable message (role="alert"), e.g. next to the form that caused it.
+ * `withTitle={false}` leaves out the problem's generic title where the form already says what
+ * was tried (a failed sign-in is "incorrect email or password", not "Authentication required"). */
+export function ProblemMessage({
+  error,
+  action,
+  withTitle = true,
+}: {
+  error: unknown;
+  action?: ReactNode;
+  withTitle?: boolean;
+}) {
   const [first = '', ...rest] = errorMessage(error).split('\n');
-  const title = error instanceof ApiError && error.detail && error.title !== first ? error.title : null;
+  const title =
+    withTitle && error instanceof ApiError && error.detail && error.title !== first ? error.title : null;
   return (
     <div role="alert" className={styles.problem}>
       <AlertCircle size={16} aria-hidden className={styles.icon} />

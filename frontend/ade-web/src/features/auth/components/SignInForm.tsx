@@ -49,7 +49,7 @@ export function SignInForm({ onSubmit, pending, error }: SignInFormProps) {
           />
         )}
       </Field>
-      {error !== null && error !== undefined && <ProblemMessage error={error} />}
+      {error !== null && error !== undefined && <ProblemMessage error={error} withTitle={false} />}
       <Button type="submit" variant="primary" loading={pending} disabled={!email || !password}>
         Sign in
       </Button>
