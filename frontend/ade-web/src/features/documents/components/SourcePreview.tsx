@@ -11,10 +11,11 @@ import { useRef } from 'react';
 import { Badge } from '@/components/Badge';
 import { PageState } from '@/components/PageState';
 import { Tabs } from '@/components/Tabs';
+import { columnLetter } from '@/lib/columns';
 
 import { artifactAnnotationsQuery, previewPageQuery, type SheetSummary } from '../api/preview';
 import { annotationsFor, cellEdges, type SheetAnnotations } from '../preview/annotations';
-import { cellView, columnLetter, pageOf, pagesFor, PAGE_ROWS } from '../preview/paging';
+import { cellView, pageOf, pagesFor, PAGE_ROWS } from '../preview/paging';
 import styles from './SourcePreview.module.css';
 
 const ROW_HEIGHT = 28;

@@ -5,7 +5,7 @@
  * and the rows it skipped — titles, notes, totals, repeated headers — with the reason. The
  * artifact's rows are 1-based; the preview's are 0-based.
  */
-import { columnIndex } from './paging';
+import { columnIndex } from '@/lib/columns';
 
 export interface TableOutline {
   id: string;

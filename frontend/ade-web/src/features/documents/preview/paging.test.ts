@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { cellView, columnIndex, columnLetter, pageOf, pageRange, pagesFor, PAGE_ROWS } from './paging';
+import { cellView, pageOf, pageRange, pagesFor, PAGE_ROWS } from './paging';
 
 describe('preview paging', () => {
   it('finds the page of a row and the range of a page', () => {
@@ -17,11 +17,6 @@ describe('preview paging', () => {
     expect(pagesFor(99_990, 100_020, 100_000, 200)).toEqual([499]);
     expect(pagesFor(0, 10, 0, 200)).toEqual([]);
     expect(pagesFor(10, 5, 100, 200)).toEqual([]);
-  });
-
-  it('names columns like a spreadsheet', () => {
-    expect([0, 25, 26, 27, 51, 52, 701, 702].map(columnLetter)).toEqual(['A', 'Z', 'AA', 'AB', 'AZ', 'BA', 'ZZ', 'AAA']);
-    expect(['A', 'Z', 'AA', 'zz', 'AAA'].map(columnIndex)).toEqual([0, 25, 26, 701, 702]);
   });
 
   it('shows typed cells sensibly', () => {

@@ -3,6 +3,7 @@
  * `Value`, `Message`: one row per message), each placed on its cell of the output sheet.
  */
 import type { components } from '@/api/generated/schema';
+import { columnLetter } from '@/lib/columns';
 
 export type RowsPage = components['schemas']['RowsPage'];
 export type Cell = RowsPage['rows'][number][number];
@@ -17,18 +18,6 @@ export interface Issue {
   field: string;
   value: string;
   message: string;
-}
-
-/** "A", "Z", "AA" for 0, 25, 26. */
-export function columnLetter(index: number): string {
-  let n = index + 1;
-  let letters = '';
-  while (n > 0) {
-    const rem = (n - 1) % 26;
-    letters = String.fromCharCode(65 + rem) + letters;
-    n = Math.floor((n - 1) / 26);
-  }
-  return letters;
 }
 
 /** A cell's text: typed cells (dates, times) as their ISO value, empty cells as ''. */

@@ -5,7 +5,9 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 
-import { cellText, columnLetter, type Cell } from '../api/issues';
+import { columnLetter } from '@/lib/columns';
+
+import { cellText, type Cell } from '../api/issues';
 import styles from './OutputGrid.module.css';
 
 const ROW_HEIGHT = 30;
