@@ -1,4 +1,4 @@
-import { FilePlus, Pencil, Trash2 } from 'lucide-react';
+import { FilePlus, Pencil, Plus, Trash2 } from 'lucide-react';
 
 import { Button } from '@/components/Button';
 
@@ -13,12 +13,14 @@ export interface FileTreeProps {
   canEdit: boolean;
   onOpen: (path: string) => void;
   onCreate: () => void;
+  /** Opens the Add Column wizard (a column file and its manifest entry in one step). */
+  onAddColumn: () => void;
   onRename: (path: string) => void;
   onDelete: (path: string) => void;
 }
 
 /** The draft's files by group (Startup, Columns, Row types, Hooks, Samples, Other). */
-export function FileTree({ paths, active, dirty, canEdit, onOpen, onCreate, onRename, onDelete }: FileTreeProps) {
+export function FileTree({ paths, active, dirty, canEdit, onOpen, onCreate, onAddColumn, onRename, onDelete }: FileTreeProps) {
   return (
     <nav className={styles.tree} aria-label="Files">
       <div className={styles.treeHeader}>
@@ -30,7 +32,7 @@ export function FileTree({ paths, active, dirty, canEdit, onOpen, onCreate, onRe
         )}
       </div>
       {groupFiles(paths)
-        .filter((group) => group.paths.length > 0)
+        .filter((group) => group.paths.length > 0 || (canEdit && group.id === 'columns'))
         .map((group) => (
           <section key={group.id} aria-labelledby={`tree-${group.id}`}>
             <h2 id={`tree-${group.id}`} className={styles.groupTitle}>
@@ -67,6 +69,11 @@ export function FileTree({ paths, active, dirty, canEdit, onOpen, onCreate, onRe
                 );
               })}
             </ul>
+            {canEdit && group.id === 'columns' && (
+              <button type="button" className={styles.addColumn} onClick={onAddColumn}>
+                <Plus size={12} aria-hidden /> Add column
+              </button>
+            )}
           </section>
         ))}
     </nav>
