@@ -26,6 +26,7 @@ RUN_BY = {
     "docs/how-to/deploy.md": "test_cli_docs_deploy.py",
     "docs/reference/http-api.md": "test_cli_docs_http_api.py",
     "docs/reference/cli.md": "test_cli_docs_cli_reference.py",
+    "docs/reference/routes.md": "test_cli_docs_routes.py",
 }
 # A line that looks like a command a reader would type, in a block not marked as shell.
 COMMAND_LINE = re.compile(r"^\s*(\$ |curl |ade |uv |\./scripts/|docker |source |python3? )")
