@@ -126,6 +126,44 @@ def xlsx(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """An OpenDocument spreadsheet as LibreOffice writes one (odfpy): typed numbers and dates."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    for name, rows in sheets.items():
+        table = Table(name=name)
+        for row in rows:
+            tr = TableRow()
+            for value in row:
+                if value is None:
+                    cell = TableCell()
+                elif isinstance(value, (int, float)):
+                    cell = TableCell(valuetype="float", value=value)
+                    cell.addElement(P(text=str(value)))
+                elif isinstance(value, dt.date):
+                    cell = TableCell(valuetype="date", datevalue=value.isoformat())
+                    cell.addElement(P(text=value.isoformat()))
+                else:
+                    cell = TableCell(valuetype="string")
+                    cell.addElement(P(text=str(value)))
+                tr.addElement(cell)
+            table.addElement(tr)
+        doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path
+
+
+@pytest.fixture
+def ods(tmp_path: Path) -> Callable[..., Path]:
+    def make(sheets: dict[str, list[list[Any]]], name: str = "input.ods") -> Path:
+        return write_ods(tmp_path / name, sheets)
+
+    return make
+
+
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Callable[..., Path]:
     counter = iter(range(1000))

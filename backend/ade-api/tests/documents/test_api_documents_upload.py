@@ -44,6 +44,33 @@ def xlsx_bytes() -> bytes:
     return out.getvalue()
 
 
+def ods_bytes() -> bytes:
+    """A real OpenDocument spreadsheet, written by odfpy."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="Members")
+    for row in (["name", "email"], ["Ada", "ada@example.com"]):
+        tr = TableRow()
+        for value in row:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=value))
+            tr.addElement(cell)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    out = io.BytesIO()
+    doc.write(out)
+    return out.getvalue()
+
+
+ODT_MEMBERS = {
+    "mimetype": b"application/vnd.oasis.opendocument.text",
+    "content.xml": b"<office:document-content/>",
+}
+
+
 def handmade_zip(members: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -99,6 +126,9 @@ async def _setup(
         ("roster.xlsm", "xlsm", "xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12"),
         ("legacy.XLS", "xls", "xls", "application/vnd.ms-excel"),
         ("members.csv", "csv", "csv", "text/csv"),
+        ("members.ods", "ods", "ods", "application/vnd.oasis.opendocument.spreadsheet"),
+        ("members.tsv", "tsv", "csv", "text/csv"),
+        ("export.TXT", "csv", "csv", "text/csv"),
     ],
 )
 async def test_upload_each_kind(
@@ -121,6 +151,8 @@ async def test_upload_each_kind(
         ),
         "xls": OLE2,
         "csv": CSV,
+        "ods": ods_bytes(),
+        "tsv": CSV.replace(b",", b"\t"),
     }[content]
     base, headers, owner = await _setup(make_user, make_workspace, auth_headers)
     response = await client.post(
@@ -173,14 +205,21 @@ async def test_xlsx_with_macros_is_recorded_as_xlsm(
     [
         ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "PNG image"),
         ("table.csv", "zip", "Excel workbook"),
-        ("report.pdf", b"%PDF-1.7\n1 0 obj\n", ".xlsx, .xlsm, .xls or .csv"),
+        ("report.pdf", b"%PDF-1.7\n1 0 obj\n", ".xlsx, .xlsm, .xls, .ods, .csv, .tsv or .txt"),
+        (
+            "letter.ods",
+            "odt",
+            "OpenDocument file of type 'application/vnd.oasis.opendocument.text'",
+        ),
+        ("book.ods", "zip", "named like an OpenDocument spreadsheet but its content is an Excel"),
+        ("sheet.xlsx", "ods", "named like an Excel workbook but its content is an OpenDocument"),
         ("text.xlsx", CSV, "text (CSV)"),
         ("plain.zip.csv", "plainzip", "zip archive"),
         ("setup.csv", b"MZ\x90\x00\x03", "executable"),
         ("binary.csv", b"\x01\x02\x00\x03" * 10, "binary data"),
         ("legacy.xls", CSV, "text (CSV)"),
         ("empty.csv", b"", "empty"),
-        ("noextension", CSV, ".xlsx, .xlsm, .xls or .csv"),
+        ("noextension", CSV, ".xlsx, .xlsm, .xls, .ods, .csv, .tsv or .txt"),
     ],
 )
 async def test_unsupported_documents_are_refused(
@@ -196,6 +235,10 @@ async def test_unsupported_documents_are_refused(
 ) -> None:
     if data == "zip":
         data = xlsx_bytes()
+    elif data == "ods":
+        data = ods_bytes()
+    elif data == "odt":
+        data = handmade_zip(ODT_MEMBERS)
     elif data == "plainzip":
         data = handmade_zip({"a.txt": b"hello"})
     assert isinstance(data, bytes)

@@ -4,7 +4,9 @@ them, download the normalized workbook. Misbehaving config code fails its own jo
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 
-from ade_cli.testing_stack import Stack, stack_env, start_stack
+from ade_cli.testing_stack import SAMPLE, Stack, stack_env, start_stack
 from ade_db.types import new_id
 from ade_worker.embedded_redis import EmbeddedRedis
 
@@ -97,6 +99,48 @@ MISBEHAVING = {
 
 
 @pytest.mark.parametrize("kind", sorted(MISBEHAVING))
+def ods_of(rows: list[list[str]]) -> bytes:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="Members")
+    for row in rows:
+        tr = TableRow()
+        for value in row:
+            # As a spreadsheet program saves it: empty cells empty, plain numbers as numbers.
+            if not value:
+                cell = TableCell()
+            elif re.fullmatch(r"[1-9]\d*(\.\d+)?", value):
+                cell = TableCell(valuetype="float", value=value)
+            else:
+                cell = TableCell(valuetype="string")
+            if value:
+                cell.addElement(P(text=value))
+            tr.addElement(cell)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    out = io.BytesIO()
+    doc.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["members.ods", "members.tsv"])
+def test_every_format_the_upload_accepts_runs_in_the_jail(stack: Stack, name: str) -> None:
+    """The upload check and the engine share one format table: what is accepted runs."""
+    rows = list(csv.reader(io.StringIO(SAMPLE.read_text(encoding="utf-8"))))
+    content = (
+        ods_of(rows)
+        if name.endswith(".ods")
+        else "\n".join("\t".join(r) for r in rows).encode("utf-8")
+    )
+    version = stack.publish(f"roster-{name.replace('.', '-')}")
+    job = stack.wait(str(stack.submit(stack.upload(name, content), version)["id"]))
+    assert job["status"] == "succeeded", job
+    assert job["metrics"]["rows_processed"] == 5
+
+
 def test_misbehaving_config_fails_its_job_and_the_next_job_succeeds(
     stack: Stack, kind: str
 ) -> None:

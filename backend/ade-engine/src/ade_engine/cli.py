@@ -22,6 +22,7 @@ import typer
 
 from ade_engine.api import init_config, pack_config, validate_config
 from ade_engine.errors import EngineError
+from ade_engine.formats import SUPPORTED
 from ade_engine.summary import format_summary
 
 config_app = typer.Typer(
@@ -37,9 +38,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def run_command(
     input_path: Annotated[
         Path,
-        typer.Argument(
-            metavar="INPUT", help="The workbook to normalize (.xlsx, .xlsm, .xls or .csv)."
-        ),
+        typer.Argument(metavar="INPUT", help=f"The workbook to normalize ({SUPPORTED})."),
     ],
     config: Annotated[
         Path, typer.Option("--config", "-c", help="The config package: a folder or a zip.")

@@ -33,10 +33,8 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import ElementTree as SafeET
 
 from ade_engine.errors import InputError
+from ade_engine.formats import SUPPORTED, reader_for
 
-SPREADSHEET_EXTS = {".xlsx", ".xlsm", ".xls", ".ods"}
-CSV_EXTS = {".csv", ".tsv", ".txt"}
-SUPPORTED = ".xlsx, .xlsm, .xls, .csv"
 ZIP_MAGIC = b"PK\x03\x04"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -150,9 +148,10 @@ def sniff_format(path: Path) -> str:
         raise InputError(f"input file {path.name} is empty (0 bytes)")
     with path.open("rb") as fh:
         head = fh.read(8)
-    if ext in CSV_EXTS:
+    reader = reader_for(ext)
+    if reader == "csv":
         return "csv"
-    if ext not in SPREADSHEET_EXTS:
+    if reader is None:
         raise InputError(
             f"unsupported file type {ext or '(no extension)'!r} for {path.name}; "
             f"supported: {SUPPORTED}"
@@ -176,7 +175,7 @@ def sniff_format(path: Path) -> str:
             )
         return "xls"
     if head.startswith(ZIP_MAGIC):
-        return "ods" if ext == ".ods" else "xlsx"
+        return "ods" if reader == "ods" else "xlsx"
     raise InputError(f"{path.name} is not a valid {ext} file (corrupt or not a spreadsheet)")
 
 
@@ -368,12 +367,7 @@ def _open_calamine(path: Path, fmt: str) -> Workbook:
 
     ext = path.suffix.lower()
     try:
-        matches = (
-            (fmt == "xls" and ext == ".xls")
-            or (fmt == "xlsx" and ext in (".xlsx", ".xlsm"))
-            or (fmt == "ods" and ext == ".ods")
-        )
-        if matches:
+        if reader_for(ext) == fmt:
             wb = pc.CalamineWorkbook.from_path(str(path))
         else:
             fh = path.open("rb")

@@ -1,8 +1,10 @@
 """What an uploaded file really is, decided by its content; its name must agree.
 
-Spreadsheets only: an OOXML workbook (a zip holding `[Content_Types].xml` and
-`xl/workbook.xml`; macro-enabled if its content types say so), a legacy Excel workbook (an
-OLE2 compound file) or CSV text (no NUL bytes, decodable as UTF-8 or Windows-1252).
+Spreadsheets only, the formats of the engine's one table (`ade_engine.formats`): an OOXML
+workbook (a zip holding `[Content_Types].xml` and `xl/workbook.xml`; macro-enabled if its
+content types say so), an OpenDocument spreadsheet (a zip whose `mimetype` member says so), a
+legacy Excel workbook (an OLE2 compound file) or CSV text (no NUL bytes, decodable as UTF-8 or
+Windows-1252).
 """
 
 from __future__ import annotations
@@ -12,21 +14,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ade_api.documents.schemas import FileType
+from ade_engine.formats import BY_TYPE, EXTENSIONS, FileType, formats_named
 
 SNIFF_BYTES = 64 * 1024
-CONTENT_TYPES: dict[FileType, str] = {
-    FileType.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    FileType.XLSM: "application/vnd.ms-excel.sheet.macroEnabled.12",
-    FileType.XLS: "application/vnd.ms-excel",
-    FileType.CSV: "text/csv",
-}
-EXTENSIONS: dict[str, tuple[FileType, ...]] = {
-    ".xlsx": (FileType.XLSX, FileType.XLSM),
-    ".xlsm": (FileType.XLSX, FileType.XLSM),
-    ".xls": (FileType.XLS,),
-    ".csv": (FileType.CSV,),
-}
+_ODS_MIMETYPE = BY_TYPE[FileType.ODS].content_type.encode()
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 # Kinds people upload by mistake, named so the refusal says what was sent.
@@ -63,17 +54,17 @@ class Sniffed:
 
     @property
     def content_type(self) -> str:
-        return CONTENT_TYPES[self.file_type]
+        return BY_TYPE[self.file_type].content_type
 
 
 def sniff(path: Path, filename: str) -> Sniffed:
     """Decide the file's type from its content and check the name's extension agrees."""
     extension = Path(filename).suffix.lower()
-    allowed = EXTENSIONS.get(extension)
-    if allowed is None:
+    allowed = tuple(f.file_type for f in formats_named(extension))
+    if not allowed:
         raise UnsupportedDocumentError(
             f"{filename!r} is not a spreadsheet ADE reads: the name must end in "
-            ".xlsx, .xlsm, .xls or .csv"
+            f"{', '.join(EXTENSIONS[:-1])} or {EXTENSIONS[-1]}"
         )
     with path.open("rb") as stream:
         head = stream.read(SNIFF_BYTES)
@@ -82,8 +73,8 @@ def sniff(path: Path, filename: str) -> Sniffed:
     found = _kind(path, head, extension)
     if found not in allowed:
         raise UnsupportedDocumentError(
-            f"{filename!r} is named like {_describe_extension(extension)} but its content is "
-            f"{_describe(found)}"
+            f"{filename!r} is named like {formats_named(extension)[0].named_like} but its "
+            f"content is {BY_TYPE[found].description}"
         )
     return Sniffed(found)
 
@@ -107,8 +98,12 @@ def _workbook_kind(path: Path, extension: str) -> FileType:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            if "mimetype" in names and "content.xml" in names:
+                return _open_document_kind(archive)
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                raise UnsupportedDocumentError("the file is a zip archive, not an Excel workbook")
+                raise UnsupportedDocumentError(
+                    "the file is a zip archive, not a workbook ADE reads"
+                )
             info = archive.getinfo("[Content_Types].xml")
             if info.file_size > _MAX_CONTENT_TYPES_BYTES:
                 raise UnsupportedDocumentError(
@@ -125,6 +120,18 @@ def _workbook_kind(path: Path, extension: str) -> FileType:
     return FileType.XLSX
 
 
+def _open_document_kind(archive: zipfile.ZipFile) -> FileType:
+    """An OpenDocument file says what it is in its `mimetype` member (ODF 1.2, 3.3)."""
+    info = archive.getinfo("mimetype")
+    mimetype = archive.read(info).strip() if info.file_size <= 256 else b""
+    if mimetype != _ODS_MIMETYPE:
+        what = mimetype.decode("ascii", "replace") or "unknown"
+        raise UnsupportedDocumentError(
+            f"the file is an OpenDocument file of type {what!r}, not a spreadsheet"
+        )
+    return FileType.ODS
+
+
 def _is_text(head: bytes) -> bool:
     if not head or b"\x00" in head:
         return False
@@ -137,21 +144,3 @@ def _is_text(head: bytes) -> bool:
             continue
         return all(ch >= " " or ch in _ALLOWED_CONTROLS for ch in text)
     return False
-
-
-def _describe(kind: FileType) -> str:
-    return {
-        FileType.XLSX: "an Excel workbook (.xlsx)",
-        FileType.XLSM: "a macro-enabled Excel workbook (.xlsm)",
-        FileType.XLS: "a legacy Excel workbook (.xls)",
-        FileType.CSV: "text (CSV)",
-    }[kind]
-
-
-def _describe_extension(extension: str) -> str:
-    return {
-        ".xlsx": "an Excel workbook",
-        ".xlsm": "an Excel workbook",
-        ".xls": "a legacy Excel workbook",
-        ".csv": "a CSV file",
-    }[extension]

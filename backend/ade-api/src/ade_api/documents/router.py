@@ -14,13 +14,14 @@ from ade_api.dependencies import SessionDep, SettingsDep, StorageDep
 from ade_api.documents import service
 from ade_api.documents._upload import FORM_OVERHEAD, receive_file
 from ade_api.documents.dependencies import DocumentDep
-from ade_api.documents.schemas import DocumentDetail, DocumentOut, FileType
+from ade_api.documents.schemas import DocumentDetail, DocumentOut
 from ade_api.errors import PayloadTooLargeError
 from ade_api.pagination import Page, PageParamsDep
 from ade_api.problems import WORKSPACE_PROBLEMS, problem_responses
 from ade_api.routing import StrictJsonRoute
 from ade_api.workspaces.dependencies import WorkspaceAccessDep
 from ade_db.types import new_id
+from ade_engine.formats import FileType
 
 router = APIRouter(
     route_class=StrictJsonRoute,

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from ade_db.enums import JobStatus
-
-
-class FileType(StrEnum):
-    """The kinds of spreadsheet ADE reads, recognised by content (not by name)."""
-
-    XLSX = "xlsx"
-    XLSM = "xlsm"
-    XLS = "xls"
-    CSV = "csv"
+from ade_engine.formats import FileType
 
 
 class DocumentJob(BaseModel):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ade_api.documents._sniff import UnsupportedDocumentError, sniff
 from ade_api.documents._upload import ReceivedFile
-from ade_api.documents.schemas import DocumentDetail, DocumentJob, DocumentOut, FileType
+from ade_api.documents.schemas import DocumentDetail, DocumentJob, DocumentOut
 from ade_api.errors import ConflictError, NotFoundError, UnsupportedMediaTypeError
 from ade_api.event_log import record_event
 from ade_api.pagination import Page, PageParams, paginate
@@ -27,6 +27,7 @@ from ade_api.storage import Storage
 from ade_api.workspaces.service import WorkspaceAccess
 from ade_db.enums import JobStatus, WorkspaceRole
 from ade_db.models import Document, Job
+from ade_engine.formats import FileType
 from ade_storage import BlobNotFoundError, LocalBlobStore, resolve_within
 
 RECENT_JOBS = 10

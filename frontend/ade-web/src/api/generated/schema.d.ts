@@ -1559,10 +1559,10 @@ export interface components {
         };
         /**
          * FileType
-         * @description The kinds of spreadsheet ADE reads, recognised by content (not by name).
+         * @description A kind of spreadsheet ADE reads, recognised by content (the name must agree).
          * @enum {string}
          */
-        FileType: "xlsx" | "xlsm" | "xls" | "csv";
+        FileType: "xlsx" | "xlsm" | "xls" | "ods" | "csv";
         /**
          * FileUpdate
          * @description The new content of a draft file (send `If-Match` with the ETag you read).

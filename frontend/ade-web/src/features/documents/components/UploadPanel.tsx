@@ -8,7 +8,7 @@ import { formatBytes } from '@/lib/format';
 import type { UploadItem } from '../hooks/useUploads';
 import styles from './UploadPanel.module.css';
 
-export const ACCEPT = '.xlsx,.xlsm,.xls,.csv';
+export const ACCEPT = '.xlsx,.xlsm,.xls,.ods,.csv,.tsv,.txt';
 
 export interface UploadPanelProps {
   items: UploadItem[];
@@ -46,7 +46,7 @@ export function UploadPanel({ items, onFiles, onCancel, onClear, hrefOf }: Uploa
         <div>
           <p className={styles.zoneTitle}>Drop spreadsheets here</p>
           <p id={hintId} className={styles.zoneHint}>
-            Excel (.xlsx, .xlsm, .xls) or CSV, several at once.
+            Excel (.xlsx, .xlsm, .xls), OpenDocument (.ods) or CSV, several at once.
           </p>
         </div>
         <Button variant="primary" size="sm" aria-describedby={hintId} onClick={() => input.current?.click()}>

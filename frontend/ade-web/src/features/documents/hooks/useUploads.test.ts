@@ -25,7 +25,7 @@ describe('uploads', () => {
     );
     expect(uploadErrorMessage(new ApiError({ status: 422 }))).toBe('Not a spreadsheet ADE reads');
     // A detail that already says it is not repeated after the same words.
-    const said = "'notes.txt' is not a spreadsheet ADE reads: the name must end in .xlsx, .xlsm, .xls or .csv";
+    const said = "'notes.pdf' is not a spreadsheet ADE reads: the name must end in .xlsx, .xlsm, .xls, .ods, .csv, .tsv or .txt";
     expect(uploadErrorMessage(new ApiError({ status: 415, detail: said }))).toBe(said);
     expect(uploadErrorMessage(new ApiError({ status: 0, detail: 'Cannot reach the server.' }))).toBe('Cannot reach the server.');
   });
