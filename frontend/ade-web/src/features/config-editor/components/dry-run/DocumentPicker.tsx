@@ -58,6 +58,7 @@ export function DocumentPicker({
         </label>
         <Select
           id={selectId}
+          className={styles.documentSelect}
           options={options}
           value={value ?? ''}
           onChange={(event) => onChange(event.target.value || null)}
