@@ -94,6 +94,8 @@ def test_dry_run_maps_an_uploaded_document_and_reruns_after_an_edit(
     )
     expect(page).to_have_url(re.compile(f"document={document_id}"))
     expect(page.get_by_label("Document", exact=True)).to_have_value(document_id)
+    # The last run's result is still shown until the next run replaces it.
+    expect(page.get_by_label("Run summary")).to_contain_text("Succeeded")
 
     run(page)
     expect(email_row(page)).to_contain_text("+0.77")

@@ -3,7 +3,7 @@
  * one of the workspace's documents, its preview workbook as rows and as a download, and the
  * documents to pick from (a small query of its own: features never import each other).
  */
-import { keepPreviousData, queryOptions, useMutation } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, skipToken, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { api, unwrap } from '@/api/client';
 import type { components } from '@/api/generated/schema';
@@ -25,6 +25,7 @@ const DOCUMENT_CHOICES = 50;
 export const dryRunKeys = {
   documents: (workspaceId: string, search: string) => ['workspaces', workspaceId, 'documents', 'list', 'dry-run', search] as const,
   document: (workspaceId: string, documentId: string) => ['workspaces', workspaceId, 'documents', 'detail', documentId] as const,
+  latest: (workspaceId: string, configId: string) => [...editorKeys.all(workspaceId, configId), 'dry-run', 'latest'] as const,
   rows: (workspaceId: string, configId: string, runId: string) => [...editorKeys.all(workspaceId, configId), 'dry-run', runId, 'rows'] as const,
 };
 
@@ -65,9 +66,19 @@ export function uploadDocument(workspaceId: string, file: File): Promise<Pickabl
   return uploadFile('/api/v1/workspaces/{workspace_id}/documents', file, { params: { workspace_id: workspaceId } });
 }
 
-/** Run the draft (as saved) on a document. */
+/** The config's most recent dry run in this tab: put in the cache by `useDryRun`, never fetched. */
+export function latestDryRunQuery(workspaceId: string, configId: string) {
+  return queryOptions<DryRun>({ queryKey: dryRunKeys.latest(workspaceId, configId), queryFn: skipToken, staleTime: Infinity, gcTime: 30 * 60_000 });
+}
+
+/**
+ * Run the draft (as saved) on a document. The latest answer stays in the query cache, so it is
+ * still there after a trip to another view (and replaced by the next run).
+ */
 export function useDryRun(workspaceId: string, configId: string) {
-  return useMutation({
+  const queryClient = useQueryClient();
+  const latest = useQuery(latestDryRunQuery(workspaceId, configId));
+  const mutation = useMutation({
     mutationFn: async (documentId: string) =>
       unwrap(
         await api.POST('/api/v1/workspaces/{workspace_id}/configs/{config_id}/draft:dry-run', {
@@ -75,7 +86,10 @@ export function useDryRun(workspaceId: string, configId: string) {
           body: { document_id: documentId },
         }),
       ),
+    onMutate: () => queryClient.removeQueries({ queryKey: dryRunKeys.latest(workspaceId, configId), exact: true }),
+    onSuccess: (run) => queryClient.setQueryData(latestDryRunQuery(workspaceId, configId).queryKey, run),
   });
+  return { run: mutation.mutate, pending: mutation.isPending, data: latest.data, error: mutation.error };
 }
 
 /** The first rows of a dry run's preview workbook (its output sheet). A run's output never changes. */

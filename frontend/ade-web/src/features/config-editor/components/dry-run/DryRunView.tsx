@@ -73,10 +73,10 @@ export function DryRunView({ workspaceId, configId, canEdit, unsaved = false, on
           <Button
             variant="primary"
             disabled={documentId === null}
-            loading={run.isPending}
-            onClick={() => documentId !== null && run.mutate(documentId)}
+            loading={run.pending}
+            onClick={() => documentId !== null && run.run(documentId)}
           >
-            {!run.isPending && <Play size={14} aria-hidden />}
+            {!run.pending && <Play size={14} aria-hidden />}
             {run.data ? 'Run again' : 'Run'}
           </Button>
         </div>
@@ -86,7 +86,7 @@ export function DryRunView({ workspaceId, configId, canEdit, unsaved = false, on
             : 'The run uses the saved draft, in the sandbox; nothing is stored as a job.'}
         </p>
       </section>
-      {run.isPending && (
+      {run.pending && (
         <p className={styles.running} role="status">
           <Spinner size={16} /> Running the draft in the sandbox…
         </p>
