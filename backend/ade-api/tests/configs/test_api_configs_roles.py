@@ -56,6 +56,7 @@ CONFIG_ROUTES = [
     Route("POST", CID + "/draft:dry-run", "editor", 200, {"document_id": "{doc}"}),
     # No such run: editors learn that (404), viewers are refused first (403).
     Route("GET", CID + "/dry-runs/{v1}/output", "editor", 404),
+    Route("GET", CID + "/dry-runs/{v1}/output/rows", "editor", 404),
 ]
 
 

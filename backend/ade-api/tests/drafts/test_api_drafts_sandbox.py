@@ -127,7 +127,14 @@ async def test_dry_run_returns_the_mapping_preview(world: World) -> None:
     assert email["scores"]["email"] == max(email["scores"].values())
     assert set(email["scores"]) >= {"email", "phone", "member_id"}
     assert {m["field"] for m in table["mapping"]} >= {"email", "member_id"}
+    # What each score is made of: the header's synonym match and the value detector.
+    assert email["score_parts"]["email"]
+    parts = email["score_parts"]["email"]
+    assert sum(parts.values()) == pytest.approx(email["scores"]["email"], abs=1e-3)
+    assert table["data_rows"][0] > table["header_rows"][-1]
+    assert table["output_rows"][0] >= 2
     assert any("roster config" in line["message"] for line in preview["logs"])
+    assert preview["stdout"] == ""  # the engine's own summary line is not config output
 
     output = await world.client.get(preview["output_url"], headers=world.headers)
     assert output.status_code == 200
@@ -206,12 +213,61 @@ async def test_dry_runs_over_the_concurrency_limit_get_429(world: World, app: Fa
     assert (await world.plan()).status_code == 200
 
 
+async def test_dry_run_console_carries_what_config_code_printed(world: World) -> None:
+    code = (
+        await world.client.get(f"{world.base}/draft/files/columns/email.py", headers=world.headers)
+    ).json()["code"]
+    await world.write(
+        "columns/email.py",
+        code + "\nimport sys\nprint('hello from email')\nprint('to stderr', file=sys.stderr)\n",
+    )
+    preview = (await world.dry_run()).json()
+    assert preview["status"] == "succeeded", preview
+    assert preview["stdout"] == "hello from email\n"
+    assert "to stderr" in preview["stderr"]
+
+
+async def test_dry_run_output_rows_page_the_preview_workbook(world: World) -> None:
+    preview = (await world.dry_run()).json()
+    url = f"{world.base}/dry-runs/{preview['run_id']}/output/rows"
+    page = await world.client.get(url, params={"limit": 2}, headers=world.headers)
+    assert page.status_code == 200, page.text
+    body = page.json()
+    assert body["limit"] == 2
+    assert len(body["rows"]) == 2
+    assert body["total"] > 2
+    header = body["rows"][0]
+    assert {m["label"] for m in preview["tables"][0]["mapping"]} <= set(header)
+    later = await world.client.get(url, params={"offset": 1, "limit": 1}, headers=world.headers)
+    assert later.json()["rows"] == [body["rows"][1]]
+    missing = await world.client.get(url, params={"sheet": "nope"}, headers=world.headers)
+    assert missing.status_code == 404
+
+
+async def test_dry_run_output_rows_of_a_failed_run_are_404(world: World) -> None:
+    code = (
+        await world.client.get(f"{world.base}/draft/files/columns/email.py", headers=world.headers)
+    ).json()["code"]
+    await world.write(
+        "columns/email.py",
+        code + "\n\ndef transform(*, values, **_):\n    raise RuntimeError('broke')\n",
+    )
+    preview = (await world.dry_run()).json()
+    assert preview["status"] == "failed"
+    response = await world.client.get(
+        f"{world.base}/dry-runs/{preview['run_id']}/output/rows", headers=world.headers
+    )
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
 async def test_dry_run_output_of_unknown_runs_is_404(world: World) -> None:
     for run_id in (new_id(), "..%2F..%2Fetc"):
-        response = await world.client.get(
-            f"{world.base}/dry-runs/{run_id}/output", headers=world.headers
-        )
-        assert response.status_code == 404
+        for suffix in ("output", "output/rows"):
+            response = await world.client.get(
+                f"{world.base}/dry-runs/{run_id}/{suffix}", headers=world.headers
+            )
+            assert response.status_code == 404
 
 
 async def test_plan_and_dry_run_install_the_drafts_requirements(

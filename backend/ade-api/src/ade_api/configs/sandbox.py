@@ -30,11 +30,14 @@ from ade_engine.manifest import ConfigProblem
 from ade_storage import StorageLayout, resolve_within
 from ade_worker.jail import Jail, JailProvider, JailUnavailableError
 from ade_worker.materialize import Installer, prepare_vendor
+from ade_worker.outcome import tail
 from ade_worker.requirements import REQUIREMENTS_FILE, RequirementsError
 from ade_worker.sandbox import SandboxLimits, SandboxOutcome, run_engine
 
 PLAN_SCHEMA = "ade.plan/v1"
 _BUSY_RETRY_AFTER = 5
+CONSOLE_BYTES = 64 * 1024
+"""How much of a dry-run's stdout and stderr (each, the end) its answer carries."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class DryRunReport:
     artifact: dict[str, Any] | None
     events: list[dict[str, Any]]
     output: Path | None
+    stdout: str = ""
+    stderr: str = ""
 
 
 class Sandbox:
@@ -172,6 +177,8 @@ class Sandbox:
                 artifact=artifact,
                 events=events,
                 output=output if outcome.status == "succeeded" and output.is_file() else None,
+                stdout=_engine_output_removed(tail(workdir / "logs" / "stdout.log", CONSOLE_BYTES)),
+                stderr=tail(workdir / "logs" / "stderr.log", CONSOLE_BYTES),
             )
 
     def output_path(self, config_id: str, run_id: str) -> Path | None:
@@ -196,6 +203,21 @@ class Sandbox:
             for workdir in config_dir.iterdir() if config_dir.is_dir() else ():
                 if self._expired(workdir):
                     shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _engine_output_removed(stdout: str) -> str:
+    """Config code's stdout without the engine's own last line (its JSON summary)."""
+    lines = stdout.splitlines(keepends=True)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines:
+        try:
+            last = json.loads(lines[-1])
+        except ValueError:
+            last = None
+        if isinstance(last, dict) and "status" in last and "metrics" in last:
+            lines.pop()
+    return "".join(lines)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

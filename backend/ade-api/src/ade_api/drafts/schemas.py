@@ -118,6 +118,11 @@ class ColumnPreview(BaseModel):
     index: int
     header: str | None
     scores: dict[str, float]
+    score_parts: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description="Per field, what its score is made of (e.g. synonym, a detector's name, "
+        "a hook's); fields that scored nothing are left out.",
+    )
     winner: str | None
     winner_score: float | None
     sample: list[Any] = Field(default_factory=list)
@@ -134,6 +139,15 @@ class TablePreview(BaseModel):
     reason: str | None = None
     columns: list[ColumnPreview]
     mapping: list[dict[str, Any]]
+    mapping_changed_by: list[str] = Field(
+        default_factory=list, description="The hooks that changed the scored mapping."
+    )
+    data_rows: list[int] = Field(
+        default_factory=list, description="The first and last data row (1-based)."
+    )
+    output_rows: list[int] | None = Field(
+        default=None, description="The first and last row the table wrote in the output sheet."
+    )
     unmapped_fields: list[Any] = Field(default_factory=list)
     unmapped_columns: list[Any] = Field(default_factory=list)
     rows: dict[str, Any] = Field(default_factory=dict)
@@ -162,6 +176,8 @@ class DryRunOut(BaseModel):
     metrics: dict[str, Any] = Field(default_factory=dict)
     tables: list[TablePreview]
     logs: list[LogLine]
+    stdout: str = Field(default="", description="What config code printed (the end, capped).")
+    stderr: str = Field(default="", description="The run's stderr (the end, capped).")
     output_url: str | None = Field(
         default=None, description="Download of the preview workbook while it is kept."
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sqlalchemy import select
@@ -391,6 +391,8 @@ def _preview(report: DryRunReport, document_id: str, files_hash: str, keep: int)
             for e in report.events
             if e.get("event") == "log"
         ],
+        stdout=report.stdout,
+        stderr=report.stderr,
         expires_at=utcnow() + timedelta(seconds=keep) if report.output else None,
     )
 
@@ -402,6 +404,9 @@ _TABLE_KEYS = (
     "status",
     "reason",
     "mapping",
+    "mapping_changed_by",
+    "data_rows",
+    "output_rows",
     "unmapped_fields",
     "unmapped_columns",
     "rows",
@@ -410,7 +415,7 @@ _TABLE_KEYS = (
 )
 
 
-def dry_run_output(ctx: ConfigAccess, run_id: str, sandbox: Sandbox) -> Any:
+def dry_run_output(ctx: ConfigAccess, run_id: str, sandbox: Sandbox) -> Path:
     """The preview workbook of a recent dry-run of this config."""
     ctx.access.require(WorkspaceRole.EDITOR)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from ade_api.configs.dependencies import ConfigAccessDep, SandboxDep
 from ade_api.dependencies import StorageDep
 from ade_api.documents.dependencies import DocumentDep
 from ade_api.jobs.dependencies import JobDep
@@ -43,3 +44,18 @@ def job_output_rows(
     """A page of the job's normalized workbook as JSON rows (its output sheet first); 409
     when the job has no output (queued, running, failed or cancelled)."""
     return _json(service.job_output_rows(storage, extracts, job, page))
+
+
+@router.get(
+    "/configs/{config_id}/dry-runs/{run_id}/output/rows", response_model=RowsPage, tags=["drafts"]
+)
+def dry_run_output_rows(
+    ctx: ConfigAccessDep,
+    run_id: str,
+    sandbox: SandboxDep,
+    extracts: ExtractsDep,
+    page: PageRequestDep,
+) -> Response:
+    """A page of a recent dry-run's preview workbook as JSON rows (its output sheet first);
+    404 when the run wrote none or it has expired."""
+    return _json(service.dry_run_output_rows(extracts, sandbox, ctx, run_id, page))

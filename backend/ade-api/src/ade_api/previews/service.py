@@ -2,8 +2,9 @@
 
 A document's preview reads its source (`documents/<ws>/<id>/source<suffix>`, extract in
 `.../preview/`); a job's output rows read its `normalized.xlsx` (extract in the output folder's
-`preview/`; a cache hit's output is the job it copies, so both share one extract). Files are
-found through the safe-path helper from the storage keys in the rows.
+`preview/`; a cache hit's output is the job it copies, so both share one extract); a dry-run's
+rows read its kept `normalized.xlsx` (extract beside it, removed with the run's folder). Files
+are found through the safe-path helper from the storage keys in the rows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ade_api.configs.sandbox import Sandbox
+from ade_api.configs.service import ConfigAccess
+from ade_api.drafts.service import dry_run_output
 from ade_api.errors import ConflictError, NotFoundError
 from ade_api.previews.pages import Page, find_sheet, read_page
 from ade_api.previews.runner import Extracts
@@ -76,4 +80,12 @@ def job_output_rows(storage: Storage, extracts: Extracts, job: Job, request: Pag
     if job.status != JobStatus.SUCCEEDED.value or not job.output_path:
         raise ConflictError(_NO_OUTPUT.get(job.status, f"the job ({job.status}) has no output"))
     source = _stored_file(storage, job.output_path, "the job's output is no longer available")
+    return _page(extracts, source, source.parent / PREVIEW_DIR, request)
+
+
+def dry_run_output_rows(
+    extracts: Extracts, sandbox: Sandbox, ctx: ConfigAccess, run_id: str, request: PageRequest
+) -> Page:
+    """A page of a recent dry-run's preview workbook (editors, as the dry-run itself)."""
+    source = dry_run_output(ctx, run_id, sandbox)
     return _page(extracts, source, source.parent / PREVIEW_DIR, request)

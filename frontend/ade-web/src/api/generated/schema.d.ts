@@ -1023,6 +1023,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/configs/{config_id}/dry-runs/{run_id}/output/rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dry Run Output Rows
+         * @description A page of a recent dry-run's preview workbook as JSON rows (its output sheet first);
+         *     404 when the run wrote none or it has expired.
+         */
+        get: operations["dry_run_output_rows_api_v1_workspaces__workspace_id__configs__config_id__dry_runs__run_id__output_rows_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1143,6 +1164,15 @@ export interface components {
             /** Scores */
             scores: {
                 [key: string]: number;
+            };
+            /**
+             * Score Parts
+             * @description Per field, what its score is made of (e.g. synonym, a detector's name, a hook's); fields that scored nothing are left out.
+             */
+            score_parts?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
             };
             /** Winner */
             winner: string | null;
@@ -1405,6 +1435,18 @@ export interface components {
             tables: components["schemas"]["TablePreview"][];
             /** Logs */
             logs: components["schemas"]["LogLine"][];
+            /**
+             * Stdout
+             * @description What config code printed (the end, capped).
+             * @default
+             */
+            stdout: string;
+            /**
+             * Stderr
+             * @description The run's stderr (the end, capped).
+             * @default
+             */
+            stderr: string;
             /**
              * Output Url
              * @description Download of the preview workbook while it is kept.
@@ -2199,6 +2241,21 @@ export interface components {
             mapping: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Mapping Changed By
+             * @description The hooks that changed the scored mapping.
+             */
+            mapping_changed_by?: string[];
+            /**
+             * Data Rows
+             * @description The first and last data row (1-based).
+             */
+            data_rows?: number[];
+            /**
+             * Output Rows
+             * @description The first and last row the table wrote in the output sheet.
+             */
+            output_rows?: number[] | null;
             /** Unmapped Fields */
             unmapped_fields?: unknown[];
             /** Unmapped Columns */
@@ -8932,6 +8989,111 @@ export interface operations {
             path: {
                 /** @description The job's id. */
                 job_id: string;
+                /** @description The workspace's id. */
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowsPage"];
+                };
+            };
+            /** @description Invalid input. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Permission denied. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (or not visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the resource's current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request validation failed, or a file ADE cannot read (unreadable, over a limit). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests; see Retry-After. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dry_run_output_rows_api_v1_workspaces__workspace_id__configs__config_id__dry_runs__run_id__output_rows_get: {
+        parameters: {
+            query?: {
+                /** @description The sheet's name; the first by default. */
+                sheet?: string | null;
+                /** @description The first row, from 0 (row 1 is 0). */
+                offset?: number;
+                /** @description Rows in the page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+                /** @description The config's id. */
+                config_id: string;
                 /** @description The workspace's id. */
                 workspace_id: string;
             };

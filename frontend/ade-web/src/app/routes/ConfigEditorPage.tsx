@@ -213,7 +213,18 @@ export default function ConfigEditorPage() {
           {
             value: 'dry-run',
             label: 'Dry run',
-            content: <DryRunView workspaceId={workspace.id} configId={configId} canEdit={canEdit} />,
+            content: (
+              <DryRunView
+                workspaceId={workspace.id}
+                configId={configId}
+                canEdit={canEdit}
+                unsaved={unsaved}
+                onJump={(file, line) => {
+                  setView('code');
+                  jump(file, line);
+                }}
+              />
+            ),
           },
           {
             value: 'history',

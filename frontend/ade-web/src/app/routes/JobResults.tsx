@@ -10,13 +10,13 @@ import { issuesOf, type Issue } from '@/features/results/api/issues';
 import { artifactQuery, ISSUES_LIMIT, outputRowsQuery, tablesQuery, useDownload } from '@/features/results/api/results';
 import { DownloadButtons } from '@/features/results/components/DownloadButtons';
 import { IssuesList } from '@/features/results/components/IssuesList';
-import { MappingTable } from '@/features/results/components/MappingTable';
-import type { GridTarget } from '@/features/results/components/OutputGrid';
+import { MappingTable } from '@/components/MappingTable';
+import type { GridTarget } from '@/components/OutputGrid';
 import { useOutputRows } from '@/features/results/hooks/useOutputRows';
 
 import styles from './DetailPage.module.css';
 
-const OutputGrid = lazy(() => import('@/features/results/components/OutputGrid'));
+const OutputGrid = lazy(() => import('@/components/OutputGrid'));
 
 function Section({ id, title, extra, children }: { id: string; title: string; extra?: ReactNode; children: ReactNode }) {
   return (

@@ -5,6 +5,8 @@
  * or odd one becomes an empty value rather than a crash.
  */
 
+import type { MappedField, ScoredColumn } from '@/lib/mapping';
+
 type Json = Record<string, unknown>;
 
 function isObject(value: unknown): value is Json {
@@ -27,25 +29,13 @@ function numberMap(value: unknown): Record<string, number> {
   return out;
 }
 
-export interface ArtifactColumn {
-  letter: string;
-  header: string | null;
-  /** Every field's total score for this column. */
-  scores: Record<string, number>;
-  /** Per field, what the score is made of: `synonyms` and each value detector's name. */
-  scoreParts: Record<string, Record<string, number>>;
+export interface ArtifactColumn extends ScoredColumn {
   /** The field the column was mapped to, if any. */
   winner: string | null;
   winnerScore: number | null;
 }
 
-export interface ArtifactMapping {
-  field: string;
-  label: string;
-  column: string;
-  header: string | null;
-  score: number | null;
-}
+export type ArtifactMapping = MappedField;
 
 export interface ArtifactTable {
   id: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { cellText, issueCell, issuesOf } from './issues';
+import { issueCell, issuesOf } from './issues';
 
 describe('issueCell', () => {
   const columns = ['Member ID', 'First Name', 'Email'];
@@ -41,11 +41,5 @@ describe('issuesOf', () => {
     const first = issuesOf(page(0, [['Output row', 'Field', 'Value', 'Message'], [2, 'Email', 'x', 'bad']]), ['Email']);
     expect(first.map((i) => i.address)).toEqual(['A2']);
     expect(issuesOf(page(2, [[3, 'Email', 'y', 'bad']]), ['Email']).map((i) => i.address)).toEqual(['A3']);
-  });
-
-  it('reads typed cells as their ISO value', () => {
-    expect(cellText({ t: 'date', v: '2024-01-02' })).toBe('2024-01-02');
-    expect(cellText(null)).toBe('');
-    expect(cellText(true)).toBe('true');
   });
 });

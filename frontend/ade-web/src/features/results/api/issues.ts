@@ -2,11 +2,8 @@
  * Validation issues, read from the output workbook's Issues sheet (`Output row`, `Field`,
  * `Value`, `Message`: one row per message), each placed on its cell of the output sheet.
  */
-import type { components } from '@/api/generated/schema';
+import { cellText, type Cell, type RowsPage } from '@/lib/cells';
 import { columnLetter } from '@/lib/columns';
-
-export type RowsPage = components['schemas']['RowsPage'];
-export type Cell = RowsPage['rows'][number][number];
 
 export interface Issue {
   /** The output sheet's row (1-based, as in the spreadsheet; row 1 is the header). */
@@ -18,13 +15,6 @@ export interface Issue {
   field: string;
   value: string;
   message: string;
-}
-
-/** A cell's text: typed cells (dates, times) as their ISO value, empty cells as ''. */
-export function cellText(cell: Cell | undefined): string {
-  if (cell === null || cell === undefined) return '';
-  if (typeof cell === 'object') return cell.v;
-  return String(cell);
 }
 
 /** One row of the Issues sheet on its cell of the output sheet; null for a row that is not one. */

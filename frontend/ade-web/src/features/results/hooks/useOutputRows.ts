@@ -1,7 +1,8 @@
 import { useQueries } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 
-import type { Cell } from '../api/issues';
+import type { Cell } from '@/lib/cells';
+
 import { OUTPUT_PAGE_ROWS, outputRowsQuery } from '../api/results';
 
 /** The pages (of `size` rows) that hold rows `start`..`end`, and always the first one. */

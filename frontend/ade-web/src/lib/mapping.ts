@@ -1,9 +1,39 @@
 /**
  * A table's mapping explained, one row per source column: the field it became (or none), the
  * score, the runner-up field, and why — a header synonym, value detectors, or a hook that
- * changed the mapping.
+ * changed the mapping. Shared by a job's results and the config editor's dry run.
  */
-import type { ArtifactColumn, ArtifactTable } from './artifact';
+
+/** A source column as the engine scored it. */
+export interface ScoredColumn {
+  letter: string;
+  header: string | null;
+  /** Every field's total score for this column. */
+  scores: Record<string, number>;
+  /** Per field, what the score is made of: `synonyms` and each value detector's name. */
+  scoreParts: Record<string, Record<string, number>>;
+}
+
+/** A field the table's mapping gave a column. */
+export interface MappedField {
+  field: string;
+  label: string;
+  column: string;
+  header: string | null;
+  score: number | null;
+}
+
+/** What a table's mapping explanation needs (a job artifact's table and a dry run's fit). */
+export interface MappedTable {
+  id: string;
+  columns: ScoredColumn[];
+  mapping: MappedField[];
+  /** The hooks that changed the mapping (`hooks/….py`), if any. */
+  mappingChangedBy: string[];
+  unmappedFields: string[];
+  /** Fields the config requires that the table lacks. */
+  requiredMissing: string[];
+}
 
 export type ReasonKind = 'synonym' | 'detector' | 'hook';
 
@@ -31,13 +61,13 @@ export interface MappingRow {
   reasons: Reason[];
 }
 
-function ranked(column: ArtifactColumn): [string, number][] {
+function ranked(column: ScoredColumn): [string, number][] {
   return Object.entries(column.scores)
     .filter(([, score]) => score > 0)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
-function reasonsFor(column: ArtifactColumn, field: string): Reason[] {
+function reasonsFor(column: ScoredColumn, field: string): Reason[] {
   const parts = column.scoreParts[field] ?? {};
   return Object.entries(parts)
     .filter(([, score]) => score !== 0)
@@ -54,7 +84,7 @@ function reasonsFor(column: ArtifactColumn, field: string): Reason[] {
  * mapping was changed by hooks and this column's field is not the one its scores favoured (or
  * it had no score for it at all): the hook, not the scores, decided.
  */
-export function mappingRows(table: ArtifactTable): MappingRow[] {
+export function mappingRows(table: MappedTable): MappingRow[] {
   const labels = new Map(table.mapping.map((m) => [m.field, m.label]));
   const byColumn = new Map(table.mapping.map((m) => [m.column, m]));
   const labelOf = (field: string) => labels.get(field) ?? field;
@@ -89,7 +119,7 @@ export function mappingRows(table: ArtifactTable): MappingRow[] {
 }
 
 /** The fields no column was mapped to, the required ones first. */
-export function unmatchedFields(table: ArtifactTable): { field: string; required: boolean }[] {
+export function unmatchedFields(table: MappedTable): { field: string; required: boolean }[] {
   const required = new Set(table.requiredMissing);
   return table.unmappedFields
     .map((field) => ({ field, required: required.has(field) }))

@@ -1,11 +1,10 @@
 import { createColumnHelper } from '@tanstack/react-table';
 
-import { Badge } from '@/components/Badge';
-import { DataTable } from '@/components/DataTable';
+import { formatScore, mappingRows, unmatchedFields, type MappedTable, type MappingRow, type Reason } from '@/lib/mapping';
 
-import type { ArtifactTable } from '../api/artifact';
-import { formatScore, mappingRows, unmatchedFields, type MappingRow, type Reason } from '../api/mapping';
-import styles from './Results.module.css';
+import { Badge } from './Badge';
+import { DataTable } from './DataTable';
+import styles from './MappingTable.module.css';
 
 const column = createColumnHelper<MappingRow>();
 
@@ -78,7 +77,7 @@ const columns = [
 ];
 
 /** How each source column of a table was understood, and what was left over. */
-export function MappingTable({ table }: { table: ArtifactTable }) {
+export function MappingTable({ table }: { table: MappedTable }) {
   const rows = mappingRows(table);
   const unmatched = unmatchedFields(table);
   const unmappedColumns = rows.filter((r) => r.field === null);

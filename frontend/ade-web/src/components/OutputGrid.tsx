@@ -1,13 +1,14 @@
 /**
  * The output sheet as a virtualized grid: a fixed row height, only the visible rows rendered,
- * rows read through `rowAt` (pages fetched on demand). Loaded lazily: import it with lazy().
+ * rows read through `rowAt` (pages fetched on demand). Shared by a job's results and the config
+ * editor's dry run. Loaded lazily: import it with lazy().
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 
+import { cellText, type Cell } from '@/lib/cells';
 import { columnLetter } from '@/lib/columns';
 
-import { cellText, type Cell } from '../api/issues';
 import styles from './OutputGrid.module.css';
 
 const ROW_HEIGHT = 30;
