@@ -4,7 +4,7 @@
  * refreshed after each change. Errors other than a conflict are handed to `onError`.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { useCallback, useReducer, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 
 import { ApiError } from '@/api/errors';
 
@@ -15,14 +15,32 @@ import {
   editorKeys,
   saveDraftFile,
 } from '../api/drafts';
-import { activeFile, dirtyPaths, editorReducer, initialEditorState } from '../state/editorState';
+import {
+  activeFile,
+  dirtyPaths,
+  editorReducer,
+  initialEditorState,
+  type EditorAction,
+  type EditorState,
+} from '../state/editorState';
 
 export function useConfigEditor(workspaceId: string, configId: string, onError: (error: unknown) => void) {
   const queryClient = useQueryClient();
-  const [state, dispatch] = useReducer(editorReducer, initialEditorState);
-  const [saving, setSaving] = useState<string | null>(null);
+  // The reducer runs here, not in useReducer, so stateRef is current the moment an action is
+  // dispatched: Ctrl+S pressed right after a keystroke must see that keystroke's text, before
+  // React has rendered it.
+  const [state, setState] = useState<EditorState>(initialEditorState);
   const stateRef = useRef(state);
-  stateRef.current = state;
+  const dispatch = useCallback((action: EditorAction) => {
+    stateRef.current = editorReducer(stateRef.current, action);
+    setState(stateRef.current);
+  }, []);
+  const [saving, setSavingState] = useState<string | null>(null);
+  const savingRef = useRef<string | null>(null);
+  const setSaving = useCallback((path: string | null) => {
+    savingRef.current = path;
+    setSavingState(path);
+  }, []);
 
   const readFile = useCallback(
     (path: string) => queryClient.query(draftFileQuery(workspaceId, configId, path)),
@@ -47,7 +65,7 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
         onError(error);
       }
     },
-    [readFile, onError],
+    [readFile, onError, dispatch],
   );
 
   const saveAs = useCallback(
@@ -69,15 +87,15 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
         setSaving(null);
       }
     },
-    [workspaceId, configId, readFile, changed, onError],
+    [workspaceId, configId, readFile, changed, onError, dispatch, setSaving],
   );
 
   /** Save the active file (Ctrl/Cmd+S): nothing to do when it is clean or in conflict. */
   const save = useCallback(() => {
     const file = activeFile(stateRef.current);
-    if (!file || file.conflict || file.text === file.saved || saving !== null) return;
+    if (!file || file.conflict || file.text === file.saved || savingRef.current !== null) return;
     void saveAs(file.path, file.text, file.etag);
-  }, [saveAs, saving]);
+  }, [saveAs]);
 
   const keepMine = useCallback(
     (path: string) => {
@@ -86,7 +104,7 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
       dispatch({ type: 'keptMine', path });
       void saveAs(path, file.text, file.conflict.etag);
     },
-    [saveAs],
+    [saveAs, dispatch],
   );
 
   const create = useCallback(
@@ -115,7 +133,7 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
       }
       if (open) dispatch({ type: 'renamed', from, to, etag });
     },
-    [workspaceId, configId, readFile, changed],
+    [workspaceId, configId, readFile, changed, dispatch],
   );
 
   const remove = useCallback(
@@ -125,7 +143,7 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
       dispatch({ type: 'deleted', path });
       changed();
     },
-    [workspaceId, configId, readFile, changed],
+    [workspaceId, configId, readFile, changed, dispatch],
   );
 
   return {
