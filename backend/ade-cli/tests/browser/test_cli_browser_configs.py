@@ -64,7 +64,9 @@ def test_create_from_the_template_and_duplicate_land_in_the_editor(
     assert (created["slug"], created["title"]) == ("browser-members", "Browser members")
     # The roster template's files are the draft's.
     expect(
-        page.get_by_role("navigation", name="Files").get_by_role("button", name="email.py")
+        page.get_by_role("navigation", name="Files").get_by_role(
+            "button", name="email.py", exact=True
+        )
     ).to_be_visible()
 
     # The list: the title links to the editor, the active config wears its badge.

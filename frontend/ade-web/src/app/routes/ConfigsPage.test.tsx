@@ -263,7 +263,12 @@ describe('the configs page', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Duplicate config' }));
     await waitFor(() => expect(bodies).toEqual([{ title: 'Copy of Roster', slug: 'copy-of-roster' }]));
     expect(await within(dialog).findByText("the slug 'copy-of-roster' is taken in this workspace")).toBeInTheDocument();
-    expect(within(dialog).getByLabelText('Slug')).toHaveAttribute('aria-invalid', 'true');
+    const slug = within(dialog).getByLabelText('Slug');
+    expect(slug).toHaveAttribute('aria-invalid', 'true');
+    // Editing the slug clears the answer that was about the old one.
+    await userEvent.type(slug, '-2');
+    expect(within(dialog).queryByText("the slug 'copy-of-roster' is taken in this workspace")).not.toBeInTheDocument();
+    expect(slug).not.toHaveAttribute('aria-invalid');
   });
 
   it('opens the editor from the title and from the menu’s Edit entry', async () => {

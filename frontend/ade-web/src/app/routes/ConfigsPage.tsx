@@ -92,6 +92,7 @@ function DuplicateDialog({
         pending={duplicating.isPending}
         error={duplicating.error}
         onCancel={onClose}
+        onEdit={() => duplicating.isError && duplicating.reset()}
         onSubmit={(body) => duplicating.mutate({ configId: config.id, body }, { onSuccess: onDone })}
       />
     </Dialog>
@@ -209,12 +210,15 @@ export default function ConfigsPage() {
         open={open?.kind === 'new'}
         onOpenChange={(next) => !next && close()}
         title="New config"
-        description="A config tells ADE how to read this workspace’s files. It opens in the editor; publish it, then activate it to run jobs with it."
+        description="It opens in the editor. Publish it, then activate it to run jobs with it."
       >
         <NewConfigForm
           pending={creating.isPending || importing.isPending}
           error={creating.error ?? importing.error}
           onCancel={close}
+          onEdit={() => {
+            for (const m of [creating, importing]) if (m.isError) m.reset();
+          }}
           onSubmit={submitNew}
         />
       </Dialog>

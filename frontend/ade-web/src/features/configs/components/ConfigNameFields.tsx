@@ -34,7 +34,7 @@ export function ConfigNameFields({ name, errors, titleOptional = false, autoFocu
       </Field>
       <Field
         label="Slug"
-        hint="Its short name in URLs and the CLI: lower-case letters, digits and dashes."
+        hint="Its short name in URLs and the CLI."
         errors={[...slugErrors(name.slug), ...errors.slug]}
       >
         {(control) => (

@@ -36,10 +36,12 @@ export interface DuplicateConfigFormProps {
   onCancel: () => void;
   pending: boolean;
   error: unknown;
+  /** Any input changed (e.g. to clear the last answer's problem). */
+  onEdit?: () => void;
 }
 
 /** Copy a config into a new one: "Copy of …", from its draft or from one of its versions. */
-export function DuplicateConfigForm({ config, versions, onSubmit, onCancel, pending, error }: DuplicateConfigFormProps) {
+export function DuplicateConfigForm({ config, versions, onSubmit, onCancel, pending, error, onEdit }: DuplicateConfigFormProps) {
   const name = useConfigName(`Copy of ${config.title}`);
   const [source, setSource] = useState(DRAFT);
   const errors = configFormErrors(error, ['title', 'version_id']);
@@ -50,7 +52,7 @@ export function DuplicateConfigForm({ config, versions, onSubmit, onCancel, pend
     onSubmit({ title: name.title.trim(), slug: name.slug, ...(source === DRAFT ? {} : { version_id: source }) });
   };
   return (
-    <form onSubmit={submit} noValidate style={{ display: 'flex', flexDirection: 'column', gap: 14 }}>
+    <form onSubmit={submit} onChange={onEdit} noValidate style={{ display: 'flex', flexDirection: 'column', gap: 14 }}>
       <ConfigNameFields name={name} autoFocus errors={{ title: errors.field('title'), slug: errors.field('slug') }} />
       <Field
         label="Copy from"
@@ -60,6 +62,7 @@ export function DuplicateConfigForm({ config, versions, onSubmit, onCancel, pend
         {(control) => (
           <Select
             {...control}
+            style={{ width: '100%' }}
             options={copySources(versions)}
             value={source}
             onChange={(event) => setSource(event.target.value)}

@@ -21,19 +21,19 @@ const STARTS: { value: StartingPoint; name: string; description: string; icon: R
   {
     value: 'example',
     name: 'Roster template',
-    description: 'A working member-roster package: columns, detectors and hooks to adapt.',
+    description: 'A working member roster: columns, detectors and hooks to adapt.',
     icon: <Users size={16} aria-hidden />,
   },
   {
     value: 'empty',
     name: 'Blank',
-    description: 'The smallest valid package: a manifest to add your own columns to.',
+    description: 'Only a manifest, to add your own columns to.',
     icon: <FilePlus2 size={16} aria-hidden />,
   },
   {
     value: 'import',
     name: 'Import a zip',
-    description: 'A package exported from ADE, or one packed with ade config pack.',
+    description: 'A package exported from ADE, or a zipped config folder.',
     icon: <FileArchive size={16} aria-hidden />,
   },
 ];
@@ -43,6 +43,8 @@ export interface NewConfigFormProps {
   onCancel: () => void;
   pending: boolean;
   error: unknown;
+  /** Any input changed (e.g. to clear the last answer's problem). */
+  onEdit?: () => void;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface NewConfigFormProps {
  * the title (or the zip's name) until the user types one; the API's problems show at their
  * inputs (a taken slug under the slug), anything else under the form.
  */
-export function NewConfigForm({ onSubmit, onCancel, pending, error }: NewConfigFormProps) {
+export function NewConfigForm({ onSubmit, onCancel, pending, error, onEdit }: NewConfigFormProps) {
   const [start, setStart] = useState<StartingPoint>('example');
   const [file, setFile] = useState<File | null>(null);
   const importing = start === 'import';
@@ -65,7 +67,7 @@ export function NewConfigForm({ onSubmit, onCancel, pending, error }: NewConfigF
     else if (file !== null) onSubmit({ kind: 'import', input: { file, slug: name.slug, title: title || undefined } });
   };
   return (
-    <form onSubmit={submit} noValidate style={{ display: 'flex', flexDirection: 'column', gap: 14 }}>
+    <form onSubmit={submit} onChange={onEdit} noValidate style={{ display: 'flex', flexDirection: 'column', gap: 14 }}>
       <fieldset className={styles.choices}>
         <legend className={styles.legend}>Start from</legend>
         {STARTS.map((choice) => (
