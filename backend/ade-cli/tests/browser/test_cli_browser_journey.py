@@ -93,11 +93,15 @@ def create_workspace(page: Page) -> None:
 def import_publish_activate(page: Page, package: Path) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Configs").click()
     expect(page.get_by_role("heading", name="Configs")).to_be_visible()
-    page.get_by_role("button", name="Import config").first.click()
-    dialog = page.get_by_role("dialog", name="Import config")
+    page.get_by_role("button", name="New config").first.click()
+    dialog = page.get_by_role("dialog", name="New config")
+    dialog.get_by_role("radio", name=re.compile("Import a zip")).check()
     dialog.get_by_label("Config package").set_input_files(package)
     expect(dialog.get_by_label("Slug")).to_have_value("roster-config")
     dialog.get_by_role("button", name="Import config").click()
+    # The new config opens in the editor; back to the list to publish and activate it.
+    expect(page).to_have_url(re.compile(r"/configs/[^/]+/editor$"))
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Configs").click()
     table = page.get_by_role("table", name="Configs")
     row = table.get_by_role("row", name=re.compile("roster-config"))
     expect(row).to_contain_text("Draft only")

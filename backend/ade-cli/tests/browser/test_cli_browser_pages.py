@@ -122,7 +122,7 @@ def test_a_viewer_sees_no_upload_run_or_delete_controls(
         expect(page.get_by_role("button", name=re.compile(control))).to_have_count(0)
     page.goto(f"{base(web_stack)}/w/{web_stack.ws}/configs")
     expect(page.get_by_role("table", name="Configs")).to_be_visible()
-    expect(page.get_by_role("button", name="Import config")).to_have_count(0)
+    expect(page.get_by_role("button", name="New config")).to_have_count(0)
 
 
 def test_another_workspaces_document_is_a_not_found_page(

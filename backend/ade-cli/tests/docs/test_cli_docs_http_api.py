@@ -274,7 +274,7 @@ def test_the_http_api_walkthrough_runs_as_written(
     assert [(m["email"], m["role"]) for m in members] == [("admin@example.org", "owner")]
 
     configs = {c["slug"]: c for c in http.get(f"{ws}/configs").json()["items"]}
-    assert set(configs) == {"roster", "roster-copy", "slow"}
+    assert set(configs) == {"roster", "roster-copy", "roster-v1", "slow"}
     roster = configs["roster"]
     assert roster["active"]
     assert roster["published_semver"] == "1.0.0"
@@ -291,6 +291,11 @@ def test_the_http_api_walkthrough_runs_as_written(
     copy = configs["roster-copy"]
     copy_draft = http.get(f"{ws}/configs/{copy['id']}/versions/{copy['version_id']}").json()
     assert copy_draft["files_hash"] == by_semver["1.1.0"]["files_hash"]
+    # The duplicate of 1.0.0 holds its files in a draft, with nothing published.
+    v1_copy = configs["roster-v1"]
+    assert (v1_copy["active"], v1_copy["published_version_id"]) == (False, None)
+    v1_draft = http.get(f"{ws}/configs/{v1_copy['id']}/versions/{v1_copy['version_id']}").json()
+    assert v1_draft["files_hash"] == by_semver["1.0.0"]["files_hash"]
 
     draft = f"{ws}/configs/{roster['id']}/draft"
     manifest = http.get(f"{draft}/manifest").json()

@@ -17,6 +17,7 @@ from ade_api.configs.dependencies import (
 )
 from ade_api.configs.schemas import (
     ConfigCreate,
+    ConfigDuplicate,
     ConfigOut,
     ConfigUpdate,
     PublishRequest,
@@ -128,6 +129,13 @@ def unarchive_config(session: SessionDep, ctx: ConfigAccessDep) -> ConfigOut:
 def activate_config(session: SessionDep, ctx: ConfigAccessDep) -> ConfigOut:
     """Make this the workspace's active config: jobs without a version run its published one."""
     return service.activate_config(session, ctx)
+
+
+@router.post("/{config_id}:duplicate", status_code=status.HTTP_201_CREATED)
+def duplicate_config(session: SessionDep, ctx: ConfigAccessDep, body: ConfigDuplicate) -> ConfigOut:
+    """Copy a config (editors): a new config whose draft holds this one's draft, or the files
+    of `version_id`. The copy has no published version and is not active."""
+    return transfer.duplicate_config(session, ctx, body)
 
 
 @router.get(

@@ -40,6 +40,18 @@ class ConfigUpdate(BaseModel):
     title: Title | None = None
 
 
+class ConfigDuplicate(BaseModel):
+    """A copy of a config: a new config whose draft holds the source's draft or one version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    title: Title
+    version_id: Ulid | None = Field(
+        default=None, description="The version whose files to copy. Default: the draft."
+    )
+
+
 class ConfigOut(BaseModel):
     """A config, with its draft (`version_id`) and its published version, if any."""
 

@@ -293,8 +293,10 @@ def create_with_files(
     title: str,
     files: Mapping[str, bytes],
     event: str,
+    source: Mapping[str, object] | None = None,
 ) -> ConfigOut:
-    """Insert a config and its draft holding `files` (already checked)."""
+    """Insert a config and its draft holding `files` (already checked); `source` tells the
+    event log where the files came from."""
     config = Config(
         workspace_id=access.workspace.id, slug=slug, title=title, created_by_id=access.user.id
     )
@@ -310,7 +312,7 @@ def create_with_files(
         actor_id=access.user.id,
         subject_type="config",
         subject_id=config.id,
-        payload={"slug": slug, "title": title, "files_hash": draft.files_hash},
+        payload={"slug": slug, "title": title, "files_hash": draft.files_hash, **(source or {})},
     )
     return config_out(session, config)
 

@@ -1,4 +1,4 @@
-"""Export and import of config packages as zip archives.
+"""Copies of config packages: export and import as zip archives, and duplicating a config.
 
 Exports are deterministic (sorted members, fixed timestamps), so the same files always give
 the same bytes. Imports are read in memory member by member through `ade_storage.archive`,
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ade_api.configs import service
 from ade_api.configs._package import PackageLimits
 from ade_api.configs.sandbox import Sandbox
-from ade_api.configs.schemas import ConfigOut
+from ade_api.configs.schemas import ConfigDuplicate, ConfigOut
 from ade_api.configs.service import ConfigAccess
 from ade_api.errors import FieldProblem, InvalidInputError, PayloadTooLargeError
 from ade_api.workspaces.service import WorkspaceAccess
@@ -48,6 +48,27 @@ def export_zip(session: Session, ctx: ConfigAccess, version_id: str | None) -> t
     buffer = io.BytesIO()
     write_zip(service.file_contents(session, version), buffer)
     return f"{config.slug}-{label}.zip", buffer.getvalue()
+
+
+def duplicate_config(session: Session, ctx: ConfigAccess, body: ConfigDuplicate) -> ConfigOut:
+    """A new config (editors) whose draft holds a copy of this config's draft or of one of its
+    versions. The copy has no published version and is not active; an archived source is fine
+    (copying changes nothing in it)."""
+    ctx.access.require(WorkspaceRole.EDITOR)
+    source = ctx.config
+    if body.version_id:
+        version = service.get_version(session, source, body.version_id)
+    else:
+        version = service.draft_of(session, source)
+    return service.create_with_files(
+        session,
+        ctx.access,
+        body.slug,
+        body.title,
+        service.file_contents(session, version),
+        "config.duplicated",
+        {"source_config_id": source.id, "source_version_id": version.id},
+    )
 
 
 def import_config(

@@ -6,6 +6,8 @@ import type { components, operations } from '@/api/generated/schema';
 export type Config = components['schemas']['ConfigOut'];
 export type ConfigVersion = components['schemas']['VersionOut'];
 export type PublishRequest = components['schemas']['PublishRequest'];
+export type ConfigCreate = components['schemas']['ConfigCreate'];
+export type ConfigDuplicate = components['schemas']['ConfigDuplicate'];
 export type ConfigListParams = NonNullable<
   operations['list_configs_api_v1_workspaces__workspace_id__configs_get']['parameters']['query']
 >;
@@ -76,6 +78,25 @@ function useConfigMutation<Input, Output>(workspaceId: string, run: (input: Inpu
     mutationFn: run,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: configKeys.all(workspaceId) }),
   });
+}
+
+/** A new config whose draft starts from the roster template (`example`) or blank (`empty`). */
+export function useCreateConfig(workspaceId: string) {
+  return useConfigMutation(workspaceId, async (body: ConfigCreate) =>
+    unwrap(await api.POST('/api/v1/workspaces/{workspace_id}/configs', { params: { path: { workspace_id: workspaceId } }, body })),
+  );
+}
+
+/** A new config whose draft holds a copy of another's draft (or of one of its versions). */
+export function useDuplicateConfig(workspaceId: string) {
+  return useConfigMutation(workspaceId, async ({ configId, body }: { configId: string; body: ConfigDuplicate }) =>
+    unwrap(
+      await api.POST('/api/v1/workspaces/{workspace_id}/configs/{config_id}:duplicate', {
+        ...configPath(workspaceId, configId),
+        body,
+      }),
+    ),
+  );
 }
 
 export interface ImportConfigInput {

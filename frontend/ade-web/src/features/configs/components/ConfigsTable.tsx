@@ -1,5 +1,6 @@
 import { createColumnHelper, type SortingState } from '@tanstack/react-table';
-import { Archive, ArchiveRestore, Download, History, MoreHorizontal, Pencil, Power, Upload } from 'lucide-react';
+import { Archive, ArchiveRestore, Copy, Download, History, MoreHorizontal, Pencil, Power, Upload } from 'lucide-react';
+import { Link } from 'react-router';
 
 import { Badge } from '@/components/Badge';
 import { Button } from '@/components/Button';
@@ -8,6 +9,7 @@ import { Menu, MenuItem, MenuSeparator } from '@/components/Menu';
 import { formatRelative } from '@/lib/format';
 
 import type { Config } from '../api/configs';
+import styles from './ConfigsTable.module.css';
 
 const column = createColumnHelper<Config>();
 
@@ -15,13 +17,14 @@ const column = createColumnHelper<Config>();
 export interface ConfigActions {
   onVersions: (config: Config) => void;
   onExport: (config: Config) => void;
-  /** Editors: publish the draft, make a config the active one. */
+  /** Editors: publish the draft, make a config the active one, copy it into a new one. */
   onPublish?: (config: Config) => void;
   onActivate?: (config: Config) => void;
+  onDuplicate?: (config: Config) => void;
   /** Owners: archive (read-only) and unarchive. */
   onArchive?: (config: Config) => void;
   onUnarchive?: (config: Config) => void;
-  /** The config editor (next): an "Edit" entry appears once it is given. */
+  /** Editors: open the config editor on the draft (an archived config is read-only). */
   onEdit?: (config: Config) => void;
 }
 
@@ -50,6 +53,11 @@ function RowMenu({ config, actions }: { config: Config; actions: ConfigActions }
       {actions.onActivate && canActivate && (
         <MenuItem icon={<Power size={14} />} onSelect={() => actions.onActivate?.(config)}>
           Activate
+        </MenuItem>
+      )}
+      {actions.onDuplicate && (
+        <MenuItem icon={<Copy size={14} />} onSelect={() => actions.onDuplicate?.(config)}>
+          Duplicate…
         </MenuItem>
       )}
       <MenuItem icon={<History size={14} />} onSelect={() => actions.onVersions(config)}>
@@ -81,6 +89,8 @@ function RowMenu({ config, actions }: { config: Config; actions: ConfigActions }
 export function ConfigsTable(props: {
   configs: Config[];
   actions: ConfigActions;
+  /** Where a config's title links: its editor. */
+  hrefOf: (config: Config) => string;
   sorting: SortingState;
   onSortingChange: (sorting: SortingState) => void;
   paging: Paging;
@@ -89,9 +99,15 @@ export function ConfigsTable(props: {
     column.accessor('title', {
       header: 'Config',
       cell: (info) => (
-        <span style={{ display: 'inline-flex', alignItems: 'center', gap: 8 }}>
-          <span style={{ fontWeight: 500 }}>{info.getValue()}</span>
-          {info.row.original.active && <Badge tone="success">Active</Badge>}
+        <span className={styles.title}>
+          <Link to={props.hrefOf(info.row.original)} className={styles.name}>
+            {info.getValue()}
+          </Link>
+          {info.row.original.active && (
+            <Badge tone="success" dot>
+              Active
+            </Badge>
+          )}
           {info.row.original.archived && <Badge tone="warning">Archived</Badge>}
         </span>
       ),
