@@ -22,13 +22,13 @@ import {
   versionsQuery,
   type Config,
 } from '@/features/configs/api/configs';
-import { nextSemver } from '@/features/configs/api/naming';
 import { ConfigsTable, type ConfigActions } from '@/features/configs/components/ConfigsTable';
 import { ImportConfigForm } from '@/features/configs/components/ImportConfigForm';
 import { PublishForm } from '@/features/configs/components/PublishForm';
 import { VersionsTable } from '@/features/configs/components/VersionsTable';
 import { saveBlob } from '@/lib/download';
 import { permissions } from '@/lib/permissions';
+import { nextSemver } from '@/lib/semver';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useListParams } from '@/lib/useListParams';
 
