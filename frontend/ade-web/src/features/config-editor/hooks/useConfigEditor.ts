@@ -15,7 +15,7 @@ import {
   editorKeys,
   saveDraftFile,
 } from '../api/drafts';
-import { activeFile, dirtyPaths, editorReducer, initialEditorState } from '../state/editorState';
+import { activeFile, dirtyPaths, editorReducer, initialEditorState, isDirty } from '../state/editorState';
 
 export function useConfigEditor(workspaceId: string, configId: string, onError: (error: unknown) => void) {
   const queryClient = useQueryClient();
@@ -128,6 +128,25 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
     [workspaceId, configId, readFile, changed],
   );
 
+  /** After the draft was replaced (revert, restore): clean tabs take the server's text (closed
+   * when the file is gone); tabs with unsaved edits keep them and conflict on their next save. */
+  const reload = useCallback(async () => {
+    changed();
+    await Promise.all(
+      Object.values(stateRef.current.files)
+        .filter((file) => !isDirty(file))
+        .map(async (file) => {
+          try {
+            const server = await readFile(file.path);
+            dispatch({ type: 'reloaded', path: file.path, text: server.code, etag: server.etag });
+          } catch (error) {
+            if (error instanceof ApiError && error.status === 404) dispatch({ type: 'deleted', path: file.path });
+            else onError(error);
+          }
+        }),
+    );
+  }, [changed, readFile, onError]);
+
   return {
     state,
     dispatch,
@@ -140,5 +159,6 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
     create,
     rename,
     remove,
+    reload,
   };
 }
