@@ -60,6 +60,7 @@ def test_publish_diff_revert_and_restore_in_the_editor(
     page.keyboard.type(EDIT)
     publish = page.get_by_role("button", name="Publish", exact=True)
     expect(publish).to_be_disabled()  # unsaved files block publishing
+    expect(lines).to_contain_text(EDIT)  # every key typed has landed before saving
     page.keyboard.press("Control+s")
     expect(page.get_by_role("img", name="unsaved changes")).to_have_count(0, timeout=TIMEOUT)
 
@@ -134,9 +135,9 @@ def test_publish_diff_revert_and_restore_in_the_editor(
         page.get_by_text(re.compile("^Restored the discarded draft of .* into the draft$"))
     ).to_be_visible(timeout=TIMEOUT)
     assert WORK in draft_email(web_stack, cid)
-    screenshot("config-editor-history")
+    screenshot("config-editor-history-restored")
     page.get_by_role("tab", name="Code").click()
-    lines = page.locator(".monaco-editor .view-lines")
+    lines = page.get_by_test_id("code-editor").locator(".view-lines")
     expect(lines).to_be_visible(timeout=TIMEOUT)
     lines.click()
     page.keyboard.press("Control+End")  # Monaco draws the lines in view: the end of the file

@@ -22,6 +22,7 @@ export default function VersionDiffEditor({ change }: { change: FileChange }) {
       readOnly: true,
       originalEditable: false,
       renderSideBySide: true,
+      renderSideBySideInlineBreakpoint: 600, // side by side in the history; inline in a dialog
       // Long unchanged stretches fold away: a version diff is read for its changes.
       hideUnchangedRegions: { enabled: true },
       minimap: { enabled: false },

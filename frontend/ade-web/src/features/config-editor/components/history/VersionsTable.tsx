@@ -27,11 +27,10 @@ function columnsFor(members: Member[] | undefined, actions: VersionActions) {
       id: 'version',
       header: 'Version',
       enableSorting: false,
-      cell: (info) => <span className={styles.nowrap}>{info.getValue()}</span>,
     }),
     column.accessor('status', { header: 'Status', enableSorting: false, cell: (info) => <StatusBadge status={info.getValue()} /> }),
     column.accessor('message', { header: 'Message', enableSorting: false, cell: (info) => info.getValue() ?? '' }),
-    column.accessor((v) => versionAuthor(v, members), { id: 'by', header: 'By', enableSorting: false, cell: (info) => <span className={styles.nowrap}>{info.getValue() ?? '—'}</span> }),
+    column.accessor((v) => versionAuthor(v, members), { id: 'by', header: 'By', enableSorting: false, cell: (info) => info.getValue() ?? '—' }),
     column.accessor(versionTime, {
       id: 'when',
       header: 'When',
