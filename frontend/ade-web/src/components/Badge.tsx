@@ -22,6 +22,8 @@ const STATUS_TONES: Record<string, Tone> = {
   needs_review: 'accent',
   draft: 'neutral',
   published: 'success',
+  deprecated: 'neutral',
+  discarded: 'warning',
   archived: 'warning',
 };
 

@@ -16,6 +16,8 @@ export interface ConfirmDialogProps {
   pending?: boolean;
   error?: unknown;
   destructive?: boolean;
+  /** More than a sentence to weigh (e.g. the list of what an action changes), under the description. */
+  children?: ReactNode;
 }
 
 /** Ask before an action that cannot be undone; the API's answer shows inside the dialog. */
@@ -29,6 +31,7 @@ export function ConfirmDialog({
   pending = false,
   error,
   destructive = true,
+  children,
 }: ConfirmDialogProps) {
   return (
     <AlertDialog.Root open={open} onOpenChange={onOpenChange}>
@@ -37,6 +40,7 @@ export function ConfirmDialog({
         <AlertDialog.Content className={dialog.content}>
           <AlertDialog.Title className={dialog.title}>{title}</AlertDialog.Title>
           <AlertDialog.Description className={dialog.description}>{description}</AlertDialog.Description>
+          {children !== undefined && <div className={dialog.body}>{children}</div>}
           {error !== undefined && error !== null && (
             <div className={dialog.body}>
               <ProblemMessage error={error} />

@@ -12,16 +12,18 @@ export interface DialogProps {
   children: ReactNode;
   /** Buttons at the bottom, right-aligned. */
   footer?: ReactNode;
+  /** `wide` for a dialog showing a table or a diff beside its form. */
+  size?: 'default' | 'wide';
 }
 
 /** A modal dialog: focus trapped, Escape closes, labelled by its title. */
-export function Dialog({ open, onOpenChange, title, description, children, footer }: DialogProps) {
+export function Dialog({ open, onOpenChange, title, description, children, footer, size = 'default' }: DialogProps) {
   return (
     <RadixDialog.Root open={open} onOpenChange={onOpenChange}>
       <RadixDialog.Portal>
         <RadixDialog.Overlay className={styles.overlay} />
         <RadixDialog.Content
-          className={styles.content}
+          className={size === 'wide' ? `${styles.content} ${styles.wide}` : styles.content}
           {...(description === undefined ? { 'aria-describedby': undefined } : {})}
         >
           <RadixDialog.Title className={styles.title}>{title}</RadixDialog.Title>

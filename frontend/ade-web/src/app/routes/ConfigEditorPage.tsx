@@ -229,7 +229,15 @@ export default function ConfigEditorPage() {
           {
             value: 'history',
             label: 'History',
-            content: <HistoryView workspaceId={workspace.id} configId={configId} canEdit={canEdit} />,
+            content: (
+              <HistoryView
+                workspaceId={workspace.id}
+                configId={configId}
+                canEdit={canEdit}
+                unsaved={unsaved}
+                onDraftReplaced={() => void editor.reload()}
+              />
+            ),
           },
         ]}
       />

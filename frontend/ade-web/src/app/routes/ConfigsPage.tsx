@@ -26,7 +26,6 @@ import {
   type Config,
   type ConfigVersion,
 } from '@/features/configs/api/configs';
-import { nextSemver } from '@/features/configs/api/naming';
 import { ConfigsTable, type ConfigActions } from '@/features/configs/components/ConfigsTable';
 import { DuplicateConfigForm } from '@/features/configs/components/DuplicateConfigForm';
 import { NewConfigForm, type NewConfigValues } from '@/features/configs/components/NewConfigForm';
@@ -34,6 +33,7 @@ import { PublishForm } from '@/features/configs/components/PublishForm';
 import { VersionsTable } from '@/features/configs/components/VersionsTable';
 import { saveBlob } from '@/lib/download';
 import { permissions } from '@/lib/permissions';
+import { nextSemver } from '@/lib/semver';
 import { useDocumentTitle } from '@/lib/useDocumentTitle';
 import { useListParams } from '@/lib/useListParams';
 

@@ -20,6 +20,7 @@ import {
   dirtyPaths,
   editorReducer,
   initialEditorState,
+  isDirty,
   type EditorAction,
   type EditorState,
 } from '../state/editorState';
@@ -146,6 +147,25 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
     [workspaceId, configId, readFile, changed, dispatch],
   );
 
+  /** After the draft was replaced (revert, restore): clean tabs take the server's text (closed
+   * when the file is gone); tabs with unsaved edits keep them and conflict on their next save. */
+  const reload = useCallback(async () => {
+    changed();
+    await Promise.all(
+      Object.values(stateRef.current.files)
+        .filter((file) => !isDirty(file))
+        .map(async (file) => {
+          try {
+            const server = await readFile(file.path);
+            dispatch({ type: 'reloaded', path: file.path, text: server.code, etag: server.etag });
+          } catch (error) {
+            if (error instanceof ApiError && error.status === 404) dispatch({ type: 'deleted', path: file.path });
+            else onError(error);
+          }
+        }),
+    );
+  }, [changed, readFile, onError, dispatch]);
+
   return {
     state,
     dispatch,
@@ -158,5 +178,6 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
     create,
     rename,
     remove,
+    reload,
   };
 }

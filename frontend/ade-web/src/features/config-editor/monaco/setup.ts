@@ -12,6 +12,7 @@ import JsonWorker from 'monaco-editor/languages/features/json/json.worker?worker
 import { jsonDefaults } from 'monaco-editor/languages/features/json/register';
 
 import './features';
+import './theme';
 import { MANIFEST_SCHEMA } from './manifestSchema';
 import { PACKAGE_API, entryFor } from './packageApi';
 

@@ -92,4 +92,17 @@ describe('editorReducer', () => {
     expect(state.files['columns/z.py']).toMatchObject({ path: 'columns/z.py', etag: '"z1"', text: 'a = 1\n' });
     expect(state.files['columns/a.py']).toBeUndefined();
   });
+  it('a replaced draft reloads clean tabs and leaves dirty ones to conflict on save', () => {
+    const state = run(
+      openA,
+      openB,
+      { type: 'edited', path: 'columns/b.py', text: 'b = 2  # unsaved\n' },
+      { type: 'reloaded', path: 'columns/a.py', text: 'a = 0\n', etag: '"a9"' },
+      { type: 'reloaded', path: 'columns/b.py', text: 'b = 0\n', etag: '"b9"' },
+    );
+    expect(state.files['columns/a.py']).toMatchObject({ text: 'a = 0\n', saved: 'a = 0\n', etag: '"a9"', revision: 1 });
+    // Still the author's text over the old ETag: the next save answers 412, the conflict view.
+    expect(state.files['columns/b.py']).toMatchObject({ text: 'b = 2  # unsaved\n', etag: '"f1"', revision: 0 });
+    expect(dirtyPaths(state)).toEqual(['columns/b.py']);
+  });
 });

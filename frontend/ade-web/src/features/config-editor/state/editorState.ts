@@ -36,7 +36,8 @@ export type EditorAction =
   | { type: 'tookTheirs'; path: string }
   | { type: 'closed'; path: string }
   | { type: 'renamed'; from: string; to: string; etag: string }
-  | { type: 'deleted'; path: string };
+  | { type: 'deleted'; path: string }
+  | { type: 'reloaded'; path: string; text: string; etag: string };
 
 export const initialEditorState: EditorState = { files: {}, tabs: [], active: null };
 
@@ -93,6 +94,15 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
               revision: file.revision + 1,
             }
           : file,
+      );
+    case 'reloaded':
+      // The draft was replaced on the server (a revert or restore): a clean tab takes the new
+      // text; one with unsaved edits (or in conflict) keeps them and its old ETag, so its next
+      // save meets the new version as a conflict (412) instead of overwriting it unseen.
+      return update(state, action.path, (file) =>
+        file.text !== file.saved || file.conflict
+          ? file
+          : { ...file, text: action.text, saved: action.text, etag: action.etag, revision: file.revision + 1 },
       );
     case 'closed':
     case 'deleted':

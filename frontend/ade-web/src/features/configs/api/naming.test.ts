@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { isSlug, nextSemver, slugFromFileName } from './naming';
+import { isSlug, slugFromFileName } from './naming';
 
 describe('slugFromFileName', () => {
   it('keeps letters and digits and joins the rest with dashes', () => {
@@ -24,14 +24,5 @@ describe('isSlug', () => {
     expect(isSlug('-a')).toBe(false);
     expect(isSlug('A')).toBe(false);
     expect(isSlug('')).toBe(false);
-  });
-});
-
-describe('nextSemver', () => {
-  it('starts at 1.0.0 and then bumps the minor version', () => {
-    expect(nextSemver(null)).toBe('1.0.0');
-    expect(nextSemver('1.0.0')).toBe('1.1.0');
-    expect(nextSemver('2.9.3-beta.1')).toBe('2.10.0');
-    expect(nextSemver('not a version')).toBe('1.0.0');
   });
 });

@@ -1,4 +1,4 @@
-/** Suggestions for the configs forms: a slug from a package's file name, the next semver. */
+/** Suggestions for the configs forms: a slug from a package's file name (semvers: src/lib/semver.ts). */
 
 const SLUG_MAX = 64;
 
@@ -18,11 +18,4 @@ export function slugFromFileName(fileName: string): string {
 /** Whether the API takes this slug: [a-z0-9-], 1-64, not starting or ending with a dash. */
 export function isSlug(value: string): boolean {
   return /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/.test(value);
-}
-
-/** The version to suggest when publishing: 1.0.0 first, then the next minor of the current one. */
-export function nextSemver(published: string | null | undefined): string {
-  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(published ?? '');
-  if (!match) return '1.0.0';
-  return `${match[1]}.${Number(match[2]) + 1}.0`;
 }
