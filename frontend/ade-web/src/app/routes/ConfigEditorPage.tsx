@@ -208,7 +208,14 @@ export default function ConfigEditorPage() {
           {
             value: 'manifest',
             label: 'Manifest',
-            content: <ManifestView workspaceId={workspace.id} configId={configId} canEdit={canEdit} />,
+            content: (
+              <ManifestView
+                workspaceId={workspace.id}
+                configId={configId}
+                canEdit={canEdit}
+                onSaved={() => void editor.refresh('manifest.json')}
+              />
+            ),
           },
           {
             value: 'dry-run',

@@ -32,6 +32,7 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
   const changed = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: editorKeys.files(workspaceId, configId) });
     void queryClient.invalidateQueries({ queryKey: editorKeys.plan(workspaceId, configId) });
+    void queryClient.invalidateQueries({ queryKey: editorKeys.manifest(workspaceId, configId) });
   }, [queryClient, workspaceId, configId]);
 
   const open = useCallback(
@@ -89,6 +90,22 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
     [saveAs],
   );
 
+  /** After `path` changed elsewhere (the manifest form saved): a clean open tab takes the new
+   * text and ETag; a dirty one keeps the author's text and conflicts honestly on its next save. */
+  const refresh = useCallback(
+    async (path: string) => {
+      const file = stateRef.current.files[path];
+      if (!file || file.text !== file.saved || file.conflict) return;
+      try {
+        const server = await readFile(path);
+        dispatch({ type: 'refreshed', path, text: server.code, etag: server.etag });
+      } catch (error) {
+        onError(error);
+      }
+    },
+    [readFile, onError],
+  );
+
   const create = useCallback(
     async (path: string) => {
       await createDraftFile(workspaceId, configId, path);
@@ -137,6 +154,7 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
     save,
     keepMine,
     takeTheirs: (path: string) => dispatch({ type: 'tookTheirs', path }),
+    refresh,
     create,
     rename,
     remove,

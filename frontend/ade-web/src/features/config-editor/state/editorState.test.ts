@@ -92,4 +92,12 @@ describe('editorReducer', () => {
     expect(state.files['columns/z.py']).toMatchObject({ path: 'columns/z.py', etag: '"z1"', text: 'a = 1\n' });
     expect(state.files['columns/a.py']).toBeUndefined();
   });
+
+  it('a clean tab takes a text saved elsewhere; a dirty one keeps its text and old ETag', () => {
+    const refreshed: EditorAction = { type: 'refreshed', path: 'columns/a.py', text: 'a = 9\n', etag: '"e9"' };
+    const clean = run(openA, refreshed).files['columns/a.py'];
+    expect(clean).toMatchObject({ text: 'a = 9\n', saved: 'a = 9\n', etag: '"e9"', revision: 1 });
+    const dirty = run(openA, { type: 'edited', path: 'columns/a.py', text: 'mine\n' }, refreshed).files['columns/a.py'];
+    expect(dirty).toMatchObject({ text: 'mine\n', saved: 'a = 1\n', etag: '"e1"', revision: 0 });
+  });
 });

@@ -32,6 +32,7 @@ export type EditorAction =
   | { type: 'edited'; path: string; text: string }
   | { type: 'saved'; path: string; text: string; etag: string }
   | { type: 'conflicted'; path: string; text: string; etag: string }
+  | { type: 'refreshed'; path: string; text: string; etag: string }
   | { type: 'keptMine'; path: string }
   | { type: 'tookTheirs'; path: string }
   | { type: 'closed'; path: string }
@@ -76,6 +77,14 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
       return update(state, action.path, (file) => ({ ...file, saved: action.text, etag: action.etag, conflict: null }));
     case 'conflicted':
       return update(state, action.path, (file) => ({ ...file, conflict: { text: action.text, etag: action.etag } }));
+    case 'refreshed':
+      // The file changed elsewhere (the manifest form): a clean tab takes the server's text and
+      // ETag; a dirty one keeps the author's text and old ETag, so its next save conflicts.
+      return update(state, action.path, (file) =>
+        file.text !== file.saved || file.conflict
+          ? file
+          : { ...file, text: action.text, saved: action.text, etag: action.etag, revision: file.revision + 1 },
+      );
     case 'keptMine':
       // Our text stays; the next save goes over the server's newer version.
       return update(state, action.path, (file) =>
