@@ -108,6 +108,7 @@ export function AddColumnDialog({ workspaceId, configId, onAdded, onClose }: Add
           {(control) => (
             <Select
               {...control}
+              className={styles.wideSelect}
               value={draft.kind}
               options={COLUMN_KINDS.map((kind) => ({ value: kind, label: KIND_LABELS[kind] }))}
               onChange={(event) => {

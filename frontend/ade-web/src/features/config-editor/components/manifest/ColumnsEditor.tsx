@@ -39,7 +39,7 @@ export function ColumnsEditor({ columns, readOnly, problems, onChange }: Columns
   };
   const announcements: Announcements = {
     onDragStart: ({ active }) => `Picked up ${nameOf(active.id)}.`,
-    onDragOver: ({ active, over }) => (over ? `${nameOf(active.id)} is over position ${columns.findIndex((c) => c.key === over.id) + 1}.` : undefined),
+    onDragOver: ({ active, over }) => (over && over.id !== active.id ? `${nameOf(active.id)} is over position ${columns.findIndex((c) => c.key === over.id) + 1}.` : undefined),
     onDragEnd: ({ active, over }) => (over ? `Dropped ${nameOf(active.id)} at position ${columns.findIndex((c) => c.key === over.id) + 1}.` : 'Dropped.'),
     onDragCancel: ({ active }) => `Moving ${nameOf(active.id)} was cancelled.`,
   };
@@ -65,7 +65,7 @@ export function ColumnsEditor({ columns, readOnly, problems, onChange }: Columns
         <span>#</span>
         <span>Field</span>
         <span>Label</span>
-        <span>Synonyms (comma-separated)</span>
+        <span>Synonyms</span>
         <span>Required</span>
         <span>Enabled</span>
         <span />

@@ -42,6 +42,7 @@ export function EngineSettings({ engine, readOnly, problems, onChange }: EngineS
         {(control) => (
           <Select
             {...control}
+            className={styles.wideSelect}
             value={engine.unmapped_columns}
             disabled={readOnly}
             options={[

@@ -145,7 +145,7 @@ function ManifestEditor({ workspaceId, configId, canEdit, loaded, onSaved }: Omi
           <h3 id="manifest-columns" className={styles.sectionTitle}>
             Columns
           </h3>
-          <p className={styles.sectionHint}>In output order. Drag a row by its handle (or focus the handle, press Space and use the arrow keys), or use Move up and down.</p>
+          <p className={styles.sectionHint}>In output order; synonyms are comma-separated. Drag a row by its handle (or focus the handle, press Space and use the arrow keys), or use Move up and down.</p>
           {group('/columns')}
           <ColumnsEditor
             columns={form.columns}
