@@ -1,12 +1,13 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
+import { useState } from 'react';
 
 import { problem } from '@/test/http';
 import { renderWithProviders } from '@/test/render';
 import { server } from '@/test/server';
 
-import { ManifestView } from './ManifestView';
+import { ManifestView, type ManifestEdit } from './ManifestView';
 
 const MANIFEST_URL = '/api/v1/workspaces/ws1/configs/c1/draft/manifest';
 const manifest = {
@@ -105,5 +106,43 @@ it('is read-only for viewers', async () => {
   expect(screen.queryByRole('button', { name: 'Save manifest' })).not.toBeInTheDocument();
   expect(screen.queryByRole('button', { name: /Move/ })).not.toBeInTheDocument();
   expect(screen.queryByRole('button', { name: /Drag/ })).not.toBeInTheDocument();
-  expect(screen.queryByRole('textbox', { name: /Hook module/ })).not.toBeInTheDocument();
+  expect(screen.queryByLabelText(/Hook module/)).not.toBeInTheDocument();
+});
+
+it('adds and removes hook modules per stage', async () => {
+  const sent = serve();
+  renderWithProviders(<ManifestView workspaceId="ws1" configId="c1" canEdit />);
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText('Hook module for before_save'), 'hooks/audit.py{Enter}');
+  expect(within(screen.getByRole('region', { name: /before_save/ })).getByText('hooks/audit.py')).toBeInTheDocument();
+  await user.type(screen.getByLabelText('Hook module for run_end'), 'hooks/end.py');
+  await user.click(within(screen.getByRole('region', { name: /run_end/ })).getByRole('button', { name: 'Add' }));
+  await user.click(screen.getByRole('button', { name: 'Remove hooks/end.py from run_end' }));
+  await user.click(screen.getByRole('button', { name: 'Save manifest' }));
+  await waitFor(() => expect(sent).toHaveLength(1));
+  expect(sent[0]?.body).toEqual({ hooks: { before_save: ['hooks/audit.py'] } });
+});
+
+it('keeps unsaved edits in the state the page holds while the view is away', async () => {
+  serve();
+  function Page() {
+    const edit = useState<ManifestEdit | null>(null);
+    const [shown, setShown] = useState(true);
+    return (
+      <>
+        <button type="button" onClick={() => setShown((s) => !s)}>
+          Toggle
+        </button>
+        {shown && <ManifestView workspaceId="ws1" configId="c1" canEdit edit={edit} />}
+      </>
+    );
+  }
+  renderWithProviders(<Page />);
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText('Label of email'), ' address');
+  await user.click(screen.getByRole('button', { name: 'Toggle' }));
+  expect(screen.queryByLabelText('Label of email')).not.toBeInTheDocument();
+  await user.click(screen.getByRole('button', { name: 'Toggle' }));
+  expect(await screen.findByLabelText('Label of email')).toHaveValue('Email address');
+  expect(screen.getByText('Unsaved changes')).toBeInTheDocument();
 });

@@ -17,28 +17,34 @@ import { applyMergePatch, buildPatch, formFromManifest, placeProblems, type Mani
 import { Messages, messageId } from './Messages';
 import styles from './ManifestView.module.css';
 
+/** Unsaved edits and the manifest they started from (its ETag is the save's If-Match). */
+export interface ManifestEdit {
+  form: ManifestForm;
+  base: LoadedManifest;
+}
+
+/** The form's unsaved edits, kept by the page so they outlive a switch to another view. */
+export type ManifestEditState = [ManifestEdit | null, (edit: ManifestEdit | null) => void];
+
 export interface ManifestViewProps {
   workspaceId: string;
   configId: string;
   canEdit: boolean;
   /** After a save: the page refreshes an open, clean manifest.json tab. */
   onSaved?: () => void;
+  /** Where the unsaved edits live (the page's state); the view's own when left out. */
+  edit?: ManifestEditState;
 }
 
 /** The manifest as a form beside the raw JSON (columns, engine settings, hooks). */
-export function ManifestView({ workspaceId, configId, canEdit, onSaved }: ManifestViewProps) {
-  const manifest = useQuery(draftManifestQuery(workspaceId, configId));
+export function ManifestView({ edit, ...props }: ManifestViewProps) {
+  const manifest = useQuery(draftManifestQuery(props.workspaceId, props.configId));
+  const own = useState<ManifestEdit | null>(null);
   return (
     <PageState query={manifest} loadingLabel="Loading the manifest">
-      {(loaded) => <ManifestEditor workspaceId={workspaceId} configId={configId} canEdit={canEdit} loaded={loaded} onSaved={onSaved} />}
+      {(loaded) => <ManifestEditor {...props} loaded={loaded} edit={edit ?? own} />}
     </PageState>
   );
-}
-
-/** Unsaved edits and the manifest they started from (its ETag is the save's If-Match). */
-interface Edit {
-  form: ManifestForm;
-  base: LoadedManifest;
 }
 
 const NO_PROBLEMS: PlacedProblems = { at: {}, rest: [] };
@@ -53,10 +59,16 @@ function saveProblem(error: unknown, problems: PlacedProblems): unknown {
   return new Error([head, ...problems.rest].join('\n'));
 }
 
-function ManifestEditor({ workspaceId, configId, canEdit, loaded, onSaved }: Omit<ManifestViewProps, 'onSaved'> & { loaded: LoadedManifest; onSaved?: () => void }) {
+function ManifestEditor({
+  workspaceId,
+  configId,
+  canEdit,
+  loaded,
+  onSaved,
+  edit: [edit, setEdit],
+}: Omit<ManifestViewProps, 'edit'> & { loaded: LoadedManifest; edit: ManifestEditState }) {
   const queryClient = useQueryClient();
   const files = useQuery(draftFilesQuery(workspaceId, configId));
-  const [edit, setEdit] = useState<Edit | null>(null);
   const [problems, setProblems] = useState<PlacedProblems>(NO_PROBLEMS);
   const shown = useMemo(() => formFromManifest(loaded.manifest), [loaded.manifest]);
   const base = edit?.base ?? loaded;
