@@ -21,12 +21,12 @@ export interface AddColumnDialogProps {
 }
 
 const KIND_LABELS: Record<(typeof COLUMN_KINDS)[number], string> = {
-  text: 'Text: any value, trimmed',
-  email: 'Email: detects and checks addresses',
-  phone: 'Phone: detects and normalizes numbers',
-  date: 'Date: detects and writes ISO dates',
-  number: 'Number: detects and parses numbers',
-  identifier: 'Identifier: codes and ids',
+  text: 'Text: found by its header, spaces tidied',
+  email: 'Email: detects, lowercases and checks addresses',
+  phone: 'Phone: detects and checks phone numbers',
+  date: 'Date: reads common date formats into dates',
+  number: 'Number: reads amounts like 1,234.50 or $12',
+  identifier: 'Identifier: distinct codes such as M-10042',
 };
 
 /** The Add Column wizard: one request creates `columns/<field>.py` and the manifest entry. */

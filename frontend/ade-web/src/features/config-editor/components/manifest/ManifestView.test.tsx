@@ -146,3 +146,16 @@ it('keeps unsaved edits in the state the page holds while the view is away', asy
   expect(await screen.findByLabelText('Label of email')).toHaveValue('Email address');
   expect(screen.getByText('Unsaved changes')).toBeInTheDocument();
 });
+
+it('is clean again when the edits are typed back, and keeps a comma being typed', async () => {
+  serve();
+  renderWithProviders(<ManifestView workspaceId="ws1" configId="c1" canEdit />);
+  const user = userEvent.setup();
+  const synonyms = await screen.findByLabelText('Synonyms of email');
+  await user.type(synonyms, ',');
+  expect(synonyms).toHaveValue('e-mail,');
+  await user.type(synonyms, '{Backspace}');
+  await user.type(screen.getByLabelText('Label of email'), 'x{Backspace}');
+  expect(screen.queryByText('Unsaved changes')).not.toBeInTheDocument();
+  expect(screen.getByRole('button', { name: 'Save manifest' })).toBeDisabled();
+});

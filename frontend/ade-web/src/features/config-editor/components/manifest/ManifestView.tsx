@@ -95,7 +95,9 @@ function ManifestEditor({
   const stale = save.error instanceof ApiError && save.error.status === 412;
 
   function change(next: ManifestForm, reordered = false) {
-    setEdit({ form: next, base });
+    // Typed back to exactly what the manifest says: nothing is unsaved any more.
+    const same = JSON.stringify(next) === JSON.stringify(formFromManifest(base.manifest));
+    setEdit(same ? null : { form: next, base });
     // Row positions changed: messages at the old positions no longer point at the right rows.
     if (reordered) setProblems(NO_PROBLEMS);
   }
