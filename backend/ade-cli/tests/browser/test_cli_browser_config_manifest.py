@@ -112,6 +112,17 @@ def test_the_wizard_adds_a_column_and_the_form_reorders_and_saves(
     page.get_by_role("heading", name="Engine settings").scroll_into_view_if_needed()
     screenshot("config-editor-manifest-error")
     page.get_by_role("button", name="Discard").click()
+    expect(page.get_by_label("Minimum score")).not_to_have_attribute("aria-invalid", "true")
+
+    # Hooks by stage: the example's audit hook, one more stage added (not saved).
+    page.get_by_label("Hook module for before_save").fill("hooks/audit.py")
+    page.get_by_label("Hook module for before_save").press("Enter")
+    expect(
+        page.get_by_role("button", name="Remove hooks/audit.py from before_save")
+    ).to_be_visible()
+    page.get_by_role("heading", name="Hooks").scroll_into_view_if_needed()
+    screenshot("config-editor-manifest-hooks")
+    page.get_by_role("button", name="Discard").click()
 
     # The open manifest.json tab took the saved text and ETag: a save there does not conflict.
     page.get_by_role("tab", name="Code").click()
