@@ -28,7 +28,7 @@ import { FileTree } from '@/features/config-editor/components/FileTree';
 import { HistoryView } from '@/features/config-editor/components/history/HistoryView';
 import { PublishAction } from '@/features/config-editor/components/history/PublishAction';
 import { AddColumnDialog } from '@/features/config-editor/components/manifest/AddColumnDialog';
-import { ManifestView } from '@/features/config-editor/components/manifest/ManifestView';
+import { ManifestView, type ManifestEdit } from '@/features/config-editor/components/manifest/ManifestView';
 import { ProblemsPanel } from '@/features/config-editor/components/ProblemsPanel';
 import { useConfigEditor } from '@/features/config-editor/hooks/useConfigEditor';
 import { activeFile, isDirty } from '@/features/config-editor/state/editorState';
@@ -67,9 +67,12 @@ export default function ConfigEditorPage() {
   const [reveal, setReveal] = useState<Reveal | null>(null);
   const [dialog, setDialog] = useState<FileDialog>(null);
   const [deleteError, setDeleteError] = useState<unknown>(null);
+  // The manifest form's unsaved edits: kept here so they outlive a switch to another view.
+  const manifestEdit = useState<ManifestEdit | null>(null);
   useDocumentTitle(config.data ? `Edit ${config.data.title}` : 'Config editor', workspace.name);
 
-  const unsaved = editor.dirty.length > 0;
+  const unsavedNames = [...editor.dirty, ...(manifestEdit[0] ? ['the manifest form'] : [])];
+  const unsaved = unsavedNames.length > 0;
   const blocker = useBlocker(({ currentLocation, nextLocation }) => unsaved && currentLocation.pathname !== nextLocation.pathname);
   useEffect(() => {
     if (!unsaved) return;
@@ -208,7 +211,15 @@ export default function ConfigEditorPage() {
           {
             value: 'manifest',
             label: 'Manifest',
-            content: <ManifestView workspaceId={workspace.id} configId={configId} canEdit={canEdit} />,
+            content: (
+              <ManifestView
+                workspaceId={workspace.id}
+                configId={configId}
+                canEdit={canEdit}
+                onSaved={() => void editor.reload(['manifest.json'])}
+                edit={manifestEdit}
+              />
+            ),
           },
           {
             value: 'dry-run',
@@ -297,7 +308,7 @@ export default function ConfigEditorPage() {
         open={blocker.state === 'blocked'}
         onOpenChange={(open) => !open && blocker.reset?.()}
         title="Leave with unsaved changes?"
-        description={`Unsaved: ${editor.dirty.join(', ')}. Leaving discards them.`}
+        description={`Unsaved: ${unsavedNames.join(', ')}. Leaving discards them.`}
         confirmLabel="Leave without saving"
         destructive
         onConfirm={() => blocker.proceed?.()}

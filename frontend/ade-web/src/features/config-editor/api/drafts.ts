@@ -25,6 +25,7 @@ export const editorKeys = {
   files: (workspaceId: string, configId: string) => [...editorKeys.all(workspaceId, configId), 'files'] as const,
   file: (workspaceId: string, configId: string, path: string) => [...editorKeys.files(workspaceId, configId), path] as const,
   plan: (workspaceId: string, configId: string) => [...editorKeys.all(workspaceId, configId), 'plan'] as const,
+  manifest: (workspaceId: string, configId: string) => [...editorKeys.all(workspaceId, configId), 'manifest'] as const,
 };
 
 const PAGE_SIZE = 200;

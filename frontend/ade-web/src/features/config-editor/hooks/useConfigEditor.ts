@@ -51,6 +51,7 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
   const changed = useCallback(() => {
     void queryClient.invalidateQueries({ queryKey: editorKeys.files(workspaceId, configId) });
     void queryClient.invalidateQueries({ queryKey: editorKeys.plan(workspaceId, configId) });
+    void queryClient.invalidateQueries({ queryKey: editorKeys.manifest(workspaceId, configId) });
   }, [queryClient, workspaceId, configId]);
 
   const open = useCallback(
@@ -147,13 +148,14 @@ export function useConfigEditor(workspaceId: string, configId: string, onError: 
     [workspaceId, configId, readFile, changed, dispatch],
   );
 
-  /** After the draft was replaced (revert, restore): clean tabs take the server's text (closed
-   * when the file is gone); tabs with unsaved edits keep them and conflict on their next save. */
-  const reload = useCallback(async () => {
+  /** After files changed elsewhere (a revert or restore replaced the draft; the manifest form
+   * saved `paths`): clean open tabs take the server's text (closed when the file is gone); tabs
+   * with unsaved edits keep them and conflict on their next save. */
+  const reload = useCallback(async (paths?: string[]) => {
     changed();
     await Promise.all(
       Object.values(stateRef.current.files)
-        .filter((file) => !isDirty(file))
+        .filter((file) => !isDirty(file) && (paths === undefined || paths.includes(file.path)))
         .map(async (file) => {
           try {
             const server = await readFile(file.path);

@@ -105,4 +105,12 @@ describe('editorReducer', () => {
     expect(state.files['columns/b.py']).toMatchObject({ text: 'b = 2  # unsaved\n', etag: '"f1"', revision: 0 });
     expect(dirtyPaths(state)).toEqual(['columns/b.py']);
   });
+
+  it('a clean tab takes a text saved elsewhere; a dirty one keeps its text and old ETag', () => {
+    const refreshed: EditorAction = { type: 'reloaded', path: 'columns/a.py', text: 'a = 9\n', etag: '"e9"' };
+    const clean = run(openA, refreshed).files['columns/a.py'];
+    expect(clean).toMatchObject({ text: 'a = 9\n', saved: 'a = 9\n', etag: '"e9"', revision: 1 });
+    const dirty = run(openA, { type: 'edited', path: 'columns/a.py', text: 'mine\n' }, refreshed).files['columns/a.py'];
+    expect(dirty).toMatchObject({ text: 'mine\n', saved: 'a = 1\n', etag: '"e1"', revision: 0 });
+  });
 });

@@ -96,8 +96,8 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
           : file,
       );
     case 'reloaded':
-      // The draft was replaced on the server (a revert or restore): a clean tab takes the new
-      // text; one with unsaved edits (or in conflict) keeps them and its old ETag, so its next
+      // The file changed on the server (a revert or restore, the manifest form): a clean tab
+      // takes the new text; one with unsaved edits (or in conflict) keeps them and its old ETag, so its next
       // save meets the new version as a conflict (412) instead of overwriting it unseen.
       return update(state, action.path, (file) =>
         file.text !== file.saved || file.conflict
