@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from ade_api.drafts import columns as columns_service
-from ade_api.drafts.column_kinds import KINDS, column_module
+from ade_api.drafts.column_kinds import KINDS, ColumnKind, column_module
 from ade_db.models import User
 
 pytestmark = pytest.mark.anyio
@@ -275,3 +275,15 @@ def test_templates_behave_on_typical_values(tmp_path: Path) -> None:
         if kind != "text":  # free text accepts anything; a missing id is the id's problem
             bad = [""] if kind == "identifier" else [True]
             assert namespace["validate"](values=bad, field="f") != [None], kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "first_line"),
+    [
+        ("identifier", '"""Column `badge` ("Badge"), an identifier column.'),
+        ("email", '"""Column `badge` ("Badge"), an email column.'),
+        ("date", '"""Column `badge` ("Badge"), a date column.'),
+    ],
+)
+def test_the_module_says_what_kind_of_column_it_is(kind: ColumnKind, first_line: str) -> None:
+    assert column_module("badge", "Badge", kind).decode().splitlines()[0] == first_line

@@ -39,12 +39,12 @@ def config_zip(folder: Path) -> Path:
 
 
 def three_files(folder: Path) -> list[Path]:
-    """Two rosters (CSV) and a text file that is not a spreadsheet."""
+    """Two rosters (CSV) and a PDF, which is not a spreadsheet."""
     roster = SAMPLE.read_bytes()
     files = {
         "members.csv": roster,
         "members-2026.csv": roster.replace(b"Lovelace", b"Byron"),
-        "notes.txt": b"call the club about the dues\n",
+        "notes.pdf": b"%PDF-1.7\n% call the club about the dues\n",
     }
     for name, content in files.items():
         (folder / name).write_bytes(content)
@@ -126,12 +126,12 @@ def upload_three(page: Page, files: list[Path], screenshot: Screenshot) -> None:
         zone.get_by_role("button", name="Choose files").click()
     chooser.value.set_files(files)
     uploads = zone.get_by_role("list", name="Uploads")
-    bad = uploads.get_by_role("listitem").filter(has_text="notes.txt")
+    bad = uploads.get_by_role("listitem").filter(has_text="notes.pdf")
     expect(bad).to_contain_text(re.compile("not a spreadsheet|not supported|unsupported", re.I))
     documents = page.get_by_role("table", name="Documents")
     for name in ("members.csv", "members-2026.csv"):
         expect(documents.get_by_role("link", name=name)).to_be_visible()
-    expect(documents.get_by_role("link", name="notes.txt")).to_have_count(0)
+    expect(documents.get_by_role("link", name="notes.pdf")).to_have_count(0)
     dismiss_toasts(page)
     screenshot("documents-uploads")
 

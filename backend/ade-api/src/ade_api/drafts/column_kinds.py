@@ -186,7 +186,8 @@ def column_module(field: str, label: str, kind: ColumnKind) -> bytes:
     detect, transform, validate = (
         body.strip("\n") for body in (spec.detect, spec.transform, spec.validate)
     )
-    return f'''"""Column `{field}` ({quoted}), a {kind} column.
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f'''"""Column `{field}` ({quoted}), {article} {kind} column.
 
 It holds {spec.summary}.
 The built-in matcher scores each source header against the label and synonyms in manifest.json;
