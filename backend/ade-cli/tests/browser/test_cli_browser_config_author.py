@@ -132,6 +132,10 @@ def test_a_config_author_writes_tests_publishes_and_rolls_back_in_the_browser(
     page.keyboard.press("Control+s")
     conflict = page.get_by_role("heading", name=f"Someone saved {BADGE} first")
     expect(conflict).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_test_id("conflict-diff").locator(".monaco-diff-editor")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    expect(page.get_by_test_id("conflict-diff")).to_contain_text("# theirs", timeout=TIMEOUT)
     screenshot("config-author-conflict")
     page.get_by_role("button", name="Keep mine").click()
     expect(conflict).to_have_count(0)
