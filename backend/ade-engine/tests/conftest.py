@@ -13,6 +13,7 @@ import pytest
 import xlsxwriter  # type: ignore[import-untyped]
 
 from ade_engine import init_config
+from ade_engine.testing import ods_bytes
 
 Cell = Any
 
@@ -126,40 +127,12 @@ def xlsx(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def write_ods(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
-    """An OpenDocument spreadsheet as LibreOffice writes one (odfpy): typed numbers and dates."""
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    doc = OpenDocumentSpreadsheet()
-    for name, rows in sheets.items():
-        table = Table(name=name)
-        for row in rows:
-            tr = TableRow()
-            for value in row:
-                if value is None:
-                    cell = TableCell()
-                elif isinstance(value, (int, float)):
-                    cell = TableCell(valuetype="float", value=value)
-                    cell.addElement(P(text=str(value)))
-                elif isinstance(value, dt.date):
-                    cell = TableCell(valuetype="date", datevalue=value.isoformat())
-                    cell.addElement(P(text=value.isoformat()))
-                else:
-                    cell = TableCell(valuetype="string")
-                    cell.addElement(P(text=str(value)))
-                tr.addElement(cell)
-            table.addElement(tr)
-        doc.spreadsheet.addElement(table)
-    doc.save(str(path))
-    return path
-
-
 @pytest.fixture
 def ods(tmp_path: Path) -> Callable[..., Path]:
     def make(sheets: dict[str, list[list[Any]]], name: str = "input.ods") -> Path:
-        return write_ods(tmp_path / name, sheets)
+        path = tmp_path / name
+        path.write_bytes(ods_bytes(sheets))
+        return path
 
     return make
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ade_api.documents._upload import clean_filename
 from ade_db.models import Document, DomainEvent, User
+from ade_engine.testing import ods_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -41,27 +42,6 @@ def xlsx_bytes() -> bytes:
     sheet.append(["Ada", "ada@example.com"])
     out = io.BytesIO()
     workbook.save(out)
-    return out.getvalue()
-
-
-def ods_bytes() -> bytes:
-    """A real OpenDocument spreadsheet, written by odfpy."""
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    doc = OpenDocumentSpreadsheet()
-    table = Table(name="Members")
-    for row in (["name", "email"], ["Ada", "ada@example.com"]):
-        tr = TableRow()
-        for value in row:
-            cell = TableCell(valuetype="string")
-            cell.addElement(P(text=value))
-            tr.addElement(cell)
-        table.addElement(tr)
-    doc.spreadsheet.addElement(table)
-    out = io.BytesIO()
-    doc.write(out)
     return out.getvalue()
 
 
@@ -151,7 +131,7 @@ async def test_upload_each_kind(
         ),
         "xls": OLE2,
         "csv": CSV,
-        "ods": ods_bytes(),
+        "ods": ods_bytes({"Members": [["name", "email"], ["Ada", "ada@example.com"]]}),
         "tsv": CSV.replace(b",", b"\t"),
     }[content]
     base, headers, owner = await _setup(make_user, make_workspace, auth_headers)
@@ -236,7 +216,7 @@ async def test_unsupported_documents_are_refused(
     if data == "zip":
         data = xlsx_bytes()
     elif data == "ods":
-        data = ods_bytes()
+        data = ods_bytes({"Members": [["name", "email"], ["Ada", "ada@example.com"]]})
     elif data == "odt":
         data = handmade_zip(ODT_MEMBERS)
     elif data == "plainzip":

@@ -238,6 +238,14 @@ def finish_setup(started: Started) -> None:
         assert done.status_code == 201, done.text
 
 
+def sign_in_with_form(page: Page, stack: Stack, path: str) -> None:
+    """Open `path` and sign in on the sign-in page it sends a stranger to (which returns there)."""
+    page.goto(f"http://127.0.0.1:{stack.port}{path}")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def sign_in_page(page: Page, stack: Stack, token: str | None = None) -> None:
     """Open the app in `page`'s context already signed in (as `stack.http`'s user, or with
     `token`): the session the sign-in page would store, put in sessionStorage before any

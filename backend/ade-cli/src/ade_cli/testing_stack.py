@@ -60,6 +60,18 @@ class Stack:
             self.put_file(cid, "columns/email.py", email_module, append=True)
         return cid
 
+    def draft_file(self, cid: str, path: str) -> str:
+        """The text of one draft file, as the server has it."""
+        answer = self.http.get(f"/workspaces/{self.ws}/configs/{cid}/draft/files/{path}")
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["code"])
+
+    def version_statuses(self, cid: str) -> dict[str, str]:
+        """Each version's status by semver (a discarded draft, which has none, by `discarded`)."""
+        answer = self.http.get(f"/workspaces/{self.ws}/configs/{cid}/versions")
+        assert answer.status_code == 200, answer.text
+        return {(v["semver"] or v["status"]): v["status"] for v in answer.json()["items"]}
+
     def put_file(self, cid: str, path: str, code: str, *, append: bool = False) -> httpx.Response:
         """Write one draft file, creating it when new (appending to it with `append`);
         returns the answer."""

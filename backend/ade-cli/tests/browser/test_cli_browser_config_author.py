@@ -27,18 +27,6 @@ ROSTER = (
 )
 
 
-def draft_file(stack: Stack, cid: str, path: str) -> str:
-    answer = stack.http.get(f"/workspaces/{stack.ws}/configs/{cid}/draft/files/{path}")
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["code"])
-
-
-def statuses(stack: Stack, cid: str) -> dict[str, str]:
-    answer = stack.http.get(f"/workspaces/{stack.ws}/configs/{cid}/versions")
-    assert answer.status_code == 200, answer.text
-    return {(v["semver"] or v["status"]): v["status"] for v in answer.json()["items"]}
-
-
 def type_at_end(page: Page, *lines: str) -> None:
     """Append `lines` to the open file in Monaco (inserted whole: no auto-closing brackets)."""
     view = page.get_by_test_id("code-editor").locator(".view-lines")
@@ -112,7 +100,7 @@ def test_a_config_author_writes_tests_publishes_and_rolls_back_in_the_browser(
     # Edit its detector and save.
     type_at_end(page, DETECTOR)
     save(page)
-    assert "detect_badge_prefix" in draft_file(web_stack, cid, BADGE)
+    assert "detect_badge_prefix" in web_stack.draft_file(cid, BADGE)
     screenshot("config-author-detector")
 
     # A colleague's browser saves the same file first; our next save meets the conflict view.
@@ -140,14 +128,14 @@ def test_a_config_author_writes_tests_publishes_and_rolls_back_in_the_browser(
     page.get_by_role("button", name="Keep mine").click()
     expect(conflict).to_have_count(0)
     expect(page.get_by_role("img", name="unsaved changes")).to_have_count(0, timeout=TIMEOUT)
-    saved = draft_file(web_stack, cid, BADGE)
+    saved = web_stack.draft_file(cid, BADGE)
     assert "# mine" in saved
     assert "# theirs" not in saved
 
     # A deliberate syntax error: the plan marks its file and line, in the list and in Monaco.
     type_at_end(page, "def broken(:")
     save(page)
-    line = len(draft_file(web_stack, cid, BADGE).splitlines())
+    line = len(web_stack.draft_file(cid, BADGE).splitlines())
     # The file has `line` lines, so no other line number starts with these digits.
     problem = page.get_by_role("button").filter(has_text=f"{BADGE}:{line}")
     expect(problem).to_be_visible(timeout=TIMEOUT)
@@ -159,7 +147,7 @@ def test_a_config_author_writes_tests_publishes_and_rolls_back_in_the_browser(
     page.keyboard.press("Control+Shift+K")
     save(page)
     expect(page.get_by_text("The draft is valid.")).to_be_visible(timeout=TIMEOUT)
-    assert "broken" not in draft_file(web_stack, cid, BADGE)
+    assert "broken" not in web_stack.draft_file(cid, BADGE)
 
     # A dry run on an uploaded document maps the new column, with its score.
     page.get_by_role("tab", name="Dry run").click()
@@ -202,8 +190,8 @@ def test_a_config_author_writes_tests_publishes_and_rolls_back_in_the_browser(
     )
     confirm.get_by_role("button", name="Revert to 1.0.0").click()
     expect(page.get_by_text("Reverted to 1.0.0", exact=True)).to_be_visible(timeout=TIMEOUT)
-    assert statuses(web_stack, cid)["1.0.0"] == "published"
-    assert statuses(web_stack, cid)["discarded"] == "discarded"
+    assert web_stack.version_statuses(cid)["1.0.0"] == "published"
+    assert web_stack.version_statuses(cid)["discarded"] == "discarded"
     answer = web_stack.http.get(f"/workspaces/{web_stack.ws}/configs/{cid}/draft/files/{BADGE}")
     assert answer.status_code == 404  # 1.0.0 has no badge column ...
     page.get_by_role("tab", name="Code").click()  # ... and its open tab has closed
@@ -218,5 +206,5 @@ def test_a_config_author_writes_tests_publishes_and_rolls_back_in_the_browser(
     expect(page.get_by_text(re.compile("^Restored the discarded draft"))).to_be_visible(
         timeout=TIMEOUT
     )
-    assert "# next idea" in draft_file(web_stack, cid, BADGE)
+    assert "# next idea" in web_stack.draft_file(cid, BADGE)
     page_watch.check()

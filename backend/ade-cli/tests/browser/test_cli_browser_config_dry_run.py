@@ -10,17 +10,10 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from ade_cli.testing_browser import Axe, Screenshot
-from ade_cli.testing_stack import EMAIL, PASSWORD, SAMPLE, Stack
+from ade_cli.testing_browser import Axe, Screenshot, sign_in_with_form
+from ade_cli.testing_stack import SAMPLE, Stack
 
 TIMEOUT = 60_000  # ms: a dry run starts a sandbox; Monaco is a large lazy chunk
-
-
-def sign_in(page: Page, stack: Stack, path: str) -> None:
-    page.goto(f"http://127.0.0.1:{stack.port}{path}")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def email_row(page: Page) -> Locator:
@@ -62,7 +55,7 @@ def test_dry_run_maps_an_uploaded_document_and_reruns_after_an_edit(
     tmp_path: Path,
 ) -> None:
     cid = web_stack.create_config("dry-run-browser")
-    sign_in(page, web_stack, f"/w/{web_stack.ws}/configs/{cid}/editor?view=dry-run")
+    sign_in_with_form(page, web_stack, f"/w/{web_stack.ws}/configs/{cid}/editor?view=dry-run")
     expect(page.get_by_role("heading", name="Run the draft on a document")).to_be_visible(
         timeout=TIMEOUT
     )

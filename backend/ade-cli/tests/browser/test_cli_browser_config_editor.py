@@ -6,22 +6,15 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from ade_cli.testing_browser import Axe, PageWatch, Screenshot
-from ade_cli.testing_stack import EMAIL, PASSWORD, Stack
+from ade_cli.testing_browser import Axe, PageWatch, Screenshot, sign_in_with_form
+from ade_cli.testing_stack import Stack
 
 TIMEOUT = 30_000  # ms: Monaco is a large lazily loaded chunk on a busy machine
 
 
-def sign_in(page: Page, stack: Stack, path: str) -> None:
-    page.goto(f"http://127.0.0.1:{stack.port}{path}")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def open_and_type(page: Page, stack: Stack, cid: str, line: str) -> None:
     """Open columns/email.py in the editor and append `line` at its end."""
-    sign_in(page, stack, f"/w/{stack.ws}/configs/{cid}/editor")
+    sign_in_with_form(page, stack, f"/w/{stack.ws}/configs/{cid}/editor")
     page.get_by_role("navigation", name="Files").get_by_role(
         "button", name="email.py", exact=True
     ).click(timeout=TIMEOUT)
@@ -34,12 +27,6 @@ def open_and_type(page: Page, stack: Stack, cid: str, line: str) -> None:
     expect(
         page.get_by_role("list", name="Open files").get_by_role("img", name="unsaved changes")
     ).to_be_visible()
-
-
-def draft_email(stack: Stack, cid: str) -> str:
-    answer = stack.http.get(f"/workspaces/{stack.ws}/configs/{cid}/draft/files/columns/email.py")
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["code"])
 
 
 def test_the_editor_saves_with_ctrl_s_and_shows_a_conflict(
@@ -56,7 +43,7 @@ def test_the_editor_saves_with_ctrl_s_and_shows_a_conflict(
     expect(page.get_by_role("heading", name="Problems")).to_be_visible()
     page.keyboard.press("Control+s")
     expect(page.get_by_role("img", name="unsaved changes")).to_have_count(0, timeout=TIMEOUT)
-    assert "# first edit from the browser" in draft_email(web_stack, cid)
+    assert "# first edit from the browser" in web_stack.draft_file(cid, "columns/email.py")
     expect(page.get_by_text("The draft is valid.")).to_be_visible(timeout=TIMEOUT)
     screenshot("config-editor")
     axe(page)
@@ -74,7 +61,7 @@ def test_the_editor_saves_with_ctrl_s_and_shows_a_conflict(
         )
     finally:
         other.close()
-    assert "# theirs" in draft_email(web_stack, cid)
+    assert "# theirs" in web_stack.draft_file(cid, "columns/email.py")
 
     page.keyboard.press("Control+s")
     conflict = page.get_by_role("heading", name="Someone saved columns/email.py first")
@@ -86,6 +73,6 @@ def test_the_editor_saves_with_ctrl_s_and_shows_a_conflict(
     page.get_by_role("button", name="Keep mine").click()
     expect(conflict).to_have_count(0)
     expect(page.get_by_role("img", name="unsaved changes")).to_have_count(0, timeout=TIMEOUT)
-    saved = draft_email(web_stack, cid)
+    saved = web_stack.draft_file(cid, "columns/email.py")
     assert "# mine" in saved
     assert "# theirs" not in saved

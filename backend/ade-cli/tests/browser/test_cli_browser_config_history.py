@@ -10,32 +10,12 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from ade_cli.testing_browser import Axe, PageWatch, Screenshot
-from ade_cli.testing_stack import EMAIL, PASSWORD, Stack
+from ade_cli.testing_browser import Axe, PageWatch, Screenshot, sign_in_with_form
+from ade_cli.testing_stack import Stack
 
 TIMEOUT = 30_000  # ms: Monaco is a large lazily loaded chunk on a busy machine
 EDIT = "# published in 1.1.0"
 WORK = "# work in progress"
-
-
-def sign_in(page: Page, stack: Stack, path: str) -> None:
-    page.goto(f"http://127.0.0.1:{stack.port}{path}")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def draft_email(stack: Stack, cid: str) -> str:
-    answer = stack.http.get(f"/workspaces/{stack.ws}/configs/{cid}/draft/files/columns/email.py")
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["code"])
-
-
-def statuses(stack: Stack, cid: str) -> dict[str, str]:
-    """Each version's status, by semver (a discarded draft's key is `discarded`)."""
-    answer = stack.http.get(f"/workspaces/{stack.ws}/configs/{cid}/versions")
-    assert answer.status_code == 200, answer.text
-    return {(v["semver"] or v["status"]): v["status"] for v in answer.json()["items"]}
 
 
 def test_publish_diff_revert_and_restore_in_the_editor(
@@ -48,7 +28,7 @@ def test_publish_diff_revert_and_restore_in_the_editor(
     assert first.status_code == 201, first.text
 
     # Edit columns/email.py in Monaco and save it.
-    sign_in(page, web_stack, f"/w/{web_stack.ws}/configs/{cid}/editor")
+    sign_in_with_form(page, web_stack, f"/w/{web_stack.ws}/configs/{cid}/editor")
     page.get_by_role("navigation", name="Files").get_by_role(
         "button", name="email.py", exact=True
     ).click(timeout=TIMEOUT)
@@ -79,7 +59,7 @@ def test_publish_diff_revert_and_restore_in_the_editor(
     dialog.get_by_role("button", name="Publish 1.1.0").click()
     expect(page.get_by_text("Published 1.1.0", exact=True)).to_be_visible(timeout=TIMEOUT)
     expect(dialog).to_have_count(0)
-    assert statuses(web_stack, cid) == {
+    assert web_stack.version_statuses(cid) == {
         "1.1.0": "published",
         "1.0.0": "deprecated",
         "draft": "draft",
@@ -113,8 +93,8 @@ def test_publish_diff_revert_and_restore_in_the_editor(
     screenshot("config-editor-history-revert")
     confirm.get_by_role("button", name="Revert to 1.0.0").click()
     expect(page.get_by_text("Reverted to 1.0.0", exact=True)).to_be_visible(timeout=TIMEOUT)
-    assert WORK not in draft_email(web_stack, cid)
-    assert statuses(web_stack, cid) == {
+    assert WORK not in web_stack.draft_file(cid, "columns/email.py")
+    assert web_stack.version_statuses(cid) == {
         "1.1.0": "deprecated",
         "1.0.0": "published",
         "draft": "draft",
@@ -134,7 +114,7 @@ def test_publish_diff_revert_and_restore_in_the_editor(
     expect(
         page.get_by_text(re.compile("^Restored the discarded draft of .* into the draft$"))
     ).to_be_visible(timeout=TIMEOUT)
-    assert WORK in draft_email(web_stack, cid)
+    assert WORK in web_stack.draft_file(cid, "columns/email.py")
     screenshot("config-editor-history-restored")
     page.get_by_role("tab", name="Code").click()
     lines = page.get_by_test_id("code-editor").locator(".view-lines")

@@ -11,17 +11,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from ade_cli.testing_browser import Axe, PageWatch, Screenshot
-from ade_cli.testing_stack import EMAIL, PASSWORD, Stack
+from ade_cli.testing_browser import Axe, PageWatch, Screenshot, sign_in_with_form
+from ade_cli.testing_stack import PASSWORD, Stack
 
 TIMEOUT = 30_000  # ms: Monaco is a large lazily loaded chunk on a busy machine
-
-
-def sign_in(page: Page, stack: Stack, path: str) -> None:
-    page.goto(f"http://127.0.0.1:{stack.port}{path}")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def open_tab(page: Page, name: str) -> Locator:
@@ -45,7 +38,7 @@ def test_the_wizard_adds_a_column_and_the_form_reorders_and_saves(
 ) -> None:
     page_watch.allow(r"status of 400")  # the refused value this test sends on purpose
     cid = web_stack.create_config("manifest-browser")
-    sign_in(page, web_stack, f"/w/{web_stack.ws}/configs/{cid}/editor")
+    sign_in_with_form(page, web_stack, f"/w/{web_stack.ws}/configs/{cid}/editor")
     files = page.get_by_role("navigation", name="Files")
 
     # The wizard: one request adds columns/badge_id.py and its manifest entry.

@@ -7,23 +7,16 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from ade_cli.testing_browser import Axe, PageWatch, Screenshot
-from ade_cli.testing_stack import EMAIL, PASSWORD, Stack
+from ade_cli.testing_browser import Axe, PageWatch, Screenshot, sign_in_with_form
+from ade_cli.testing_stack import EMAIL, Stack
 
 TIMEOUT = 15_000  # ms: lazily loaded pages on a busy machine
-
-
-def sign_in(page: Page, stack: Stack, path: str) -> None:
-    page.goto(f"http://127.0.0.1:{stack.port}{path}")
-    page.get_by_label("Email").fill(EMAIL)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_an_api_key_is_created_shown_once_and_revoked(
     page: Page, web_stack: Stack, screenshot: Screenshot, axe: Axe
 ) -> None:
-    sign_in(page, web_stack, "/account/api-keys")
+    sign_in_with_form(page, web_stack, "/account/api-keys")
     expect(page.get_by_role("heading", name="API keys")).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("button", name="Create API key").first.click()
     dialog = page.get_by_role("dialog", name="Create API key")
@@ -53,7 +46,7 @@ def test_members_and_settings_answer_in_words_next_to_the_control(
 ) -> None:
     # Chromium logs the refused requests this test provokes as console errors.
     page_watch.allow(r"status of (404|409)")
-    sign_in(page, web_stack, f"/w/{web_stack.ws}/members")
+    sign_in_with_form(page, web_stack, f"/w/{web_stack.ws}/members")
     role = page.get_by_role("combobox", name=f"Role of {EMAIL}")
     expect(role).to_be_visible(timeout=TIMEOUT)
 

@@ -16,6 +16,7 @@ import python_calamine
 
 from ade_cli.testing_stack import SAMPLE, Stack, stack_env, start_stack
 from ade_db.types import new_id
+from ade_engine.testing import ods_bytes
 from ade_worker.embedded_redis import EmbeddedRedis
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
@@ -99,31 +100,11 @@ MISBEHAVING = {
 
 
 @pytest.mark.parametrize("kind", sorted(MISBEHAVING))
-def ods_of(rows: list[list[str]]) -> bytes:
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    doc = OpenDocumentSpreadsheet()
-    table = Table(name="Members")
-    for row in rows:
-        tr = TableRow()
-        for value in row:
-            # As a spreadsheet program saves it: empty cells empty, plain numbers as numbers.
-            if not value:
-                cell = TableCell()
-            elif re.fullmatch(r"[1-9]\d*(\.\d+)?", value):
-                cell = TableCell(valuetype="float", value=value)
-            else:
-                cell = TableCell(valuetype="string")
-            if value:
-                cell.addElement(P(text=value))
-            tr.addElement(cell)
-        table.addElement(tr)
-    doc.spreadsheet.addElement(table)
-    out = io.BytesIO()
-    doc.write(out)
-    return out.getvalue()
+def typed(value: str) -> str | float | None:
+    """A CSV cell as a spreadsheet program saves it: empty, a plain number, or text."""
+    if not value:
+        return None
+    return float(value) if re.fullmatch(r"[1-9]\d*(\.\d+)?", value) else value
 
 
 @pytest.mark.parametrize("name", ["members.ods", "members.tsv"])
@@ -131,7 +112,7 @@ def test_every_format_the_upload_accepts_runs_in_the_jail(stack: Stack, name: st
     """The upload check and the engine share one format table: what is accepted runs."""
     rows = list(csv.reader(io.StringIO(SAMPLE.read_text(encoding="utf-8"))))
     content = (
-        ods_of(rows)
+        ods_bytes({"Members": [[typed(v) for v in row] for row in rows]})
         if name.endswith(".ods")
         else "\n".join("\t".join(r) for r in rows).encode("utf-8")
     )
