@@ -61,7 +61,7 @@ export function PublishDialog({ workspaceId, configId, published, onClose }: Pub
       { semver: value, message: message.trim() },
       {
         onSuccess: (version) => {
-          notify({ title: `Published ${version.semver ?? value}`, description: 'Jobs without a version now run it.', tone: 'success' });
+          notify({ title: `Published ${version.semver ?? value}`, description: 'The previous version is deprecated. While this config is active, jobs that name no version run this one.', tone: 'success' });
           onClose();
         },
       },
