@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ade_engine.read import Sheet, raw_cells
+from ade_engine.read.cells import raw_cells
+from ade_engine.read.sheet import Sheet
 from ade_engine.tables.model import (
     BLANK,
     BUILTIN_NAMES,
