@@ -139,7 +139,7 @@ class Classifier:
 
     def classify(self, sheet: Sheet) -> Classified:
         """Profile the sheet, cut it into segments and label every segment's rows."""
-        profile, whole = self._label_whole(sheet)
+        profile, codes, hscores, keys = self._label_whole(sheet)
         found: list[Segment] = []
         redo: list[Segment] = []
         for r0, r1 in bands(profile):
@@ -152,9 +152,9 @@ class Classifier:
                         r1,
                         c0,
                         c1,
-                        whole.codes[r0 : r1 + 1],
-                        {r: h for r, h in whole.hscores.items() if r0 <= r <= r1},
-                        {r: h for r, h in whole.keys.items() if r0 <= r <= r1},
+                        codes[r0 : r1 + 1],
+                        {r: h for r, h in hscores.items() if r0 <= r <= r1},
+                        {r: h for r, h in keys.items() if r0 <= r <= r1},
                     )
                 else:
                     seg = Segment(r0, r1, c0, c1, bytearray(r1 - r0 + 1), {}, {})
@@ -172,8 +172,11 @@ class Classifier:
                 row_types[name] = count
         return Classified(profile, found, row_types)
 
-    def _label_whole(self, sheet: Sheet) -> tuple[Profile, Segment]:
-        """Pass 1: signatures of every row, each row labelled as if the sheet were one block."""
+    def _label_whole(
+        self, sheet: Sheet
+    ) -> tuple[Profile, bytearray, dict[int, float], dict[int, int]]:
+        """Pass 1: signatures of every row, each row labelled as if the sheet were one block
+        (the profile, and the codes, header scores and header keys of :class:`Segment`)."""
         profile = Profile()
         whole: list[_SegSig] = []
         codes = bytearray()
@@ -196,8 +199,7 @@ class Classifier:
             if code == HEADER:
                 hscores[r] = hscore
                 keys[r] = row_key(row, ss.filled)
-        n = len(codes)
-        return profile, Segment(0, n - 1, 0, 0, codes, hscores, keys)
+        return profile, codes, hscores, keys
 
     def _label_segments(self, sheet: Sheet, profile: Profile, redo: list[Segment]) -> None:
         """Pass 2, only for bands cut into several blocks: classify each block's cells."""
