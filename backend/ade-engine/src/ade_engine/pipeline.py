@@ -23,9 +23,25 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from ade_engine.artifact import PASS_NAMES, finish, new_artifact, write_artifact
+from ade_engine.artifact_types import (
+    Artifact,
+    ColumnRecord,
+    ErrorRecord,
+    InputInfo,
+    MappingRecord,
+    Metrics,
+    PassName,
+    PassRecord,
+    RowDecision,
+    SecondaryError,
+    SheetDecision,
+    SheetRecord,
+    TableIssue,
+    TableRecord,
+)
 from ade_engine.config import (
     LoadedConfig,
     call_config,
@@ -67,9 +83,9 @@ class RunResult:
     output_path: Path | None
     artifact_path: Path
     events_path: Path | None
-    metrics: dict[str, Any]
-    error: dict[str, Any] | None
-    artifact: dict[str, Any] = field(repr=False, default_factory=dict)
+    metrics: Metrics
+    error: ErrorRecord | None
+    artifact: Artifact = field(repr=False)
 
     @property
     def ok(self) -> bool:
@@ -82,7 +98,7 @@ class _TablePlan:
     table: Table
     board: ScoreBoard
     mapping: dict[int, int]  # field index -> table column position
-    record: dict[str, Any]
+    record: TableRecord
     view: dict[str, Any]  # what hooks see as `table` (after_mapping) or in `tables` (before_save)
     append: list[tuple[int, int]] = field(default_factory=list)  # (output index, column pos)
 
@@ -91,23 +107,23 @@ class _Timers:
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
         self.ms = dict.fromkeys(PASS_NAMES, 0.0)
-        self.started: set[str] = set()
-        self.order: list[str] = []
+        self.started: set[PassName] = set()
+        self.order: list[PassName] = []
 
-    def start(self, name: str) -> None:
+    def start(self, name: PassName) -> None:
         if name not in self.started:
             self.started.add(name)
             self.order.append(name)
             self.sink.emit("pass.started", name=name)
 
-    def add(self, name: str, seconds: float) -> None:
+    def add(self, name: PassName, seconds: float) -> None:
         self.ms[name] += seconds * 1000
 
-    def complete(self, name: str, **data: Any) -> None:
+    def complete(self, name: PassName, **data: Any) -> None:
         self.start(name)
         self.sink.emit("pass.completed", name=name, elapsed_ms=round(self.ms[name]), **data)
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[PassRecord]:
         return [{"name": n, "elapsed_ms": round(self.ms[n])} for n in self.order]
 
 
@@ -115,7 +131,7 @@ class _Run:
     def __init__(
         self,
         config: LoadedConfig,
-        artifact: dict[str, Any],
+        artifact: Artifact,
         sink: EventSink,
         progress: ProgressCallback | None,
     ) -> None:
@@ -184,7 +200,7 @@ class _Run:
         ]
 
         for sheet in wb.sheets:
-            record: dict[str, Any] = {
+            record: SheetRecord = {
                 "name": sheet.name,
                 "index": sheet.index,
                 "visible": sheet.visible,
@@ -198,7 +214,7 @@ class _Run:
             }
             self.artifact["sheets"].append(record)
             if not sheet.visible:
-                record.update(status="skipped", reason=f"{sheet.visibility} sheet")
+                record["status"], record["reason"] = "skipped", f"{sheet.visibility} sheet"
                 self.sink.emit("sheet.skipped", sheet=sheet.name, reason=record["reason"])
                 continue
             self.pool.load(sheet)
@@ -215,12 +231,12 @@ class _Run:
             scan = scanner.scan()
             record["rows"] = scan.rows
             record["row_types"] = scan.row_types
-            record["decisions"] = scan.decisions
+            record["decisions"] = cast(list[SheetDecision], scan.decisions)
             record["hidden_columns"] = sorted(col_letter(c) for c in sheet.hidden_columns)
             non_blank = sum(v for k, v in scan.row_types.items() if k != "blank")
             if not non_blank:
                 self.pool.done(sheet)
-                record.update(status="skipped", reason="empty sheet")
+                record["status"], record["reason"] = "skipped", "empty sheet"
                 self.sink.emit("sheet.skipped", sheet=sheet.name, reason="empty sheet")
                 continue
             any_data = True
@@ -438,10 +454,10 @@ class _Run:
         mapping: dict[int, int],
         changed_by: list[str],
         known_issues: set[str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> TableRecord:
         modules = self.config.enabled
         by_col = {c: f for f, c in mapping.items()}
-        columns = []
+        columns: list[ColumnRecord] = []
         for c, col in enumerate(table.columns):
             scores = {fld: round(board.total[c][f], 4) for f, fld in enumerate(board.fields)}
             winner = modules[by_col[c]].spec.field if c in by_col else None
@@ -463,7 +479,7 @@ class _Run:
                     "sample": list(col.samples[:5]),
                 }
             )
-        mapped = []
+        mapped: list[MappingRecord] = []
         for f, module in enumerate(modules):
             if f in mapping:
                 c = mapping[f]
@@ -478,7 +494,7 @@ class _Run:
                     }
                 )
         unmapped_fields = [m.spec.field for f, m in enumerate(modules) if f not in mapping]
-        table_issues = [
+        table_issues: list[TableIssue] = [
             {
                 "type": "required_field_unmapped",
                 "field": m.spec.field,
@@ -491,7 +507,7 @@ class _Run:
         for issue in table_issues:
             if issue["field"] not in (known_issues or set()):
                 self.logger.warning(f"{table.name}: {issue['message']}")
-        record: dict[str, Any] = {
+        record: TableRecord = {
             "id": f"{table.sheet}#{table.number}",
             "number": table.number,
             "range": table.a1,
@@ -507,7 +523,7 @@ class _Run:
                 col.letter for c, col in enumerate(table.columns) if c not in by_col
             ],
             "rows": {"data": table.data_rows, "excluded": len(table.excluded), "written": 0},
-            "row_decisions": table.decisions,
+            "row_decisions": cast(list[RowDecision], table.decisions),
             "table_issues": table_issues,
             "issues": {"count": 0, "by_field": {}},
             "status": "mapped" if mapping else "skipped",
@@ -710,9 +726,8 @@ def run(
                 runner.hooks("run_start")
                 runner.workbook = wb = open_workbook(input_path)
                 artifact["input"]["format"] = wb.format
-                artifact["input"].update(
-                    {k: v for k, v in wb.details.items() if not k.startswith("_")}
-                )
+                details = {k: v for k, v in wb.details.items() if not k.startswith("_")}
+                artifact["input"].update(cast(InputInfo, details))  # CSV: encoding and the like
                 found = runner.detect(wb)
                 plans = runner.map(found)
                 runner.before_save(plans)
@@ -767,7 +782,7 @@ def run(
         output_path=output_path if succeeded else None,
         artifact_path=artifact_path,
         events_path=events_path,
-        metrics=dict(artifact["metrics"]),
+        metrics=artifact["metrics"].copy(),
         error=artifact["error"],
         artifact=artifact,
     )
@@ -785,7 +800,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _fail(
-    artifact: dict[str, Any],
+    artifact: Artifact,
     error: EngineError,
     runner: _Run | None,
     output_path: Path,
@@ -819,7 +834,7 @@ def _run_end(runner: _Run, output_path: Path, started: float) -> EngineError | N
                 new_error = exc
                 _fail(artifact, exc, runner, output_path, started)
                 continue
-            problem = {"stage": "run_end", "hook": rel, **exc.to_dict()}
+            problem: SecondaryError = {"stage": "run_end", "hook": rel, **exc.to_dict()}
             artifact["secondary_errors"].append(problem)
             runner.sink.emit(
                 "hook.failed", stage="run_end", hook=rel, error=exc.to_dict(), secondary=True
