@@ -144,6 +144,9 @@ def before_save(ctx: RunContext, plans: list[TablePlan]) -> None:
 def _hook_mapping(
     ctx: RunContext, hook_table: dict[str, Any], letters: list[str], stage: str
 ) -> dict[int, int]:
+    """The mapping hooks of ``stage`` left in ``hook_table`` as {field index: column position},
+    or a contract error naming the stage's last hook when it is not one (not a dict, an
+    unknown or disabled field, a column not in the table or mapped twice)."""
     fields = [m.spec.field for m in ctx.config.enabled]
     proposed = hook_table.get("mapping")
     rel, fn = ctx.config.hooks[stage][-1]
@@ -187,6 +190,9 @@ def _table_record(
     changed_by: list[str],
     known_issues: set[str] | None = None,
 ) -> TableRecord:
+    """The table's record in the artifact for ``mapping``. A required field left unmapped is a
+    table issue, logged as a warning unless ``known_issues`` (fields already warned about)
+    has it."""
     modules = ctx.config.enabled
     by_col = {c: f for f, c in mapping.items()}
     columns: list[ColumnRecord] = []
