@@ -8,6 +8,7 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -150,14 +151,20 @@ async def test_tables_are_a_page_like_every_list(
     # Three tables on two sheets, as a workbook with several would leave them.
     path = app.state.storage.layout.data_dir / "jobs" / job / "output" / "artifact.json"
     artifact = json.loads(path.read_text())
-    table = artifact["sheets"][0]["tables"][0]
+    sheet = artifact["sheets"][0]
+    table = sheet["tables"][0]
+
+    def issues(count: int) -> dict[str, Any]:
+        return {"count": count, "by_field": {"email": count} if count else {}}
+
     artifact["sheets"] = [
-        {"name": "B", "tables": [{**table, "id": "t1", "issues": {"count": 2}}]},
+        {**sheet, "name": "B", "tables": [{**table, "id": "t1", "issues": issues(2)}]},
         {
+            **sheet,
             "name": "A",
             "tables": [
-                {**table, "id": "t2", "issues": {"count": 0}},
-                {**table, "id": "t3", "issues": {"count": 7}},
+                {**table, "id": "t2", "issues": issues(0)},
+                {**table, "id": "t3", "issues": issues(7)},
             ],
         },
     ]
@@ -180,6 +187,30 @@ async def test_tables_are_a_page_like_every_list(
     assert bad.json()["errors"][0]["loc"] == ["query", "sort"]
     too_big = await world.client.get(f"{tables}?page_size=201", headers=world.headers)
     assert too_big.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        json.dumps({"schema": "ade.artifact/v1", "sheets": "a hook replaced them"}),
+        json.dumps(["not", "an", "object"]),
+    ],
+)
+async def test_an_artifact_that_lost_its_shape_is_404_not_500(
+    app: FastAPI, world: World, make_job: MakeJob, content: str
+) -> None:
+    job = make_job(world.ws, world.document_id, world.version_id, "succeeded")
+    path = app.state.storage.layout.data_dir / "jobs" / job / "output" / "artifact.json"
+    path.write_text(content)
+    base = f"{world.jobs}/{job}"
+    for url in (f"{base}/tables", f"{base}/output?format=csv"):
+        response = await world.client.get(url, headers=world.headers)
+        assert response.status_code == 404, response.text
+        assert response.json()["detail"] == "the job's artifact is not readable"
+    # The file itself is still served as it is: it is the run's record.
+    raw = await world.client.get(f"{base}/artifact", headers=world.headers)
+    assert (raw.status_code, raw.text) == (200, content)
 
 
 async def test_results_of_unfinished_jobs_are_404(world: World, make_job: MakeJob) -> None:

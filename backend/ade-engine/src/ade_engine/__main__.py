@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
     )
     if not result.ok:
-        err = result.error or {}
-        where = f" ({err.get('file')}:{err.get('line')})" if err.get("file") else ""
-        sys.stderr.write(f"error: {err.get('message', 'run failed')}{where}\n")
+        err = result.error
+        where = f" ({err['file']}:{err['line']})" if err and err["file"] else ""
+        sys.stderr.write(f"error: {err['message'] if err else 'run failed'}{where}\n")
         return 1
     return 0
 

@@ -1,7 +1,8 @@
 """The artifact: ``artifact.json`` (schema ``ade.artifact/v1``) explaining every decision.
 
 Written atomically (temporary file, then rename), also when a run fails (``status: failed`` with
-``error: {type, message, file, line}``). See ``docs/reference/config-packages.md`` for the shape.
+``error: {type, message, file, line}``). The shape is :class:`~ade_engine.artifact_types.Artifact`
+(documented in ``docs/reference/config-packages.md``).
 """
 
 from __future__ import annotations
@@ -11,13 +12,21 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ade_engine import __version__
+from ade_engine.artifact_types import (
+    ARTIFACT_SCHEMA,
+    Artifact,
+    ErrorRecord,
+    InputInfo,
+    PassName,
+    RunStatus,
+)
 
-ARTIFACT_SCHEMA = "ade.artifact/v1"
-PASS_NAMES = ("detect", "map", "transform", "validate", "output")
+PASS_NAMES: tuple[PassName, ...] = ("detect", "map", "transform", "validate", "output")
 
 
 def _now() -> str:
@@ -32,9 +41,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def new_artifact(input_path: Path) -> dict[str, Any]:
+def new_artifact(input_path: Path) -> Artifact:
     """The artifact skeleton every run starts from."""
-    info: dict[str, Any] = {"name": Path(input_path).name, "sha256": None, "size": None}
+    info: InputInfo = {"name": Path(input_path).name, "sha256": None, "size": None}
     try:
         info["size"] = Path(input_path).stat().st_size
         info["sha256"] = sha256_file(input_path)
@@ -65,7 +74,7 @@ def new_artifact(input_path: Path) -> dict[str, Any]:
 
 
 def finish(
-    artifact: dict[str, Any], status: str, elapsed_ms: int, error: dict[str, Any] | None = None
+    artifact: Artifact, status: RunStatus, elapsed_ms: int, error: ErrorRecord | None = None
 ) -> None:
     artifact["status"] = status
     artifact["finished_at"] = _now()
@@ -85,8 +94,8 @@ def _default(value: Any) -> Any:
     return repr(value)
 
 
-def write_artifact(artifact: dict[str, Any], path: Path) -> Path:
-    """Write ``artifact`` to ``path`` atomically."""
+def write_artifact(artifact: Mapping[str, object], path: Path) -> Path:
+    """Write ``artifact`` (or another JSON document, such as a plan) to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".artifact-", suffix=".json.part", dir=path.parent)

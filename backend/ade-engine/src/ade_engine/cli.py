@@ -93,13 +93,10 @@ def run_command(
     else:
         typer.echo(format_summary(result.summary))
     if not result.ok:
-        err = result.error or {}
-        where = (
-            f" ({err['file']}:{err['line']})"
-            if err.get("file") and err.get("line")
-            else (f" ({err['file']})" if err.get("file") else "")
-        )
-        raise _fail(f"run failed: {err.get('message', 'unknown error')}{where}")
+        err = result.error
+        file, line = (err["file"], err["line"]) if err else (None, None)
+        where = f" ({file}:{line})" if file and line else (f" ({file})" if file else "")
+        raise _fail(f"run failed: {err['message'] if err else 'unknown error'}{where}")
 
 
 @config_app.command("init")

@@ -13,6 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ade_engine.artifact_types import ErrorRecord
+
 
 class EngineError(Exception):
     """Base class of every error the engine reports.
@@ -30,7 +32,7 @@ class EngineError(Exception):
         self.file = file
         self.line = line
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ErrorRecord:
         """The error as the artifact's ``error`` object."""
         return {"type": self.type, "message": self.message, "file": self.file, "line": self.line}
 
@@ -74,7 +76,7 @@ class ConfigCodeError(EngineError):
         super().__init__(message, file=file, line=line)
         self.exc_type = exc_type
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ErrorRecord:
         data = super().to_dict()
         data["exception"] = self.exc_type
         return data

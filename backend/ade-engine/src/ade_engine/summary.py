@@ -5,16 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ade_engine.artifact_types import Artifact
+
 
 def build_summary(
-    artifact: dict[str, Any],
+    artifact: Artifact,
     output_path: Path | None,
     artifact_path: Path,
     events_path: Path | None,
 ) -> dict[str, Any]:
     tables = []
-    for sheet in artifact.get("sheets", []):
-        for t in sheet.get("tables", []):
+    for sheet in artifact["sheets"]:
+        for t in sheet["tables"]:
             tables.append(
                 {
                     "sheet": sheet["name"],
@@ -39,26 +41,26 @@ def build_summary(
             )
     skipped = [
         {"sheet": s["name"], "reason": s["reason"]}
-        for s in artifact.get("sheets", [])
-        if s.get("status") == "skipped"
+        for s in artifact["sheets"]
+        if s["status"] == "skipped"
     ]
-    metrics = artifact.get("metrics", {})
+    metrics = artifact["metrics"]
     return {
-        "status": artifact.get("status"),
-        "input": artifact.get("input", {}).get("name"),
-        "config": artifact.get("config", {}).get("title"),
+        "status": artifact["status"],
+        "input": artifact["input"]["name"],
+        "config": artifact["config"]["title"],
         "tables": tables,
         "skipped_sheets": skipped,
-        "rows": metrics.get("rows_processed", 0),
-        "issues": metrics.get("issues", 0),
-        "elapsed_ms": metrics.get("elapsed_ms", 0),
+        "rows": metrics["rows_processed"],
+        "issues": metrics["issues"],
+        "elapsed_ms": metrics["elapsed_ms"],
         "outputs": {
             "normalized": str(output_path) if output_path else None,
             "artifact": str(artifact_path),
             "events": str(events_path) if events_path else None,
         },
-        "error": artifact.get("error"),
-        "secondary_errors": [e["message"] for e in artifact.get("secondary_errors") or []],
+        "error": artifact["error"],
+        "secondary_errors": [e["message"] for e in artifact["secondary_errors"]],
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from python_calamine import CalamineWorkbook
 
@@ -79,7 +79,7 @@ def test_before_save_sees_every_mapping_before_rows_are_written(
     )
     result = run(wb, config, out)
     assert result.ok, result.error
-    art = result.artifact
+    art = cast(dict[str, Any], result.artifact)  # with the keys the hook added
     full = {"member_id": "A", "email": "B", "phone": "C"}
     assert art["seen_by_before_save"] == [
         {"id": "First#1", "mapping": full},
@@ -137,7 +137,7 @@ def test_before_save_sees_no_output_file(
     wb = xlsx([{"name": "First", "rows": TABLE_A}, {"name": "Second", "rows": TABLE_B}])
     result = run(wb, config, out)
     assert result.ok, result.error
-    assert result.artifact["output_files_seen"] == []
+    assert cast(dict[str, Any], result.artifact)["output_files_seen"] == []
 
 
 def test_before_save_can_clear_a_table(

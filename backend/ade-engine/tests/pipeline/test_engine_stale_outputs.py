@@ -133,6 +133,7 @@ def test_a_successful_run_replaces_the_earlier_output(
     small = xlsx([{"name": "S", "rows": ROWS[:3]}], name="small.xlsx")
     result = run(small, config, out)
     assert result.ok, result.error
+    assert result.artifact["output"] is not None
     assert result.artifact["output"]["rows"] == 2
     assert sorted(p.name for p in out.iterdir()) == [
         "artifact.json",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -29,7 +29,7 @@ def do_run(tmp_path: Path, config_dir: Callable[..., Path]) -> Callable[..., dic
         out = tmp_path / "out"
         result = run(workbook, config or config_dir(), out)
         assert result.ok, result.error
-        return result.artifact
+        return cast(dict[str, Any], result.artifact)
 
     return go
 

@@ -7,13 +7,13 @@ limit behind an error where there is one.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ade_engine.artifact_types import Artifact, ArtifactError, load_artifact
 from ade_worker.limits import SandboxLimits
 
 SandboxStatus = Literal["succeeded", "failed", "timeout", "cancelled", "crashed"]
@@ -54,15 +54,18 @@ def last_line(text: str) -> str:
     return line.removeprefix("error: ")
 
 
-def _read_artifact_error(job_dir: Path) -> dict[str, Any] | None:
+def read_artifact(job_dir: Path) -> Artifact | None:
+    """The run's ``artifact.json``, or None when it left none of the artifact's shape."""
     try:
-        artifact = json.loads((job_dir / "output" / "artifact.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_artifact((job_dir / "output" / "artifact.json").read_bytes())
+    except (OSError, ArtifactError):
         return None
-    error = artifact.get("error") if isinstance(artifact, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        return dict(error)
-    return None
+
+
+def _read_artifact_error(job_dir: Path) -> dict[str, Any] | None:
+    artifact = read_artifact(job_dir)
+    error = artifact["error"] if artifact else None
+    return dict(error) if error and error["message"] else None
 
 
 def _signal_name(number: int) -> str:

@@ -20,6 +20,7 @@ from ade_db.enums import JobStatus
 from ade_db.models import Job
 from ade_db.types import utcnow
 from ade_worker.claim import ClaimedJob
+from ade_worker.outcome import read_artifact
 from ade_worker.sandbox import SandboxOutcome
 from ade_worker.timeline import append_event
 
@@ -75,15 +76,6 @@ def safe_error(error: dict[str, Any] | None, default_type: str = "WorkerError") 
     return stored
 
 
-def _read_metrics(artifact: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(artifact.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    metrics = data.get("metrics") if isinstance(data, dict) else None
-    return metrics if isinstance(metrics, dict) else None
-
-
 def _owned(claimed: ClaimedJob) -> list[Any]:
     return [
         Job.id == claimed.job_id,
@@ -130,7 +122,8 @@ def record_outcome(
     artifact = job_dir / "output" / "artifact.json"
     with session_factory() as session:
         if outcome.status == "succeeded":
-            metrics = _read_metrics(artifact) or {}
+            written = read_artifact(job_dir)
+            metrics = dict(written["metrics"]) if written else {}
             ok = _transition(
                 session,
                 claimed,

@@ -12,6 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.models import Job
+from ade_engine.artifact import new_artifact, write_artifact
+from ade_engine.artifact_types import Metrics, RunStatus
 from ade_storage import LocalBlobStore, StorageLayout
 from ade_worker.claim import ClaimedJob, claim_job
 from ade_worker.record import record_failure, record_outcome
@@ -19,7 +21,13 @@ from ade_worker.sandbox import SandboxOutcome
 from ade_worker.testing import seed_job
 from ade_worker.timeline import job_events
 
-METRICS = {"sheets_scanned": 1, "tables_found": 1, "rows_processed": 5, "issues": 0}
+METRICS: Metrics = {
+    "sheets_scanned": 1,
+    "tables_found": 1,
+    "rows_processed": 5,
+    "issues": 0,
+    "elapsed_ms": 70,
+}
 
 
 def _running(
@@ -33,9 +41,10 @@ def _running(
     return claimed, job_dir
 
 
-def _artifact(job_dir: Path, status: str = "succeeded") -> None:
-    artifact = {"status": status, "metrics": METRICS}
-    (job_dir / "output" / "artifact.json").write_text(json.dumps(artifact))
+def _artifact(job_dir: Path, status: RunStatus = "succeeded") -> None:
+    artifact = new_artifact(job_dir / "input" / "source.xlsx")
+    artifact["status"], artifact["metrics"] = status, METRICS
+    write_artifact(artifact, job_dir / "output" / "artifact.json")
 
 
 def _job(sessions: sessionmaker[Session], job_id: str) -> Job:
@@ -81,6 +90,19 @@ def test_succeeded(
     assert lines[-1]["status"] == "succeeded"
     assert lines[-1]["attempt"] == 1
     assert lines[-1]["request_id"] == "req-42"
+
+
+def test_an_artifact_a_hook_broke_records_no_metrics(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, layout: StorageLayout
+) -> None:
+    claimed, job_dir = _running(sessions, blobs, layout)
+    broken = {"schema": "ade.artifact/v1", "status": "succeeded", "metrics": "lots"}
+    (job_dir / "output" / "artifact.json").write_text(json.dumps(broken))
+    done = record_outcome(sessions, claimed, outcome("succeeded"), job_dir=job_dir, max_attempts=3)
+    assert done.status == "succeeded"
+    job = _job(sessions, claimed.job_id)
+    assert (job.status, job.metrics) == ("succeeded", {})
+    assert job.artifact_path == f"jobs/{claimed.job_id}/output/artifact.json"
 
 
 def test_failed_keeps_file_line_and_artifact(

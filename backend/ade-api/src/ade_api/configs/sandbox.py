@@ -26,11 +26,12 @@ from typing import Any, BinaryIO
 from ade_api.configs._package import check_requirements, problems_error, requirements_error
 from ade_api.errors import RateLimitedError, ServiceUnavailableError
 from ade_db.types import new_id
+from ade_engine.artifact_types import Artifact
 from ade_engine.manifest import ConfigProblem
 from ade_storage import StorageLayout, resolve_within
 from ade_worker.jail import Jail, JailProvider, JailUnavailableError
 from ade_worker.materialize import Installer, prepare_vendor
-from ade_worker.outcome import tail
+from ade_worker.outcome import read_artifact, tail
 from ade_worker.requirements import REQUIREMENTS_FILE, RequirementsError
 from ade_worker.sandbox import SandboxLimits, SandboxOutcome, run_engine
 
@@ -55,7 +56,7 @@ class DryRunReport:
 
     run_id: str
     outcome: SandboxOutcome
-    artifact: dict[str, Any] | None
+    artifact: Artifact | None  # None when the run left no readable artifact
     events: list[dict[str, Any]]
     output: Path | None
     stdout: str = ""
@@ -169,7 +170,7 @@ class Sandbox:
                 self.limits, wall_seconds=min(self.limits.wall_seconds, timeout_seconds)
             )
             outcome = run_engine(workdir, limits=limits, jail=jail, on_event=events.append)
-            artifact = _read_json(workdir / "output" / "artifact.json")
+            artifact = read_artifact(workdir)
             output = workdir / "output" / "normalized.xlsx"
             return DryRunReport(
                 run_id=run_id,

@@ -54,6 +54,7 @@ from ade_api.pagination import Page, PageParams, paginate
 from ade_db.enums import WorkspaceRole
 from ade_db.models import ConfigFile, ConfigVersion
 from ade_db.types import utcnow
+from ade_engine.artifact_types import SheetRecord, TableRecord
 from ade_engine.manifest import FIELD_RE
 from ade_engine.scaffold import scaffold_file
 from ade_storage.blob import BlobStore
@@ -359,19 +360,32 @@ def dry_run(
     return _preview(report, document.id, draft.files_hash, sandbox.retention_seconds)
 
 
+def _table_preview(sheet: SheetRecord, table: TableRecord) -> TablePreview:
+    return TablePreview(
+        sheet=sheet["name"],
+        id=table["id"],
+        range=table["range"],
+        header_rows=table["header_rows"],
+        status=table["status"],
+        reason=table["reason"],
+        columns=[ColumnPreview.model_validate(column) for column in table["columns"]],
+        mapping=[dict(mapped) for mapped in table["mapping"]],
+        mapping_changed_by=table["mapping_changed_by"],
+        data_rows=table["data_rows"],
+        output_rows=table["output_rows"],
+        unmapped_fields=table["unmapped_fields"],
+        unmapped_columns=table["unmapped_columns"],
+        rows=dict(table["rows"]),
+        table_issues=table["table_issues"],
+        issues=dict(table["issues"]),
+    )
+
+
 def _preview(report: DryRunReport, document_id: str, files_hash: str, keep: int) -> DryRunOut:
-    artifact = report.artifact or {}
-    tables: list[TablePreview] = []
-    for sheet in artifact.get("sheets") or []:
-        for table in sheet.get("tables") or []:
-            tables.append(
-                TablePreview(
-                    sheet=sheet.get("name", ""),
-                    columns=[ColumnPreview.model_validate(c) for c in table.get("columns") or []],
-                    **{k: v for k, v in table.items() if k in _TABLE_KEYS},
-                )
-            )
-    error = report.outcome.error or artifact.get("error")
+    artifact = report.artifact
+    sheets = artifact["sheets"] if artifact else []
+    tables = [_table_preview(sheet, table) for sheet in sheets for table in sheet["tables"]]
+    error = report.outcome.error or (artifact["error"] if artifact else None)
     return DryRunOut(
         run_id=report.run_id,
         status=report.outcome.status,
@@ -379,7 +393,7 @@ def _preview(report: DryRunReport, document_id: str, files_hash: str, keep: int)
         files_hash=files_hash,
         elapsed_ms=report.outcome.elapsed_ms,
         error=error if report.outcome.status != "succeeded" else None,
-        metrics=artifact.get("metrics") or {},
+        metrics=dict(artifact["metrics"]) if artifact else {},
         tables=tables,
         logs=[
             LogLine(
@@ -395,24 +409,6 @@ def _preview(report: DryRunReport, document_id: str, files_hash: str, keep: int)
         stderr=report.stderr,
         expires_at=utcnow() + timedelta(seconds=keep) if report.output else None,
     )
-
-
-_TABLE_KEYS = (
-    "id",
-    "range",
-    "header_rows",
-    "status",
-    "reason",
-    "mapping",
-    "mapping_changed_by",
-    "data_rows",
-    "output_rows",
-    "unmapped_fields",
-    "unmapped_columns",
-    "rows",
-    "table_issues",
-    "issues",
-)
 
 
 def dry_run_output(ctx: ConfigAccess, run_id: str, sandbox: Sandbox) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from ade_api.errors import NotFoundError
 from ade_api.jobs.schemas import TableOut
 from ade_db.models import Job
+from ade_engine.artifact_types import Artifact, ArtifactError, load_artifact
 from ade_storage import StorageLayout, UnsafePathError, resolve_within
 
 _CSV_BATCH_ROWS = 500
@@ -49,37 +49,38 @@ def output_file(layout: StorageLayout, job: Job) -> Path:
     return _file(layout, job.output_path, "output", job)
 
 
-def read_artifact(layout: StorageLayout, job: Job) -> dict[str, Any]:
-    data = json.loads(artifact_file(layout, job).read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
+def read_artifact(layout: StorageLayout, job: Job) -> Artifact:
+    """The job's artifact, checked to have the artifact's shape (config code ran in the run
+    that wrote it: a ``run_end`` hook may have broken it)."""
+    try:
+        return load_artifact(artifact_file(layout, job).read_bytes())
+    except ArtifactError:
+        raise NotFoundError("the job's artifact is not readable") from None
 
 
 def tables(layout: StorageLayout, job: Job) -> list[TableOut]:
     """Each table found: sheet, range, header, mapping, row and issue counts."""
-    found: list[TableOut] = []
-    for sheet in read_artifact(layout, job).get("sheets") or []:
-        for table in sheet.get("tables") or []:
-            issues = table.get("issues") or {}
-            found.append(
-                TableOut(
-                    sheet=str(sheet.get("name", "")),
-                    id=str(table.get("id", "")),
-                    range=str(table.get("range", "")),
-                    header_rows=list(table.get("header_rows") or []),
-                    headers=[c.get("header") for c in table.get("columns") or []],
-                    mapping=list(table.get("mapping") or []),
-                    unmapped_fields=list(table.get("unmapped_fields") or []),
-                    rows=dict(table.get("rows") or {}),
-                    issues=int(issues.get("count", 0)) if isinstance(issues, dict) else 0,
-                    status=table.get("status"),
-                )
-            )
-    return found
+    return [
+        TableOut(
+            sheet=sheet["name"],
+            id=table["id"],
+            range=table["range"],
+            header_rows=table["header_rows"],
+            headers=[column["header"] for column in table["columns"]],
+            mapping=[dict(mapped) for mapped in table["mapping"]],
+            unmapped_fields=table["unmapped_fields"],
+            rows=dict(table["rows"]),
+            issues=table["issues"]["count"],
+            status=table["status"],
+        )
+        for sheet in read_artifact(layout, job)["sheets"]
+        for table in sheet["tables"]
+    ]
 
 
 def output_sheet(layout: StorageLayout, job: Job) -> str:
-    output = read_artifact(layout, job).get("output") or {}
-    return str(output.get("sheet") or "Normalized")
+    output = read_artifact(layout, job)["output"]
+    return output["sheet"] if output else "Normalized"
 
 
 def _cell(value: Any) -> Any:
