@@ -81,6 +81,9 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Clone:
     return Clone(path=path, env=new_user_env(base / "bin", port), port=port)
 
 
+# It installs everything as a new user's first `./scripts/start` does (uv, the packages, the
+# web app's npm ci and build): minutes on a busy 2-core machine, which pytest's 300 s can cut.
+@pytest.mark.timeout(600)
 def test_readme_quickstart_on_a_fresh_clone(clone: Clone, run_page: RunPage) -> None:
     done = run_page(
         clone.path / "README.md", cwd=clone.path, env=clone.env, port=clone.port, link_venv=False
