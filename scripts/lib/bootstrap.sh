@@ -41,6 +41,8 @@ sync_env() {
   # Byte-compiled once here: config code runs with -B in a read-only jail, so nothing it
   # imports would ever be cached, and every job would compile numpy and the rest again.
   "${UV}" sync --frozen --all-packages --quiet --compile-bytecode
+  # The workspace's own packages are installed editable, which --compile-bytecode skips.
+  .venv/bin/python -m compileall -q backend/*/src >/dev/null
 }
 
 _have_postgres_server() {

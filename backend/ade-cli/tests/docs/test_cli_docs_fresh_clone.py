@@ -14,6 +14,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,18 +69,27 @@ def new_user_env(bin_dir: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     env["PATH"] = f"{bin_dir}:/usr/bin:/bin:/usr/sbin:/sbin"
     env["ADE_API_PORT"] = str(port)
+    # As the Dockerfile (and many a CI machine) sets it: only install-time compiling leaves .pyc
+    # files, which jobs (python -B, a read-only jail) need so as not to compile on every run.
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
 @pytest.fixture(scope="module")
-def clone(tmp_path_factory: pytest.TempPathFactory) -> Clone:
+def clone() -> Iterator[Clone]:
     if not (shutil.which("curl") and shutil.which("jq")):
         pytest.skip("the quickstart needs curl and jq")
-    base = tmp_path_factory.mktemp("fresh-clone")
-    path = base / "ade"
-    copy_checkout(path)
-    port = free_port()
-    return Clone(path=path, env=new_user_env(base / "bin", port), port=port)
+    # Not under pytest's temp root: `ade sandbox setup` lets the sandbox user search the
+    # clone's parents with an ACL, and every pytest session that starts meanwhile (another
+    # xdist worker's, a developer's) chmods that root back to 0700, which voids the ACL.
+    base = Path(tempfile.mkdtemp(prefix="ade-fresh-clone-"))
+    try:
+        path = base / "ade"
+        copy_checkout(path)
+        port = free_port()
+        yield Clone(path=path, env=new_user_env(base / "bin", port), port=port)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 # It installs everything as a new user's first `./scripts/start` does (uv, the packages, the
@@ -94,6 +105,10 @@ def test_readme_quickstart_on_a_fresh_clone(clone: Clone, run_page: RunPage) -> 
     assert "Usage: ade" in done.stdout
     assert "(head)" in done.stdout  # `ade db current` after ./scripts/start migrated
     assert (clone.path / "data" / "db" / "ade.sqlite").is_file()
+    # The engine's own modules were compiled at install, not left to every job.
+    engine = clone.path / "backend" / "ade-engine" / "src" / "ade_engine"
+    assert list((engine / "__pycache__").glob("pipeline.*.pyc"))
+    assert list((engine / "passes" / "__pycache__").glob("map.*.pyc"))
 
 
 def test_docs_quickstart_on_a_fresh_clone(clone: Clone, run_page: RunPage) -> None:

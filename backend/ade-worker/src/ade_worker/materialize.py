@@ -287,6 +287,9 @@ def _install_command(uv: str, index_url: str, req_file: Path, site: Path) -> lis
         "--default-index",
         index_url,
         "--no-progress",
+        # Byte-compiled once here (compiling runs no package code): jobs run with -B in a
+        # read-only jail, so each would otherwise compile every vendored module again.
+        "--compile-bytecode",
         "-r",
         str(req_file),
     ]

@@ -218,6 +218,8 @@ def test_requirements_are_installed_once_and_reused(
     (digest,) = _cache_entries(layout)  # one entry; no temp folder posing as one
     assert vendor.resolve() == layout.vendor_cache_dir(digest).resolve()
     assert (vendor / "adetinyvendor" / "__init__.py").is_file()
+    # Compiled at install: the jail (python -B, read-only) would compile it on every job.
+    assert list((vendor / "adetinyvendor" / "__pycache__").glob("__init__.*.pyc"))
     events: list[dict[str, object]] = []
     outcome = run_engine(job_dir, limits=LIMITS, jail=jail, on_event=events.append)
     assert outcome.status == "succeeded", outcome
