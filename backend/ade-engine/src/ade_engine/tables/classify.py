@@ -1,0 +1,279 @@
+"""Step 2, classify: bands, segments, and a label for each row of each segment.
+
+The sheet is cut into *bands* (runs of rows separated by two or more blank rows) and each band
+into *segments* (runs of columns separated by a column that is empty in the whole band), so
+tables side by side are found on their own. Each row of each segment is labelled ``blank``,
+``header``, ``data``, ``note`` or ``total`` by the built-in scores plus the config's
+``row_types`` classifiers; the best score wins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ade_engine.read import Sheet, raw_cells
+from ade_engine.tables.model import (
+    BLANK,
+    BUILTIN_NAMES,
+    DATA,
+    HEADER,
+    NOTE,
+    TIE_ORDER,
+    TOTAL,
+    RowClassifier,
+)
+from ade_engine.tables.profile import Profile, Sig
+from ade_engine.text import SynonymMatcher, normalize
+
+_TOTAL_RE = re.compile(
+    r"^\s*(grand\s+total|sub\s*-?\s*total|totals?|sum|average|avg|count|mean)\b", re.I
+)
+
+
+@dataclass
+class _SegSig:
+    filled: tuple[int, ...]  # absolute-in-row positions inside the segment
+    n_text: int
+    n_value: int  # numbers, dates, bools
+    first_is_text: bool
+
+
+def _seg_sig(sig: Sig, c0: int, c1: int) -> _SegSig:
+    filled = tuple(i for i in sig.filled if c0 <= i <= c1)
+    n_text = sum(1 for i in filled if sig.kinds[i] == "t")
+    return _SegSig(
+        filled, n_text, len(filled) - n_text, bool(filled) and sig.kinds[filled[0]] == "t"
+    )
+
+
+@dataclass
+class Segment:
+    """A block of rows ``r0..r1`` and columns ``c0..c1`` (row-relative), with its labels."""
+
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+    codes: bytearray  # one label code per row r0..r1
+    hscores: dict[int, float]  # header score of the rows labelled header
+    keys: dict[int, int]  # normalized-text key of the rows labelled header
+
+
+@dataclass
+class Classified:
+    """What classification found: the profile, the labelled segments, the label counts."""
+
+    profile: Profile
+    segments: list[Segment]
+    row_types: dict[str, int]
+
+
+def _is_value_like(text: str) -> bool:
+    """Text that reads like a value rather than a column header."""
+    if "@" in text or len(text) > 60:
+        return True
+    digits = sum(ch.isdigit() for ch in text)
+    return digits >= 4 and digits * 2 > len(text)
+
+
+def row_key(row: list[Any], filled: tuple[int, ...]) -> int:
+    """A hash of a row's normalized texts (to spot repeated header rows)."""
+    return hash(tuple(normalize(str(row[i])) for i in filled))
+
+
+def bands(profile: Profile) -> list[tuple[int, int]]:
+    """Runs of rows separated by two or more blank rows: (first, last filled row)."""
+    sigs = profile.sigs
+    found: list[tuple[int, int]] = []
+    start = None
+    blank_run = 0
+    last_filled = -1
+    for i, sid in enumerate(profile.ids):
+        if sigs[sid].filled:
+            if start is None:
+                start = i
+            elif blank_run >= 2:
+                found.append((start, last_filled))
+                start = i
+            blank_run = 0
+            last_filled = i
+        else:
+            blank_run += 1
+    if start is not None:
+        found.append((start, last_filled))
+    return found
+
+
+def segments(profile: Profile, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Runs of columns filled somewhere in rows ``lo..hi``: (first, last column)."""
+    used: set[int] = set()
+    for sid in set(profile.ids[lo : hi + 1]):
+        used.update(profile.sigs[sid].filled)
+    segs: list[tuple[int, int]] = []
+    for c in sorted(used):
+        if segs and c == segs[-1][1] + 1:
+            segs[-1] = (segs[-1][0], c)
+        else:
+            segs.append((c, c))
+    return segs
+
+
+class Classifier:
+    """Labels rows by the built-in scores and the config's row-type classifiers."""
+
+    def __init__(
+        self,
+        matcher: SynonymMatcher,
+        classifiers: list[tuple[str, RowClassifier]] | None = None,
+        custom_types: list[str] | None = None,
+    ) -> None:
+        self.matcher = matcher
+        self.classifiers = classifiers or []
+        self.type_names = list(BUILTIN_NAMES) + [
+            t for t in (custom_types or []) if t not in BUILTIN_NAMES
+        ]
+        self._tie_order = list(TIE_ORDER) + self.type_names[len(BUILTIN_NAMES) :]
+
+    def classify(self, sheet: Sheet) -> Classified:
+        """Profile the sheet, cut it into segments and label every segment's rows."""
+        profile, whole = self._label_whole(sheet)
+        found: list[Segment] = []
+        redo: list[Segment] = []
+        for r0, r1 in bands(profile):
+            segs = segments(profile, r0, r1)
+            for c0, c1 in segs:
+                if len(segs) == 1:
+                    # One block of columns: the whole-row classification holds.
+                    seg = Segment(
+                        r0,
+                        r1,
+                        c0,
+                        c1,
+                        whole.codes[r0 : r1 + 1],
+                        {r: h for r, h in whole.hscores.items() if r0 <= r <= r1},
+                        {r: h for r, h in whole.keys.items() if r0 <= r <= r1},
+                    )
+                else:
+                    seg = Segment(r0, r1, c0, c1, bytearray(r1 - r0 + 1), {}, {})
+                    redo.append(seg)
+                found.append(seg)
+        if redo:
+            self._label_segments(sheet, profile, redo)
+        n_rows = len(profile.ids)
+        row_types: dict[str, int] = {}
+        for code, name in enumerate(self.type_names):
+            count = sum(seg.codes.count(code) for seg in found)
+            if code == BLANK:
+                count = n_rows - sum(len(seg.codes) for seg in found) + count
+            if count:
+                row_types[name] = count
+        return Classified(profile, found, row_types)
+
+    def _label_whole(self, sheet: Sheet) -> tuple[Profile, Segment]:
+        """Pass 1: signatures of every row, each row labelled as if the sheet were one block."""
+        profile = Profile()
+        whole: list[_SegSig] = []
+        codes = bytearray()
+        hscores: dict[int, float] = {}
+        keys: dict[int, int] = {}
+        sigs = profile.sigs
+        classify = self._classify_row
+        for r, (sid, row) in enumerate(profile.read(sheet.iter_rows())):
+            if sid == len(whole):
+                whole.append(_seg_sig(sigs[sid], 0, len(sigs[sid].kinds)))
+            ss = whole[sid]
+            if not ss.filled:
+                codes.append(BLANK)
+                continue
+            code, hscore = classify(ss, row, r, 0, len(row))
+            codes.append(code)
+            # Only header rows need their score and key (table finding reads them for rows
+            # labelled header); keeping them for every all-text data row cost hundreds of
+            # bytes a row.
+            if code == HEADER:
+                hscores[r] = hscore
+                keys[r] = row_key(row, ss.filled)
+        n = len(codes)
+        return profile, Segment(0, n - 1, 0, 0, codes, hscores, keys)
+
+    def _label_segments(self, sheet: Sheet, profile: Profile, redo: list[Segment]) -> None:
+        """Pass 2, only for bands cut into several blocks: classify each block's cells."""
+        seg_cache: dict[tuple[int, int], _SegSig] = {}
+        starts = sorted(range(len(redo)), key=lambda k: redo[k].r0)
+        active: list[int] = []
+        pending = iter(starts)
+        nxt = next(pending, None)
+        last = max(seg.r1 for seg in redo)
+        ids, sigs = profile.ids, profile.sigs
+        for r, row in enumerate(sheet.iter_rows()):
+            if r > last:
+                break
+            while nxt is not None and redo[nxt].r0 <= r:
+                active.append(nxt)
+                nxt = next(pending, None)
+            if not active:
+                continue
+            sid = ids[r]
+            for k in list(active):
+                seg = redo[k]
+                if r > seg.r1:
+                    active.remove(k)
+                    continue
+                ss = seg_cache.get((sid, k))
+                if ss is None:
+                    ss = seg_cache[(sid, k)] = _seg_sig(sigs[sid], seg.c0, seg.c1)
+                code, hscore = self._classify_row(ss, row, r, seg.c0, seg.c1 + 1)
+                seg.codes[r - seg.r0] = code
+                if code == HEADER:
+                    seg.hscores[r] = hscore
+                    seg.keys[r] = row_key(row, ss.filled)
+
+    def _builtin_scores(self, ss: _SegSig, row: list[Any]) -> tuple[int, float]:
+        """(best built-in type, header score) for a segment of a row."""
+        n = len(ss.filled)
+        if n == 0:
+            return BLANK, 0.0
+        if ss.n_value and ss.first_is_text:
+            first = row[ss.filled[0]]
+            if isinstance(first, str) and _TOTAL_RE.match(first):
+                return TOTAL, 0.0
+        if ss.n_value:
+            return DATA, 0.0
+        if n == 1:
+            return NOTE, 0.0
+        texts = [str(row[i]).strip() for i in ss.filled]
+        value_like = sum(1 for t in texts if _is_value_like(t))
+        known = sum(1 for t in texts if normalize(t) in self.matcher.exact)
+        distinct = len(set(texts)) == n
+        score = 0.55 + 0.45 * known / n - 0.5 * value_like / n - (0 if distinct else 0.1)
+        return (HEADER if score > 0.5 else DATA), score
+
+    def _classify_row(
+        self, ss: _SegSig, row: list[Any], r: int, c0: int, c_end: int
+    ) -> tuple[int, float]:
+        code, hscore = self._builtin_scores(ss, row)
+        if not self.classifiers or code == BLANK:
+            return code, hscore
+        scores = dict.fromkeys(self.type_names, 0.0)
+        scores[BUILTIN_NAMES[code]] = 1.0 if code != HEADER else hscore
+        if code == DATA and hscore:
+            scores["header"] = hscore
+        values = raw_cells(row[c0:c_end] if c0 or c_end < len(row) else row.copy())
+        changed = False
+        for name, classify in self.classifiers:
+            result = classify(values, r)
+            if result is None:
+                continue
+            changed = True
+            if isinstance(result, dict):
+                for key, val in result.items():
+                    if key in scores:
+                        scores[key] += float(val)
+            else:
+                scores[name] = scores.get(name, 0.0) + float(result)
+        if not changed:
+            return code, hscore
+        best = max(self._tie_order, key=lambda t: scores.get(t, 0.0))
+        return self.type_names.index(best), scores.get("header", 0.0)

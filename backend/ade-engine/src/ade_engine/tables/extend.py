@@ -1,0 +1,161 @@
+"""Step 3, find (continued): how an open table extends and where it closes.
+
+Data rows extend a table; a single blank row is tolerated when data follows; a row equal to the
+header is a repeated header (dropped); total and config row-type rows are excluded (the table
+continues when data follows); two blank rows, a note line or a new header close it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ade_engine.read import Sheet
+from ade_engine.tables.classify import Segment
+from ade_engine.tables.model import (
+    BLANK,
+    BUILTIN_NAMES,
+    DATA,
+    HEADER,
+    MAX_DECISIONS,
+    NOTE,
+    TOTAL,
+    Table,
+)
+from ade_engine.tables.profile import Profile
+
+
+def open_table(
+    sheet: Sheet,
+    profile: Profile,
+    segment: Segment,
+    type_names: list[str],
+    header_rows: list[int],
+    first_data: int,
+) -> tuple[Table, int]:
+    """Open a table at ``first_data`` and walk its rows; return it and the row after it."""
+    r0, r1 = segment.r0, segment.r1
+    codes, keys, hscores = segment.codes, segment.keys, segment.hscores
+
+    def code(r: int) -> int:
+        return codes[r - r0] if r0 <= r <= r1 else BLANK
+
+    header_key = keys.get(header_rows[-1]) if header_rows else None
+    excluded: dict[int, str] = {}
+    decisions: list[dict[str, Any]] = []
+
+    def decide(r: int, kind: str, reason: str) -> None:
+        if len(decisions) < MAX_DECISIONS:
+            decisions.append({"row": r + 1, "kind": kind, "reason": reason})
+
+    last_data = first_data
+    r = first_data
+    while r <= r1:
+        c = code(r)
+        if c == DATA:
+            last_data = r
+            r += 1
+            continue
+        if c == BLANK:
+            if r + 1 <= r1 and code(r + 1) == DATA and code(r - 1) == DATA:
+                excluded[r] = "blank row inside the table"
+                decide(r, "blank", "single blank row inside the table, table continues")
+                r += 1
+                continue
+            break
+        if c == HEADER:
+            if header_key is not None and keys.get(r) == header_key:
+                excluded[r] = "repeated header row"
+                decide(r, "repeated_header", "row repeats the header; dropped")
+                r += 1
+                continue
+            if not header_rows or hscores.get(r, 0.0) >= 0.8:
+                break  # a new header: the next table starts here
+            last_data = r  # an all-text row inside a table is data
+            r += 1
+            continue
+        if c in (TOTAL, NOTE) or c >= len(BUILTIN_NAMES):
+            name = type_names[c]
+            reason = {
+                TOTAL: "total row under the table (not data)",
+                NOTE: "note row (not data)",
+            }.get(c, f"{name} row (config row type)")
+            if c == NOTE:
+                decide(r, "note", "note line ends the table")
+                break
+            if r + 1 <= r1 and code(r + 1) == DATA:
+                excluded[r] = reason
+                decide(r, name, reason + "; table continues")
+                r += 1
+                continue
+            decide(r, name, reason + "; table ends")
+            r += 1
+            # absorb the footer rows right under the table
+            break
+        break
+    # Excluded rows past the last data row are outside the table.
+    excluded = {row: why for row, why in excluded.items() if row < last_data}
+    table = _close(sheet, profile, segment, header_rows, first_data, last_data, excluded)
+    table.decisions = decisions
+    _explain_header(table)
+    return table, max(r, last_data + 1)
+
+
+def _close(
+    sheet: Sheet,
+    profile: Profile,
+    segment: Segment,
+    header_rows: list[int],
+    first_data: int,
+    last_data: int,
+    excluded: dict[int, str],
+) -> Table:
+    """The table over rows ``first_data..last_data``, its columns those the rows fill."""
+    # Column range: every column filled in the header or data rows, inside the segment.
+    ids, sigs = profile.ids, profile.sigs
+    c0, c1 = segment.c0, segment.c1
+    counts = Counter(ids[first_data : last_data + 1])
+    counts.subtract(ids[row_i] for row_i in excluded)
+    counts.update(ids[row_i] for row_i in header_rows)
+    used: set[int] = set()
+    for sid, count in counts.items():
+        if count > 0:
+            used.update(i for i in sigs[sid].filled if c0 <= i <= c1)
+    off = sheet.col_offset
+    lo, hi = (min(used), max(used)) if used else (c0, c1)
+    return Table(
+        sheet=sheet.name,
+        sheet_index=sheet.index,
+        number=0,
+        col_start=lo + off,
+        col_end=hi + off,
+        header_rows=list(header_rows),
+        data_start=first_data,
+        data_end=last_data,
+        headerless=not header_rows,
+        excluded=excluded,
+    )
+
+
+def _explain_header(table: Table) -> None:
+    """The first decision says when the table has no header or a stacked one."""
+    if table.headerless:
+        table.decisions.insert(
+            0,
+            {
+                "row": table.data_start + 1,
+                "kind": "headerless",
+                "reason": "data rows with no header row above; columns are "
+                "mapped by value-based detectors",
+            },
+        )
+    elif len(table.header_rows) == 2:
+        table.decisions.insert(
+            0,
+            {
+                "row": table.header_rows[0] + 1,
+                "kind": "stacked_header",
+                "reason": "row above the header groups its columns; its labels "
+                "apply to every column they span",
+            },
+        )
