@@ -9,8 +9,7 @@ tables side by side are found on their own. Each row of each segment is labelled
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ade_engine.read import Sheet, raw_cells
@@ -25,11 +24,8 @@ from ade_engine.tables.model import (
     RowClassifier,
 )
 from ade_engine.tables.profile import Profile, Sig
+from ade_engine.tables.totals import find_total_rows, is_page_footer, is_total_text
 from ade_engine.text import SynonymMatcher, normalize
-
-_TOTAL_RE = re.compile(
-    r"^\s*(grand\s+total|sub\s*-?\s*total|totals?|sum|average|avg|count|mean)\b", re.I
-)
 
 
 @dataclass
@@ -59,6 +55,8 @@ class Segment:
     codes: bytearray  # one label code per row r0..r1
     hscores: dict[int, float]  # header score of the rows labelled header
     keys: dict[int, int]  # normalized-text key of the rows labelled header
+    footers: set[int] = field(default_factory=set)  # rows labelled note that hold a page number
+    totals: dict[int, str] = field(default_factory=dict)  # data rows found to be totals: how
 
 
 @dataclass
@@ -76,6 +74,10 @@ def _is_value_like(text: str) -> bool:
         return True
     digits = sum(ch.isdigit() for ch in text)
     return digits >= 4 and digits * 2 > len(text)
+
+
+def _is_footer(ss: _SegSig, row: list[Any]) -> bool:
+    return not ss.n_value and is_page_footer(str(row[i]).strip() for i in ss.filled)
 
 
 def row_key(row: list[Any], filled: tuple[int, ...]) -> int:
@@ -154,6 +156,7 @@ class Classifier:
                         whole.codes[r0 : r1 + 1],
                         {r: h for r, h in whole.hscores.items() if r0 <= r <= r1},
                         {r: h for r, h in whole.keys.items() if r0 <= r <= r1},
+                        {r for r in whole.footers if r0 <= r <= r1},
                     )
                 else:
                     seg = Segment(r0, r1, c0, c1, bytearray(r1 - r0 + 1), {}, {})
@@ -161,6 +164,7 @@ class Classifier:
                 found.append(seg)
         if redo:
             self._label_segments(sheet, profile, redo)
+        find_total_rows(sheet, profile, found)
         n_rows = len(profile.ids)
         row_types: dict[str, int] = {}
         for code, name in enumerate(self.type_names):
@@ -178,6 +182,7 @@ class Classifier:
         codes = bytearray()
         hscores: dict[int, float] = {}
         keys: dict[int, int] = {}
+        footers: set[int] = set()
         sigs = profile.sigs
         classify = self._classify_row
         for r, (sid, row) in enumerate(profile.read(sheet.iter_rows())):
@@ -195,8 +200,10 @@ class Classifier:
             if code == HEADER:
                 hscores[r] = hscore
                 keys[r] = row_key(row, ss.filled)
+            elif code == NOTE and _is_footer(ss, row):
+                footers.add(r)
         n = len(codes)
-        return profile, Segment(0, n - 1, 0, 0, codes, hscores, keys)
+        return profile, Segment(0, n - 1, 0, 0, codes, hscores, keys, footers)
 
     def _label_segments(self, sheet: Sheet, profile: Profile, redo: list[Segment]) -> None:
         """Pass 2, only for bands cut into several blocks: classify each block's cells."""
@@ -229,6 +236,8 @@ class Classifier:
                 if code == HEADER:
                     seg.hscores[r] = hscore
                     seg.keys[r] = row_key(row, ss.filled)
+                elif code == NOTE and _is_footer(ss, row):
+                    seg.footers.add(r)
 
     def _builtin_scores(self, ss: _SegSig, row: list[Any]) -> tuple[int, float]:
         """(best built-in type, header score) for a segment of a row."""
@@ -237,13 +246,15 @@ class Classifier:
             return BLANK, 0.0
         if ss.n_value and ss.first_is_text:
             first = row[ss.filled[0]]
-            if isinstance(first, str) and _TOTAL_RE.match(first):
+            if is_total_text(first):
                 return TOTAL, 0.0
         if ss.n_value:
             return DATA, 0.0
         if n == 1:
             return NOTE, 0.0
         texts = [str(row[i]).strip() for i in ss.filled]
+        if is_page_footer(texts):
+            return NOTE, 0.0
         value_like = sum(1 for t in texts if _is_value_like(t))
         known = sum(1 for t in texts if normalize(t) in self.matcher.exact)
         distinct = len(set(texts)) == n

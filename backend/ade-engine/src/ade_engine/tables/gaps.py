@@ -1,0 +1,78 @@
+"""Step 3, find (continued): the gaps a table continues across (see :mod:`.extend`).
+
+Print-layout exports put page footers between pages (and often repeat the header), grouped
+reports put a subtotal after each group and a section label before the next one. Such a run of
+rows that are no data is a *gap*; :func:`find_gap` says whether the table continues after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ade_engine.tables.classify import Segment
+from ade_engine.tables.model import BLANK, DATA, HEADER, NOTE, TOTAL
+from ade_engine.tables.profile import Profile
+
+#: The most rows a gap may hold (e.g. subtotal, blank, footer, printed-on line, blank, header).
+MAX_GAP = 6
+
+
+@dataclass
+class Gap:
+    """The gap's rows as (row, decision kind, reason), and the data row the table resumes at."""
+
+    rows: list[tuple[int, str, str]] = field(default_factory=list)
+    resume: int = 0
+
+
+def find_gap(
+    profile: Profile, segment: Segment, header_row: int, start: int, header_key: int | None
+) -> Gap | None:
+    """The gap from row ``start`` when the table's column structure continues after it."""
+    r1, codes = segment.r1, segment.codes
+    kinds: list[tuple[int, int]] = []  # (row, code) of the gap
+    resume = None
+    j = start
+    while j <= r1 and j - start < MAX_GAP:
+        c = codes[j - segment.r0]
+        if c == DATA:
+            resume = j
+            break
+        if c == HEADER and (header_key is None or segment.keys.get(j) != header_key):
+            return None  # a new header: the next table starts here
+        if c not in (BLANK, NOTE, TOTAL, HEADER):
+            return None  # a config row type: as before, it ends the table
+        kinds.append((j, c))
+        j += 1
+    if resume is None or not any(c != BLANK for _, c in kinds):
+        return None
+    header = set(profile.filled_in(header_row, segment.c0, segment.c1))
+    row = set(profile.filled_in(resume, segment.c0, segment.c1))
+    if len(header & row) * 2 < len(header):
+        return None  # the column structure does not continue
+    has_footer = any(r in segment.footers for r, _ in kinds)
+    if any(c == HEADER for _, c in kinds) and not has_footer:
+        return None  # a note line above a repeated header starts a new table
+    last_text = max((r for r, c in kinds if c == NOTE), default=None)
+    gap = Gap(resume=resume)
+    for r, c in kinds:
+        gap.rows.append((r, *_explain(r, c, segment, has_footer, r == last_text)))
+    return gap
+
+
+def _explain(r: int, c: int, segment: Segment, has_footer: bool, last: bool) -> tuple[str, str]:
+    if c == BLANK:
+        return "blank", "blank row inside the table"
+    if c == HEADER:
+        return "repeated_header", "row repeats the header (next page); dropped"
+    if c == TOTAL:
+        if segment.totals.get(r) == "sums":
+            return "total", "subtotal or total row: its numbers are the sums of the rows above"
+        return "total", "subtotal or total row (not data)"
+    if r in segment.footers:
+        return "footer", "page footer (it holds a page number)"
+    if has_footer:
+        return "footer", "footer line between pages"
+    if last:
+        return "section", "section label (one text cell) above the rows it labels"
+    return "note", "note line inside the table"
