@@ -85,6 +85,12 @@ class _TablePlan:
     record: dict[str, Any]
     view: dict[str, Any]  # what hooks see as `table` (after_mapping) or in `tables` (before_save)
     append: list[tuple[int, int]] = field(default_factory=list)  # (output index, column pos)
+    incomplete: bool = False  # a required field is unmapped and the config skips such tables
+
+    @property
+    def writes(self) -> bool:
+        """Whether the table's rows are written."""
+        return bool(self.mapping) and not self.incomplete
 
 
 class _Timers:
@@ -388,11 +394,37 @@ class _Run:
                     unmapped_fields=plan.record["unmapped_fields"],
                     changed_by=changed_by,
                 )
+        self._incomplete_tables(plans)
         # Sheets none of whose tables will be written are not needed any more.
-        needed = {id(plan.sheet) for plan in plans if plan.mapping}
+        needed = {id(plan.sheet) for plan in plans if plan.writes}
         for plan in plans:
             if id(plan.sheet) not in needed:
                 self.pool.done(plan.sheet)
+
+    def _incomplete_tables(self, plans: list[_TablePlan]) -> None:
+        """``engine.incomplete_tables``: a mapped table that leaves a required field unmapped
+        (after every hook) is skipped (the default), written, or fails the run."""
+        policy = self.settings.incomplete_tables
+        for plan in plans:
+            missing = [i["field"] for i in plan.record["table_issues"]]
+            if not plan.mapping or not missing or policy == "write":
+                continue
+            labels = ", ".join(
+                f"{m.spec.label!r} ({m.spec.field})"
+                for m in self.config.enabled
+                if m.spec.field in missing
+            )
+            what = f"required field{'s' if len(missing) > 1 else ''} {labels} not mapped"
+            if policy == "fail":
+                raise InputError(
+                    f"table {plan.table.name}: {what} (engine.incomplete_tables = fail)"
+                )
+            plan.incomplete = True
+            plan.record["status"] = "skipped"
+            plan.record["reason"] = (
+                f"{what}: the table is not written (engine.incomplete_tables = skip)"
+            )
+            self.logger.warning(f"{plan.table.name}: {plan.record['reason']}")
 
     def _hook_mapping(
         self, hook_table: dict[str, Any], letters: list[str], stage: str
@@ -530,7 +562,7 @@ class _Run:
         if self.settings.unmapped_columns == "append":
             extra: dict[str, int] = {}
             for plan in plans:
-                if not plan.mapping:
+                if not plan.writes:
                     continue
                 used = set(plan.mapping.values())
                 for c, col in enumerate(plan.table.columns):
@@ -551,16 +583,16 @@ class _Run:
         n_fields = len(modules)
         include_source = self.settings.include_source
         chunk_rows = self.settings.chunk_rows
-        total_rows = sum(p.table.data_rows for p in plans if p.mapping)
+        total_rows = sum(p.table.data_rows for p in plans if p.writes)
         done = 0
         writer = XlsxWriter(output_path, self.settings.output_sheet, headers)
         self.writer = writer
         for name in ("transform", "validate", "output"):
             timers.start(name)
         issues_total = 0
-        last_plan = {id(p.sheet): i for i, p in enumerate(plans) if p.mapping}
+        last_plan = {id(p.sheet): i for i, p in enumerate(plans) if p.writes}
         for plan_index, plan in enumerate(plans):
-            if not plan.mapping:
+            if not plan.writes:
                 continue
             table, sheet = plan.table, plan.sheet
             self.pool.load(sheet)

@@ -70,8 +70,10 @@ def _number(v: Any) -> float | None:
     return None
 
 
-def _candidates(profile: Profile, seg: Segment) -> set[int]:
-    """Signatures of the segment's data rows that are sparser than its usual data row."""
+def _candidates(profile: Profile, seg: Segment) -> dict[int, bool]:
+    """Signatures of the segment's data rows that are sparser than its usual data row, and
+    whether they are at most half as full (else two sums must match, not one: a sparse data
+    row ``[3, "Cy", None]`` under ids 1 and 2 is no total)."""
     sigs = profile.sigs
     counts = Counter(profile.ids[seg.r0 : seg.r1 + 1])
 
@@ -84,19 +86,19 @@ def _candidates(profile: Profile, seg: Segment) -> set[int]:
     shapes = {sid: shape(sid) for sid in counts}
     with_numbers = [sid for sid in counts if shapes[sid][2]]
     if not with_numbers:
-        return set()
+        return {}
     usual = shapes[max(with_numbers, key=counts.__getitem__)]
-    found = set()
+    found = {}
     for sid in with_numbers:
         n, text, _ = shapes[sid]
         if n < usual[0] and (text < usual[1] or usual[1] == 0):
-            found.add(sid)
+            found[sid] = n * 2 <= usual[0]
     return found
 
 
 def find_total_rows(sheet: Sheet, profile: Profile, segments: list[Segment]) -> None:
     """Relabel as ``total`` the sparse data rows that carry a total word or the sums above."""
-    todo = []
+    todo: list[tuple[Segment, dict[int, bool]]] = []
     for seg in segments:
         cand = _candidates(profile, seg)
         if cand:
@@ -106,7 +108,7 @@ def find_total_rows(sheet: Sheet, profile: Profile, segments: list[Segment]) -> 
                 if seg.codes[r - seg.r0] == DATA and profile.ids[r] in cand
             }
             if rows:
-                todo.append((seg, rows))
+                todo.append((seg, {r: cand[profile.ids[r]] for r in rows}))
     if not todo:
         return
     last = max(max(rows) for _, rows in todo)
@@ -123,7 +125,7 @@ def find_total_rows(sheet: Sheet, profile: Profile, segments: list[Segment]) -> 
             code = seg.codes[r - seg.r0]
             cells = profile.filled_in(r, seg.c0, seg.c1)
             if r in rows:
-                how = sums.total_kind(row, cells)
+                how = sums.total_kind(row, cells, rows[r])
                 if how:
                     seg.codes[r - seg.r0] = TOTAL
                     seg.totals[r] = how
@@ -161,12 +163,13 @@ class _Sums:
             self.group.clear()
             self.group_rows = 0
 
-    def total_kind(self, row: list[Any], cells: tuple[int, ...]) -> str:
-        """``words``, ``sums`` or "" for a candidate row."""
+    def total_kind(self, row: list[Any], cells: tuple[int, ...], sparse: bool) -> str:
+        """``words``, ``sums`` or "" for a candidate row (one matching sum is enough when the
+        row is ``sparse``, else two)."""
         if any(is_total_text(row[i]) for i in cells):
             return "words"
         numbers = {i: v for i in cells if (v := _number(row[i])) is not None}
-        if not numbers or not any(numbers.values()):
+        if not numbers or not any(numbers.values()) or (len(numbers) < 2 and not sparse):
             return ""
         for acc, n in ((self.group, self.group_rows), (self.all, self.all_rows)):
             if n >= 2 and all(
