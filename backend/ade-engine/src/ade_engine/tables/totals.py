@@ -102,13 +102,13 @@ def find_total_rows(sheet: Sheet, profile: Profile, segments: list[Segment]) -> 
     for seg in segments:
         cand = _candidates(profile, seg)
         if cand:
-            rows = {
-                r
+            sparse = {
+                r: cand[profile.ids[r]]
                 for r in range(seg.r0, seg.r1 + 1)
                 if seg.codes[r - seg.r0] == DATA and profile.ids[r] in cand
             }
-            if rows:
-                todo.append((seg, {r: cand[profile.ids[r]] for r in rows}))
+            if sparse:
+                todo.append((seg, sparse))
     if not todo:
         return
     last = max(max(rows) for _, rows in todo)
