@@ -13,7 +13,11 @@ from openpyxl import load_workbook
 
 from ade_engine import run
 
-ROSTER: list[list[Any]] = [["Member ID", "Email", "Dues"], [1, "a@x.org", 10.0], [2, "b@x.org", 20.0]]
+ROSTER: list[list[Any]] = [
+    ["Member ID", "Email", "Dues"],
+    [1, "a@x.org", 10.0],
+    [2, "b@x.org", 20.0],
+]
 SUMMARY: list[list[Any]] = [["Surname", "Dues"], ["Smith", 300.0], ["Jones", 120.0]]
 
 

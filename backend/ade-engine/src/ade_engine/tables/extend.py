@@ -104,7 +104,10 @@ def open_table(
         if c in (TOTAL, NOTE) or c >= len(BUILTIN_NAMES):
             name = type_names[c]
             reason = {
-                TOTAL: "total row under the table (not data)",
+                TOTAL: "total row under the table (its numbers are the sums of the rows "
+                "above; not data)"
+                if segment.totals.get(r) == "sums"
+                else "total row under the table (not data)",
                 NOTE: "note row (not data)",
             }.get(c, f"{name} row (config row type)")
             if c == NOTE:
