@@ -3,6 +3,7 @@ subtotals inside a table, spacer columns, and the cases that must keep today's a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,27 @@ def test_a_page_footer_without_a_repeated_header(
     (t,) = tables(do_run(xlsx([{"name": "S", "rows": rows}])))
     assert (t["range"], t["rows"]["written"]) == ("A1:D8", 6)
     assert kinds(t) == {5: "footer"}
+
+
+def test_footer_lines_in_cells_and_with_dates(
+    xlsx: Callable[..., Path], do_run: Any, tables: Tables
+) -> None:
+    printed = ["Printed on", dt.datetime(2024, 3, 1, 10, 15)]
+    rows = [HEADER, *people(3), ["Page", 1, "of", 2], printed, HEADER, *people(3, 4)]
+    (t,) = tables(do_run(xlsx([{"name": "S", "rows": rows}])))
+    assert (t["range"], t["rows"]["written"]) == ("A1:D10", 6)
+    assert kinds(t) == {5: "footer", 6: "footer", 7: "repeated_header"}
+
+
+def test_a_short_line_that_fits_no_column_is_not_a_record(
+    xlsx: Callable[..., Path], do_run: Any, tables: Tables
+) -> None:
+    # Text under the ids, a date under the names.
+    rows = [HEADER, *people(4), ["Exported", dt.date(2024, 3, 1)]]
+    art = do_run(xlsx([{"name": "S", "rows": rows}]))
+    (t,) = tables(art)
+    assert (t["range"], t["rows"]["written"]) == ("A1:D5", 4)
+    assert {d["row"] for d in art["sheets"][0]["decisions"]} == {6}
 
 
 def test_a_grouped_report_keeps_every_group_and_drops_labels_and_totals(

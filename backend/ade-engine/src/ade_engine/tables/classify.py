@@ -24,7 +24,13 @@ from ade_engine.tables.model import (
     RowClassifier,
 )
 from ade_engine.tables.profile import Profile, Sig
-from ade_engine.tables.totals import find_total_rows, is_page_footer, is_total_text
+from ade_engine.tables.totals import (
+    PAGE_WORD_RE,
+    find_total_rows,
+    is_page_cells,
+    is_page_footer,
+    is_total_text,
+)
 from ade_engine.text import SynonymMatcher, normalize
 
 
@@ -77,7 +83,9 @@ def _is_value_like(text: str) -> bool:
 
 
 def _is_footer(ss: _SegSig, row: list[Any]) -> bool:
-    return not ss.n_value and is_page_footer(str(row[i]).strip() for i in ss.filled)
+    if ss.n_value:
+        return is_page_cells([row[i] for i in ss.filled])
+    return is_page_footer(str(row[i]).strip() for i in ss.filled)
 
 
 def row_key(row: list[Any], filled: tuple[int, ...]) -> int:
@@ -248,6 +256,8 @@ class Classifier:
             first = row[ss.filled[0]]
             if is_total_text(first):
                 return TOTAL, 0.0
+            if PAGE_WORD_RE.match(first) and is_page_cells([row[i] for i in ss.filled]):
+                return NOTE, 0.0
         if ss.n_value:
             return DATA, 0.0
         if n == 1:

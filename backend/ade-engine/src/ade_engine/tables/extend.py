@@ -6,8 +6,8 @@ continues when data follows); two blank rows, a note line or a new header close 
 
 A table with a header also continues across a short *gap* of rows that are no data (at most
 :data:`MAX_GAP` rows of blanks, notes, totals and repeated headers) when the column structure
-continues after it: the first data row after the gap fills at least half of the header's
-columns and none outside the table's segment. Every gap row is excluded and recorded with its
+continues after it: the first data row after the gap fills more than half of the header's
+columns. Every gap row is excluded and recorded with its
 reason: a page footer (a row with a page number, and the note lines around it), a section label
 (a note line right before the data it labels), a subtotal or total, a blank or a repeated header.
 A gap holding a repeated header continues the table only when it also holds a page footer (a

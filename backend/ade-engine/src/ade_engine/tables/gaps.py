@@ -30,14 +30,24 @@ def find_gap(
 ) -> Gap | None:
     """The gap from row ``start`` when the table's column structure continues after it."""
     r1, codes = segment.r1, segment.codes
+    header = set(profile.filled_in(header_row, segment.c0, segment.c1))
+
+    def continues(r: int) -> bool:
+        """The row fills more than half of the header's columns."""
+        return len(header & set(profile.filled_in(r, segment.c0, segment.c1))) * 2 > len(header)
+
     kinds: list[tuple[int, int]] = []  # (row, code) of the gap
     resume = None
     j = start
     while j <= r1 and j - start < MAX_GAP:
         c = codes[j - segment.r0]
-        if c == DATA:
+        if c == DATA and continues(j):
             resume = j
             break
+        if c == DATA:  # a short line: a footer line if the gap holds a page footer
+            kinds.append((j, c))
+            j += 1
+            continue
         if c == HEADER and (header_key is None or segment.keys.get(j) != header_key):
             return None  # a new header: the next table starts here
         if c not in (BLANK, NOTE, TOTAL, HEADER):
@@ -45,14 +55,12 @@ def find_gap(
         kinds.append((j, c))
         j += 1
     if resume is None or not any(c != BLANK for _, c in kinds):
-        return None
-    header = set(profile.filled_in(header_row, segment.c0, segment.c1))
-    row = set(profile.filled_in(resume, segment.c0, segment.c1))
-    if len(header & row) * 2 < len(header):
         return None  # the column structure does not continue
     has_footer = any(r in segment.footers for r, _ in kinds)
-    if any(c == HEADER for _, c in kinds) and not has_footer:
-        return None  # a note line above a repeated header starts a new table
+    if any(c in (HEADER, DATA) for _, c in kinds) and not has_footer:
+        # A note line above a repeated header starts a new table; a short data line stays
+        # data (the table ends before it, as before).
+        return None
     last_text = max((r for r, c in kinds if c == NOTE), default=None)
     gap = Gap(resume=resume)
     for r, c in kinds:
@@ -65,6 +73,8 @@ def _explain(r: int, c: int, segment: Segment, has_footer: bool, last: bool) -> 
         return "blank", "blank row inside the table"
     if c == HEADER:
         return "repeated_header", "row repeats the header (next page); dropped"
+    if c == DATA:
+        return "footer", "short line between pages (next to a page footer)"
     if c == TOTAL:
         if segment.totals.get(r) == "sums":
             return "total", "subtotal or total row: its numbers are the sums of the rows above"

@@ -9,7 +9,11 @@ total). That second test needs no words at all, so it holds in any language.
 
 A text row of at most three cells one of which is a page number (``Page 2 of 4``, ``Seite 2 von
 4``, ``2 / 4``) is a page footer: it is labelled ``note``, and table finding lets a table
-continue across it (see :mod:`ade_engine.tables.extend`).
+continue across it (see :mod:`ade_engine.tables.extend`). So is a sparse row one of whose cells
+is the word for page (``Page | 2 | of | 4`` in four cells). A sparse row none of whose cells
+fits its column (each sits where the usual data row is empty or holds another kind of value,
+e.g. ``Printed on`` + a date under an id and a name) is a ``note`` too: a footer or a label,
+not a record.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ade_engine.tables.model import DATA, HEADER, TOTAL
+from ade_engine.tables.model import DATA, HEADER, NOTE, TOTAL
 from ade_engine.tables.profile import Profile
 
 if TYPE_CHECKING:
@@ -39,6 +44,14 @@ PAGE_RE = re.compile(
     r"|^\s*(?:page|seite|p[aá]gina|p[aá]g|p)\.?\s*\d{1,4}\s*$",
     re.I,
 )
+#: The word for page, alone in a cell (a footer that splits "Page | 2 | of | 4" into cells).
+PAGE_WORD_RE = re.compile(r"^\s*(?:page|pg|seite|p[aá]gina|p[aá]g)\.?:?\s*$", re.I)
+#: "Page 2 of 4" anywhere in a longer cell ("Printed 2024-03-01 - Page 2 of 4").
+PAGE_IN_TEXT_RE = re.compile(
+    r"\b(?:page|pg|seite|p[aá]gina|p[aá]g)\.?:?\s*\d{1,4}\s*(?:/|of|sur|von|de)\s*\d{1,4}\b", re.I
+)
+#: A shape test needs a usual data row seen at least this often.
+MIN_USUAL = 3
 #: A number matches a sum when it differs by less than this (sums are often rounded to cents).
 SUM_TOLERANCE = 0.005
 
@@ -52,10 +65,23 @@ def is_page_marker(value: Any) -> bool:
         return False
     m = PAGE_RE.match(value)
     if m is None:
-        return False
+        return PAGE_IN_TEXT_RE.search(value) is not None
     if m.group(1) is None:
         return True
     return 0 < int(m.group(1)) <= int(m.group(2))
+
+
+def is_page_cells(values: list[Any]) -> bool:
+    """A footer split into cells: the word for page, a number, maybe a short word, a number
+    not below the first (``Page | 2 | of | 4``)."""
+    if len(values) < 3 or len(values) > 4 or not isinstance(values[0], str):
+        return False
+    if PAGE_WORD_RE.match(values[0]) is None:
+        return False
+    first, last = _number(values[1]), _number(values[-1])
+    if len(values) == 4 and not (isinstance(values[2], str) and len(values[2].strip()) <= 4):
+        return False
+    return first is not None and last is not None and 0 < first <= last
 
 
 def is_page_footer(texts: Iterable[str]) -> bool:
@@ -70,35 +96,47 @@ def _number(v: Any) -> float | None:
     return None
 
 
-def _candidates(profile: Profile, seg: Segment) -> dict[int, bool]:
-    """Signatures of the segment's data rows that are sparser than its usual data row, and
-    whether they are at most half as full (else two sums must match, not one: a sparse data
-    row ``[3, "Cy", None]`` under ids 1 and 2 is no total)."""
+@dataclass(frozen=True)
+class _Sparse:
+    """What is known of a sparse row's signature before its values are read."""
+
+    half: bool  # at most half as full as the usual data row: one matching sum will do
+    misfit: bool  # every cell is in a column the usual data rows leave empty or fill otherwise
+
+
+def _candidates(profile: Profile, seg: Segment) -> dict[int, _Sparse]:
+    """Signatures of the segment's data rows that are sparser than its usual data row (the
+    most common signature holding a value), with what their shape already says."""
     sigs = profile.sigs
     counts = Counter(profile.ids[seg.r0 : seg.r1 + 1])
 
-    def shape(sid: int) -> tuple[int, int, int]:
-        filled = [i for i in sigs[sid].filled if seg.c0 <= i <= seg.c1]
-        text = sum(1 for i in filled if sigs[sid].kinds[i] == "t")
-        numbers = sum(1 for i in filled if sigs[sid].kinds[i] == "n")
-        return len(filled), text, numbers
+    def cells(sid: int) -> list[int]:
+        return [i for i in sigs[sid].filled if seg.c0 <= i <= seg.c1]
 
-    shapes = {sid: shape(sid) for sid in counts}
-    with_numbers = [sid for sid in counts if shapes[sid][2]]
-    if not with_numbers:
+    valued = [sid for sid in counts if any(sigs[sid].kinds[i] != "t" for i in cells(sid))]
+    if not valued:
         return {}
-    usual = shapes[max(with_numbers, key=counts.__getitem__)]
+    usual_sid = max(valued, key=counts.__getitem__)
+    usual = cells(usual_sid)
+    usual_text = sum(1 for i in usual if sigs[usual_sid].kinds[i] == "t")
+    kinds = sigs[usual_sid].kinds
     found = {}
-    for sid in with_numbers:
-        n, text, _ = shapes[sid]
-        if n < usual[0] and (text < usual[1] or usual[1] == 0):
-            found[sid] = n * 2 <= usual[0]
+    for sid in valued:
+        mine = cells(sid)
+        text = sum(1 for i in mine if sigs[sid].kinds[i] == "t")
+        if len(mine) < len(usual) and (text < usual_text or usual_text == 0):
+            misfit = counts[usual_sid] >= MIN_USUAL and all(
+                i >= len(kinds) or kinds[i] != sigs[sid].kinds[i] for i in mine
+            )
+            found[sid] = _Sparse(len(mine) * 2 <= len(usual), misfit)
     return found
 
 
 def find_total_rows(sheet: Sheet, profile: Profile, segments: list[Segment]) -> None:
-    """Relabel as ``total`` the sparse data rows that carry a total word or the sums above."""
-    todo: list[tuple[Segment, dict[int, bool]]] = []
+    """Relabel the sparse data rows: ``total`` when they carry a total word or the sums of the
+    rows above, ``note`` (a page footer) when a cell is the word for page, ``note`` when no
+    cell fits its column (e.g. ``Printed on`` + a date under an id and a name)."""
+    todo: list[tuple[Segment, dict[int, _Sparse]]] = []
     for seg in segments:
         cand = _candidates(profile, seg)
         if cand:
@@ -125,14 +163,26 @@ def find_total_rows(sheet: Sheet, profile: Profile, segments: list[Segment]) -> 
             code = seg.codes[r - seg.r0]
             cells = profile.filled_in(r, seg.c0, seg.c1)
             if r in rows:
-                how = sums.total_kind(row, cells, rows[r])
-                if how:
-                    seg.codes[r - seg.r0] = TOTAL
-                    seg.totals[r] = how
-                    sums.group.clear()
-                    sums.group_rows = 0
-                    continue
+                code = _relabel(seg, r, row, cells, rows[r], sums)
             sums.add(code, row, cells, seg.keys.get(r))
+
+
+def _relabel(
+    seg: Segment, r: int, row: list[Any], cells: tuple[int, ...], sparse: _Sparse, sums: _Sums
+) -> int:
+    """The new label of a sparse data row (recorded in the segment)."""
+    if any(is_total_text(row[i]) for i in cells):
+        seg.totals[r] = "words"
+        code = TOTAL
+    elif sparse.misfit:
+        code = NOTE
+    elif sums.is_sum(row, cells, sparse.half):
+        seg.totals[r] = "sums"
+        code = TOTAL
+    else:
+        return DATA
+    seg.codes[r - seg.r0] = code
+    return code
 
 
 class _Sums:
@@ -163,18 +213,16 @@ class _Sums:
             self.group.clear()
             self.group_rows = 0
 
-    def total_kind(self, row: list[Any], cells: tuple[int, ...], sparse: bool) -> str:
-        """``words``, ``sums`` or "" for a candidate row (one matching sum is enough when the
-        row is ``sparse``, else two)."""
-        if any(is_total_text(row[i]) for i in cells):
-            return "words"
+    def is_sum(self, row: list[Any], cells: tuple[int, ...], half: bool) -> bool:
+        """Whether every number of the row is its column's sum since the last non-data row
+        or since the header (one number is enough when the row is ``half`` full, else two)."""
         numbers = {i: v for i in cells if (v := _number(row[i])) is not None}
-        if not numbers or not any(numbers.values()) or (len(numbers) < 2 and not sparse):
-            return ""
+        if not numbers or not any(numbers.values()) or (len(numbers) < 2 and not half):
+            return False
         for acc, n in ((self.group, self.group_rows), (self.all, self.all_rows)):
             if n >= 2 and all(
                 i in acc and abs(acc[i] - v) < SUM_TOLERANCE + 1e-9 * abs(v)
                 for i, v in numbers.items()
             ):
-                return "sums"
-        return ""
+                return True
+        return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ class Words:
     total: list[str]
     summary_count: str
     statuses: list[str]
+    printed_label: str  # followed by a date cell
 
 
 TUNE_WORDS = [Words(**w) for w in DATA["tune"]]
@@ -149,6 +151,8 @@ def _footers(rng: random.Random, words: Words, case: Case) -> None:
     keys: list[Key] = []
     i = 0
     merged_footer = rng.random() < 0.4
+    split_page = rng.random() < 0.25
+    dated = rng.random() < 0.4
     page_col = width - 1 if rng.random() < 0.7 else width - 2
     for page in range(1, pages + 1):
         if page == 1 or rng.random() < 0.9:
@@ -169,13 +173,19 @@ def _footers(rng: random.Random, words: Words, case: Case) -> None:
         footer: list[Any] = [None] * width
         footer[0] = rng.choice(words.confidential)
         footer[page_col] = words.page.format(n=page, of=pages)
+        if split_page:  # "Page | 2 | of | 4", one word or number per cell
+            parts = words.page.split()
+            footer = [page if p == "{n}" else pages if p == "{of}" else p for p in parts]
         r = sh.put(footer)
         case.decisions[(sh.name, r)] = "footer"
-        if merged_footer and page_col > 1:
+        if merged_footer and page_col > 1 and not split_page:
             sh.merges.append((r - 1, sh.col0, r - 1, sh.col0 + page_col - 1))
         if rng.random() < 0.7:
             d = rng.randint(1, 9)
-            r = sh.put([rng.choice(words.printed).format(d=d)])
+            if dated:  # the label, then a date cell
+                r = sh.put([words.printed_label, dt.datetime(2024, 3, d, 10, 15)])
+            else:
+                r = sh.put([rng.choice(words.printed).format(d=d)])
             case.decisions[(sh.name, r)] = "footer"
         if rng.random() < 0.6:
             sh.skip()
