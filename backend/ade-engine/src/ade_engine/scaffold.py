@@ -15,7 +15,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from ade_engine.manifest import EMPTY_FIELD, HOOK_STAGES, empty_manifest
+from ade_engine.manifest import HOOK_STAGES, MANIFEST_SCHEMA
 
 #: The folders a package's code lives in, each holding modules named ``[a-z][a-z0-9_]*.py``.
 ALLOWED_FOLDERS = ("columns", "row_types", "hooks")
@@ -50,6 +50,33 @@ def _collect(folder: Traversable, prefix: str, files: dict[str, bytes]) -> None:
             _collect(item, rel + "/", files)
         else:
             files[rel] = item.read_bytes()
+
+
+#: The one field of the smallest valid package (the contract requires at least one column).
+EMPTY_FIELD = "value"
+
+
+def empty_manifest(title: str) -> dict[str, Any]:
+    """The manifest of the smallest valid package: one column ``value`` (``columns/value.py``)
+    and nothing else. Valid only together with that module: see :func:`empty_package`."""
+    return {
+        "schema": MANIFEST_SCHEMA,
+        "title": title,
+        "engine": {},
+        "columns": [
+            {
+                "field": EMPTY_FIELD,
+                "label": "Value",
+                "path": f"columns/{EMPTY_FIELD}.py",
+                "ordinal": 1,
+                "required": False,
+                "enabled": True,
+                "synonyms": [],
+            }
+        ],
+        "row_types": [],
+        "hooks": {stage: [] for stage in HOOK_STAGES},
+    }
 
 
 def empty_package(title: str) -> dict[str, bytes]:

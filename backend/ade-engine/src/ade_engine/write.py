@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from ade_engine.read import col_letter
+from ade_engine.read.cells import col_letter
 
 _EPOCH = dt.date(1899, 12, 30).toordinal()
 _MIN_DATE = dt.date(1900, 3, 1)

@@ -1,10 +1,9 @@
-"""ade_engine.manifest: validation without a folder, the files hash, the empty package, and a
-cheap import (the API imports it without the engine's numeric dependencies)."""
+"""ade_engine.manifest: validation without a folder, the files hash, and a cheap import (the API
+imports it without the engine's numeric dependencies)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 
 import ade_engine
 from ade_engine import init_config
-from ade_engine.config import check_package, files_hash
+from ade_engine.config import files_hash
 from ade_engine.manifest import (
     ENGINE_DEFAULTS,
     HOOK_STAGES,
@@ -23,8 +22,6 @@ from ade_engine.manifest import (
     ConfigProblem,
     EngineSettings,
     Manifest,
-    empty_manifest,
-    empty_package,
     hash_file_digests,
     hash_files,
     parse_manifest,
@@ -165,34 +162,6 @@ def test_hash_file_digests_matches_hash_files() -> None:
     files = {"manifest.json": b"{}", "columns/a.py": b"x = 1\n", "hooks/h.py": b""}
     digests = [(p, hashlib.sha256(c).digest()) for p, c in reversed(files.items())]
     assert hash_file_digests(digests) == hash_files(files)
-
-
-def test_empty_manifest_alone_is_not_a_package() -> None:
-    data = empty_manifest("Empty")
-    _, problems = parse_manifest(data, lambda path: False)
-    assert [str(p) for p in problems] == ["columns[0].path: file not found"]
-
-
-def test_empty_package_is_the_smallest_valid_package(tmp_path: Path) -> None:
-    files = empty_package("My “empty” config")
-    assert sorted(files) == ["columns/value.py", "manifest.json"]
-    data = json.loads(files["manifest.json"])
-    assert data == empty_manifest("My “empty” config")
-    manifest, problems = parse_manifest(data, lambda path: path in files)
-    assert problems == []
-    assert manifest is not None
-    assert [c.field for c in manifest.columns] == ["value"]
-    assert check_package(write_files(tmp_path / "pkg", files)) == []
-
-
-def test_empty_package_runs(tmp_path: Path) -> None:
-    root = write_files(tmp_path / "pkg", empty_package("Empty"))
-    source = tmp_path / "in.csv"
-    source.write_text("Value,Other\n1,x\n2,y\n")
-    result = ade_engine.run(source, root, tmp_path / "out")
-    assert result.ok, result.error
-    (table,) = [t for s in result.artifact["sheets"] for t in s["tables"]]
-    assert {m["field"]: m["column"] for m in table["mapping"]} == {"value": "A"}
 
 
 def test_importing_the_manifest_module_is_cheap() -> None:

@@ -14,7 +14,8 @@ import pytest
 
 from ade_engine import strict_json
 from ade_engine.config import check_package, read_manifest
-from ade_engine.manifest import ConfigProblem, empty_package, load_manifest
+from ade_engine.manifest import ConfigProblem, load_manifest
+from ade_engine.scaffold import empty_package
 
 REFUSED = {
     "nan": '{"min_score": NaN}',

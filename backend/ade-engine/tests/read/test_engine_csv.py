@@ -11,13 +11,13 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from ade_engine import run
-from ade_engine.csvread import (
+from ade_engine.read import open_workbook
+from ade_engine.read.csv import (
     detect_encoding,
     sniff_delimiter,
     type_text,
     type_text_decimal_comma,
 )
-from ade_engine.read import open_workbook
 
 
 def rows_of(path: Path) -> list[list[Any]]:

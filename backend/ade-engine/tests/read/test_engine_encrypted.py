@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import xlwt  # type: ignore[import-untyped]
 
-from ade_engine import read as read_module
 from ade_engine import run
 from ade_engine.errors import InputError
-from ade_engine.read import inspect_cfb, open_workbook
+from ade_engine.read import cfb, open_workbook
+from ade_engine.read import open as read_open
+from ade_engine.read.cfb import CFB_MAGIC, inspect_cfb
 
 SECTOR = 512
 ENDOFCHAIN, FREESECT, FATSECT, DIFSECT, NOSTREAM = (
@@ -108,7 +109,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
         )
     head_difat = (fat_ids[:109] + [FREESECT] * 109)[:109]
     header = (
-        read_module.CFB_MAGIC
+        CFB_MAGIC
         + bytes(16)
         + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
         + bytes(6)
@@ -194,7 +195,7 @@ def test_calamine_still_catches_filepass_when_the_container_is_not_understood(
 ) -> None:
     path = tmp_path / "locked.xls"
     path.write_bytes(write_cfb({"Workbook": pad(with_filepass(biff_workbook()))}))
-    monkeypatch.setattr(read_module, "inspect_cfb", lambda _path: None)
+    monkeypatch.setattr(read_open, "inspect_cfb", lambda _path: None)
     with pytest.raises(InputError, match="encrypted"):
         open_workbook(path)
 
@@ -227,7 +228,7 @@ def test_large_encrypted_package_needs_the_difat(tmp_path: Path) -> None:
         write_cfb({"EncryptedPackage": bytes(8 << 20), "EncryptionInfo": ENCRYPTION_INFO})
     )
     assert struct.unpack_from("<I", path.read_bytes(), 72)[0] >= 1  # DIFAT sectors used
-    assert not read_module._cfb_names_encryption(path)
+    assert not cfb._cfb_names_encryption(path)
     assert inspect_cfb(path) == "encrypted-ooxml"
 
 
@@ -242,8 +243,8 @@ def test_compound_file_without_a_workbook_is_not_a_spreadsheet(tmp_path: Path) -
 @pytest.mark.parametrize(
     "content",
     [
-        read_module.CFB_MAGIC + bytes(100),  # truncated header
-        read_module.CFB_MAGIC + bytes(504) + bytes(512),  # sector sizes of 0
+        CFB_MAGIC + bytes(100),  # truncated header
+        CFB_MAGIC + bytes(504) + bytes(512),  # sector sizes of 0
     ],
 )
 def test_unparseable_compound_file_falls_back_to_the_reader(tmp_path: Path, content: bytes) -> None:

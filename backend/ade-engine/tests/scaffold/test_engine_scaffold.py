@@ -1,4 +1,5 @@
-"""ade_engine.scaffold: the example package's files and starter code for new modules."""
+"""ade_engine.scaffold: the example package's files, the smallest valid package, and starter code
+for new modules."""
 
 from __future__ import annotations
 
@@ -12,8 +13,14 @@ import pytest
 
 from ade_engine import init_config, run
 from ade_engine.config import check_package, files_hash, load_config
-from ade_engine.manifest import hash_files
-from ade_engine.scaffold import ALLOWED_FOLDERS, example_files, scaffold_file
+from ade_engine.manifest import hash_files, parse_manifest
+from ade_engine.scaffold import (
+    ALLOWED_FOLDERS,
+    empty_manifest,
+    empty_package,
+    example_files,
+    scaffold_file,
+)
 
 
 def write_files(root: Path, files: dict[str, bytes]) -> Path:
@@ -143,3 +150,31 @@ def test_scaffold_rejects_other_paths(path: str, message: str) -> None:
 
 def test_allowed_folders() -> None:
     assert ALLOWED_FOLDERS == ("columns", "row_types", "hooks")
+
+
+def test_empty_manifest_alone_is_not_a_package() -> None:
+    data = empty_manifest("Empty")
+    _, problems = parse_manifest(data, lambda path: False)
+    assert [str(p) for p in problems] == ["columns[0].path: file not found"]
+
+
+def test_empty_package_is_the_smallest_valid_package(tmp_path: Path) -> None:
+    files = empty_package("My “empty” config")
+    assert sorted(files) == ["columns/value.py", "manifest.json"]
+    data = json.loads(files["manifest.json"])
+    assert data == empty_manifest("My “empty” config")
+    manifest, problems = parse_manifest(data, lambda path: path in files)
+    assert problems == []
+    assert manifest is not None
+    assert [c.field for c in manifest.columns] == ["value"]
+    assert check_package(write_files(tmp_path / "pkg", files)) == []
+
+
+def test_empty_package_runs(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "pkg", empty_package("Empty"))
+    source = tmp_path / "in.csv"
+    source.write_text("Value,Other\n1,x\n2,y\n")
+    result = run(source, root, tmp_path / "out")
+    assert result.ok, result.error
+    (table,) = [t for s in result.artifact["sheets"] for t in s["tables"]]
+    assert {m["field"]: m["column"] for m in table["mapping"]} == {"value": "A"}

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ade_engine.read import Sheet, raw_cells
+from ade_engine.read.cells import raw_cells
+from ade_engine.read.sheet import Sheet
 from ade_engine.tables.model import (
     BLANK,
     BUILTIN_NAMES,
@@ -148,7 +149,7 @@ class Classifier:
 
     def classify(self, sheet: Sheet) -> Classified:
         """Profile the sheet, cut it into segments and label every segment's rows."""
-        profile, whole = self._label_whole(sheet)
+        profile, codes, hscores, keys, footers = self._label_whole(sheet)
         found: list[Segment] = []
         redo: list[Segment] = []
         for r0, r1 in bands(profile):
@@ -161,10 +162,10 @@ class Classifier:
                         r1,
                         c0,
                         c1,
-                        whole.codes[r0 : r1 + 1],
-                        {r: h for r, h in whole.hscores.items() if r0 <= r <= r1},
-                        {r: h for r, h in whole.keys.items() if r0 <= r <= r1},
-                        {r for r in whole.footers if r0 <= r <= r1},
+                        codes[r0 : r1 + 1],
+                        {r: h for r, h in hscores.items() if r0 <= r <= r1},
+                        {r: h for r, h in keys.items() if r0 <= r <= r1},
+                        {r for r in footers if r0 <= r <= r1},
                     )
                 else:
                     seg = Segment(r0, r1, c0, c1, bytearray(r1 - r0 + 1), {}, {})
@@ -183,8 +184,12 @@ class Classifier:
                 row_types[name] = count
         return Classified(profile, found, row_types)
 
-    def _label_whole(self, sheet: Sheet) -> tuple[Profile, Segment]:
-        """Pass 1: signatures of every row, each row labelled as if the sheet were one block."""
+    def _label_whole(
+        self, sheet: Sheet
+    ) -> tuple[Profile, bytearray, dict[int, float], dict[int, int], set[int]]:
+        """Pass 1: signatures of every row, each row labelled as if the sheet were one block
+        (the profile, and the codes, header scores, header keys and page footers of
+        :class:`Segment`)."""
         profile = Profile()
         whole: list[_SegSig] = []
         codes = bytearray()
@@ -210,8 +215,7 @@ class Classifier:
                 keys[r] = row_key(row, ss.filled)
             elif code == NOTE and _is_footer(ss, row):
                 footers.add(r)
-        n = len(codes)
-        return profile, Segment(0, n - 1, 0, 0, codes, hscores, keys, footers)
+        return profile, codes, hscores, keys, footers
 
     def _label_segments(self, sheet: Sheet, profile: Profile, redo: list[Segment]) -> None:
         """Pass 2, only for bands cut into several blocks: classify each block's cells."""

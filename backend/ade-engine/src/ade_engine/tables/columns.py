@@ -8,7 +8,8 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-from ade_engine.read import Sheet, clean_column
+from ade_engine.read.cells import clean_column
+from ade_engine.read.sheet import Sheet
 from ade_engine.tables.model import ColumnInfo, Table
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from ade_engine.read import Sheet
+from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Segment
 from ade_engine.tables.gaps import find_gap
 from ade_engine.tables.model import (

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ade_engine.read import Sheet, col_letter
+from ade_engine.read.cells import col_letter
+from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Segment
 from ade_engine.tables.extend import open_table
 from ade_engine.tables.model import (

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ade_engine.read import a1_range, col_letter
+from ade_engine.read.cells import a1_range, col_letter
 
 #: Row label codes; config row types follow ``TOTAL`` in the order the config lists them.
 BLANK, DATA, HEADER, NOTE, TOTAL = 0, 1, 2, 3, 4

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ade_engine.read import Sheet
+from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Classifier
 from ade_engine.tables.columns import fill_columns
 from ade_engine.tables.find import Finder
