@@ -66,6 +66,25 @@ def test_footer_lines_in_cells_and_with_dates(
     assert kinds(t) == {5: "footer", 6: "footer", 7: "repeated_header"}
 
 
+def test_a_footer_row_with_a_date_cell_and_a_two_cell_section_label(
+    xlsx: Callable[..., Path], do_run: Any, tables: Tables
+) -> None:
+    footer = ["Printed on", dt.datetime(2024, 3, 1, 9, 30), "Page 1 of 2"]
+    rows = [HEADER, *people(3), footer, ["Region:", "South"], *people(3, 4)]
+    (t,) = tables(do_run(xlsx([{"name": "S", "rows": rows}])))
+    assert (t["range"], t["rows"]["written"]) == ("A1:D9", 6)
+    assert kinds(t) == {5: "footer", 6: "footer"}  # a label next to a page footer
+
+
+def test_a_two_cell_section_label_inside_a_table(
+    xlsx: Callable[..., Path], do_run: Any, tables: Tables
+) -> None:
+    rows = [HEADER, ["Region:", "North"], *people(3), ["Region:", "South"], *people(3, 4)]
+    (t,) = tables(do_run(xlsx([{"name": "S", "rows": rows}])))
+    assert (t["range"], t["rows"]["written"]) == ("A1:D9", 6)
+    assert kinds(t) == {2: "section", 6: "section"}
+
+
 def test_a_short_line_that_fits_no_column_is_not_a_record(
     xlsx: Callable[..., Path], do_run: Any, tables: Tables
 ) -> None:

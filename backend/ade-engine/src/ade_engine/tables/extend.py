@@ -22,7 +22,7 @@ from typing import Any
 
 from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Segment
-from ade_engine.tables.gaps import find_gap
+from ade_engine.tables.gaps import NEW_HEADER_SCORE, find_gap
 from ade_engine.tables.model import (
     BLANK,
     BUILTIN_NAMES,
@@ -96,8 +96,12 @@ def open_table(
                 decide(r, "repeated_header", "row repeats the header; dropped")
                 r += 1
                 continue
-            if not header_rows or hscores.get(r, 0.0) >= 0.8:
+            if not header_rows or hscores.get(r, 0.0) >= NEW_HEADER_SCORE:
                 break  # a new header: the next table starts here
+            resume = bridge(r)  # a short text row before data: a section label
+            if resume is not None:
+                r = resume
+                continue
             last_data = r  # an all-text row inside a table is data
             r += 1
             continue

@@ -13,6 +13,8 @@ from ade_engine.tables.classify import Segment
 from ade_engine.tables.model import BLANK, DATA, HEADER, NOTE, TOTAL
 from ade_engine.tables.profile import Profile
 
+#: A text row scoring this much as a header starts a new table (as in :mod:`.extend`).
+NEW_HEADER_SCORE = 0.8
 #: The most rows a gap may hold (e.g. subtotal, blank, footer, printed-on line, blank, header).
 MAX_GAP = 6
 
@@ -49,6 +51,11 @@ def find_gap(
             j += 1
             continue
         if c == HEADER and (header_key is None or segment.keys.get(j) != header_key):
+            if segment.hscores.get(j, 0.0) < NEW_HEADER_SCORE and not continues(j):
+                # A short text row that is no header ("Region:" | "North"): a label.
+                kinds.append((j, NOTE))
+                j += 1
+                continue
             return None  # a new header: the next table starts here
         if c not in (BLANK, NOTE, TOTAL, HEADER):
             return None  # a config row type: as before, it ends the table

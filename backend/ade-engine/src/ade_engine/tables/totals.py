@@ -102,6 +102,7 @@ class _Sparse:
 
     half: bool  # at most half as full as the usual data row: one matching sum will do
     misfit: bool  # every cell is in a column the usual data rows leave empty or fill otherwise
+    fewer_text: bool  # fewer text cells than the usual row (else its sums are not checked)
 
 
 def _candidates(profile: Profile, seg: Segment) -> dict[int, _Sparse]:
@@ -124,11 +125,14 @@ def _candidates(profile: Profile, seg: Segment) -> dict[int, _Sparse]:
     for sid in valued:
         mine = cells(sid)
         text = sum(1 for i in mine if sigs[sid].kinds[i] == "t")
-        if len(mine) < len(usual) and (text < usual_text or usual_text == 0):
-            misfit = counts[usual_sid] >= MIN_USUAL and all(
-                i >= len(kinds) or kinds[i] != sigs[sid].kinds[i] for i in mine
+        if len(mine) < len(usual):
+            fewer_text = text < usual_text or usual_text == 0
+            misfit = (
+                fewer_text
+                and counts[usual_sid] >= MIN_USUAL
+                and all(i >= len(kinds) or kinds[i] != sigs[sid].kinds[i] for i in mine)
             )
-            found[sid] = _Sparse(len(mine) * 2 <= len(usual), misfit)
+            found[sid] = _Sparse(len(mine) * 2 <= len(usual), misfit, fewer_text)
     return found
 
 
@@ -174,9 +178,12 @@ def _relabel(
     if any(is_total_text(row[i]) for i in cells):
         seg.totals[r] = "words"
         code = TOTAL
+    elif any(is_page_marker(row[i]) for i in cells):  # "Printed" | a date | "Page 2 of 4"
+        seg.footers.add(r)
+        code = NOTE
     elif sparse.misfit:
         code = NOTE
-    elif sums.is_sum(row, cells, sparse.half):
+    elif sparse.fewer_text and sums.is_sum(row, cells, sparse.half):
         seg.totals[r] = "sums"
         code = TOTAL
     else:

@@ -154,6 +154,7 @@ def _footers(rng: random.Random, words: Words, case: Case) -> None:
     split_page = rng.random() < 0.25
     dated = rng.random() < 0.4
     page_col = width - 1 if rng.random() < 0.7 else width - 2
+    dated_footer = rng.random() < 0.2 and page_col > 1
     for page in range(1, pages + 1):
         if page == 1 or rng.random() < 0.9:
             r = sh.put([words.headers[f] for f in fields])
@@ -173,12 +174,15 @@ def _footers(rng: random.Random, words: Words, case: Case) -> None:
         footer: list[Any] = [None] * width
         footer[0] = rng.choice(words.confidential)
         footer[page_col] = words.page.format(n=page, of=pages)
+        if dated_footer:  # "Printed on" | a date | ... | "Page 2 of 4"
+            footer[0] = words.printed_label
+            footer[1] = dt.datetime(2024, 3, 1 + page % 9, 9, 30)
         if split_page:  # "Page | 2 | of | 4", one word or number per cell
             parts = words.page.split()
             footer = [page if p == "{n}" else pages if p == "{of}" else p for p in parts]
         r = sh.put(footer)
         case.decisions[(sh.name, r)] = "footer"
-        if merged_footer and page_col > 1 and not split_page:
+        if merged_footer and page_col > 1 and not split_page and not dated_footer:
             sh.merges.append((r - 1, sh.col0, r - 1, sh.col0 + page_col - 1))
         if rng.random() < 0.7:
             d = rng.randint(1, 9)
@@ -211,14 +215,18 @@ def _grouped(rng: random.Random, words: Words, case: Case) -> None:
     merged_labels = rng.random() < 0.4
     sum_only = rng.random() < 0.3  # subtotals carry no word, only sums
     blank_after_sub = rng.random() < 0.4
+    two_cells = rng.random() < 0.3
     keys: list[Key] = []
     grand = 0.0
     i = 0
 
     def label(name: str) -> None:
-        r = sh.put([section.format(name=name)])
+        if two_cells:  # "Region:" | "North"
+            r = sh.put([f"{words.headers['region']}:", name])
+        else:
+            r = sh.put([section.format(name=name)])
         case.decisions[(sh.name, r)] = "section"
-        if merged_labels:
+        if merged_labels and not two_cells:
             sh.merges.append((r - 1, sh.col0, r - 1, sh.col0 + width - 1))
 
     if label_first:
