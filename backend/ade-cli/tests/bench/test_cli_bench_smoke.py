@@ -50,6 +50,15 @@ def test_preview_benchmark_runs_small() -> None:
         assert re.search(rf"{kind}: warm page, 2,003 rows: first 200 [\d.]+ms", done.stdout)
 
 
+def test_layouts_benchmark_runs_small() -> None:
+    done = run_bench("bench/layouts.py", "--n", "2", "--holdout", "1", timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for family in ("footers", "grouped", "summary", "spacer"):
+        for split in ("tune", "holdout"):
+            line = rf"{family}\s+{split}\s+\d+/\d+ \(\d+%\)\s+\d+/\d+ \(\d+%\)\s+\d+"
+            assert re.search(line, done.stdout), done.stdout
+
+
 @pytest.mark.e2e
 @pytest.mark.redis
 def test_jobs_benchmark_runs_small() -> None:

@@ -46,7 +46,10 @@ ENGINE_DEFAULTS: dict[str, Any] = {
     "output_sheet": "Normalized",
     "include_source": False,
     "chunk_rows": 10_000,
+    "incomplete_tables": "skip",
 }
+#: What a run does with a table whose mapping leaves a required field unmapped.
+INCOMPLETE_TABLES = ("skip", "write", "fail")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class EngineSettings:
     output_sheet: str = "Normalized"
     include_source: bool = False
     chunk_rows: int = 10_000
+    incomplete_tables: str = "skip"
 
 
 @dataclass
@@ -208,6 +212,11 @@ def parse_manifest(
                 bad(where, "must be 'drop' or 'append'")
             else:
                 engine.unmapped_columns = value
+        elif key == "incomplete_tables":
+            if value not in INCOMPLETE_TABLES:
+                bad(where, "must be 'skip', 'write' or 'fail'")
+            else:
+                engine.incomplete_tables = value
         elif key == "output_sheet":
             if (
                 not isinstance(value, str)

@@ -72,6 +72,12 @@ class SynonymMatcher:
                 best = max(best, 0.6 + 0.3 * min(1.0, phrase.n_words / len(header_words)))
         return best
 
+    def best(self, header: str) -> tuple[str | None, float]:
+        """The field the header matches best and its score ((None, 0.0) when none matches)."""
+        scored = [(self.score(header, fld), fld) for fld in self._phrases]
+        score, fld = max(scored, default=(0.0, ""), key=lambda sf: sf[0])
+        return (fld, score) if score > 0 else (None, 0.0)
+
     def is_known(self, header: str) -> bool:
         """Whether the header equals some label or synonym exactly (after normalizing)."""
         return normalize(header) in self.exact

@@ -52,6 +52,10 @@ def test_valid_package_has_no_problems(config_dir: Callable[..., Path]) -> None:
         (lambda m: m["engine"].update(min_scor=1), "engine.min_scor: unknown key"),
         (lambda m: m["engine"].update(unmapped_columns="keep"), "engine.unmapped_columns: must"),
         (lambda m: m["engine"].update(sample_size=0), "engine.sample_size: must be a positive"),
+        (
+            lambda m: m["engine"].update(incomplete_tables="drop"),
+            "engine.incomplete_tables: must be 'skip', 'write' or 'fail'",
+        ),
         (lambda m: m["engine"].update(output_sheet="Issues"), "engine.output_sheet: must be"),
         (lambda m: m.update(hooks={"on_save": []}), "hooks.on_save: unknown stage"),
         (lambda m: m.update(hooks={"run_end": ["hooks/nope.py"]}), "hooks.run_end[0]: file not"),
@@ -159,3 +163,7 @@ def test_engine_settings_are_applied(config_dir: Callable[..., Path]) -> None:
         assert cfg.manifest.engine.sample_size == 10
         assert cfg.manifest.engine.include_source is True
         assert cfg.manifest.engine.output_sheet == "Normalized"
+        assert cfg.manifest.engine.incomplete_tables == "skip"
+    root = config_dir(engine={"incomplete_tables": "fail"})
+    with load_config(root) as cfg:
+        assert cfg.manifest.engine.incomplete_tables == "fail"

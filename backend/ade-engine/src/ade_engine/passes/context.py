@@ -37,6 +37,12 @@ class TablePlan:
     record: TableRecord  # the table's record in the artifact
     view: dict[str, Any]  # what hooks see as `table` (after_mapping) or in `tables` (before_save)
     append: list[tuple[int, int]] = field(default_factory=list)  # (output index, column pos)
+    incomplete: bool = False  # a required field is unmapped and the config skips such tables
+
+    @property
+    def writes(self) -> bool:
+        """Whether the table's rows are written."""
+        return bool(self.mapping) and not self.incomplete
 
 
 class Timers:

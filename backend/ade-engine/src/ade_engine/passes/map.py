@@ -22,6 +22,7 @@ from ade_engine.artifact_types import (
 )
 from ade_engine.config import contract_error
 from ade_engine.detect import ScoreBoard
+from ade_engine.errors import InputError
 from ade_engine.mapping import assign
 from ade_engine.passes.context import RunContext, TablePlan
 from ade_engine.passes.detect import Found
@@ -134,11 +135,32 @@ def before_save(ctx: RunContext, plans: list[TablePlan]) -> None:
                 unmapped_fields=plan.record["unmapped_fields"],
                 changed_by=changed_by,
             )
+    _incomplete_tables(ctx, plans)
     # Sheets none of whose tables will be written are not needed any more.
-    needed = {id(plan.sheet) for plan in plans if plan.mapping}
+    needed = {id(plan.sheet) for plan in plans if plan.writes}
     for plan in plans:
         if id(plan.sheet) not in needed:
             ctx.pool.done(plan.sheet)
+
+
+def _incomplete_tables(ctx: RunContext, plans: list[TablePlan]) -> None:
+    """``engine.incomplete_tables``: a mapped table that leaves a required field unmapped
+    (after every hook) is skipped (the default), written, or fails the run."""
+    policy = ctx.settings.incomplete_tables
+    for plan in plans:
+        missing = [i["field"] for i in plan.record["table_issues"]]
+        if not plan.mapping or not missing or policy == "write":
+            continue
+        labels = ", ".join(
+            f"{m.spec.label!r} ({m.spec.field})" for m in ctx.config.enabled if m.spec.field in missing
+        )
+        what = f"required field{'s' if len(missing) > 1 else ''} {labels} not mapped"
+        if policy == "fail":
+            raise InputError(f"table {plan.table.name}: {what} (engine.incomplete_tables = fail)")
+        plan.incomplete = True
+        plan.record["status"] = "skipped"
+        plan.record["reason"] = f"{what}: the table is not written (engine.incomplete_tables = skip)"
+        ctx.logger.warning(f"{plan.table.name}: {plan.record['reason']}")
 
 
 def _hook_mapping(

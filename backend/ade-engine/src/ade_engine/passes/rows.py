@@ -40,14 +40,14 @@ def write_rows(ctx: RunContext, plans: list[TablePlan], output_path: Path) -> Xl
     """
     timers = ctx.timers
     headers = _output_columns(ctx, plans)
-    counts = _Counts(total=sum(p.table.data_rows for p in plans if p.mapping))
+    counts = _Counts(total=sum(p.table.data_rows for p in plans if p.writes))
     writer = XlsxWriter(output_path, ctx.settings.output_sheet, headers)
     ctx.writer = writer
     for name in ("transform", "validate", "output"):
         timers.start(name)
-    last_plan = {id(p.sheet): i for i, p in enumerate(plans) if p.mapping}
+    last_plan = {id(p.sheet): i for i, p in enumerate(plans) if p.writes}
     for plan_index, plan in enumerate(plans):
-        if not plan.mapping:
+        if not plan.writes:
             continue
         ctx.pool.load(plan.sheet)
         _write_table(ctx, writer, plan, len(headers), counts)
@@ -156,7 +156,7 @@ def _output_columns(ctx: RunContext, plans: list[TablePlan]) -> list[str]:
     if ctx.settings.unmapped_columns == "append":
         extra: dict[str, int] = {}
         for plan in plans:
-            if not plan.mapping:
+            if not plan.writes:
                 continue
             used = set(plan.mapping.values())
             for c, col in enumerate(plan.table.columns):

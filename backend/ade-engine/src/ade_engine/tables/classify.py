@@ -9,8 +9,7 @@ tables side by side are found on their own. Each row of each segment is labelled
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ade_engine.read.cells import raw_cells
@@ -26,11 +25,14 @@ from ade_engine.tables.model import (
     RowClassifier,
 )
 from ade_engine.tables.profile import Profile, Sig
-from ade_engine.text import SynonymMatcher, normalize
-
-_TOTAL_RE = re.compile(
-    r"^\s*(grand\s+total|sub\s*-?\s*total|totals?|sum|average|avg|count|mean)\b", re.I
+from ade_engine.tables.totals import (
+    PAGE_WORD_RE,
+    find_total_rows,
+    is_page_cells,
+    is_page_footer,
+    is_total_text,
 )
+from ade_engine.text import SynonymMatcher, normalize
 
 
 @dataclass
@@ -60,6 +62,8 @@ class Segment:
     codes: bytearray  # one label code per row r0..r1
     hscores: dict[int, float]  # header score of the rows labelled header
     keys: dict[int, int]  # normalized-text key of the rows labelled header
+    footers: set[int] = field(default_factory=set)  # rows labelled note that hold a page number
+    totals: dict[int, str] = field(default_factory=dict)  # data rows found to be totals: how
 
 
 @dataclass
@@ -77,6 +81,12 @@ def _is_value_like(text: str) -> bool:
         return True
     digits = sum(ch.isdigit() for ch in text)
     return digits >= 4 and digits * 2 > len(text)
+
+
+def _is_footer(ss: _SegSig, row: list[Any]) -> bool:
+    if ss.n_value:
+        return is_page_cells([row[i] for i in ss.filled])
+    return is_page_footer(str(row[i]).strip() for i in ss.filled)
 
 
 def row_key(row: list[Any], filled: tuple[int, ...]) -> int:
@@ -139,7 +149,7 @@ class Classifier:
 
     def classify(self, sheet: Sheet) -> Classified:
         """Profile the sheet, cut it into segments and label every segment's rows."""
-        profile, codes, hscores, keys = self._label_whole(sheet)
+        profile, codes, hscores, keys, footers = self._label_whole(sheet)
         found: list[Segment] = []
         redo: list[Segment] = []
         for r0, r1 in bands(profile):
@@ -155,6 +165,7 @@ class Classifier:
                         codes[r0 : r1 + 1],
                         {r: h for r, h in hscores.items() if r0 <= r <= r1},
                         {r: h for r, h in keys.items() if r0 <= r <= r1},
+                        {r for r in footers if r0 <= r <= r1},
                     )
                 else:
                     seg = Segment(r0, r1, c0, c1, bytearray(r1 - r0 + 1), {}, {})
@@ -162,6 +173,7 @@ class Classifier:
                 found.append(seg)
         if redo:
             self._label_segments(sheet, profile, redo)
+        find_total_rows(sheet, profile, found)
         n_rows = len(profile.ids)
         row_types: dict[str, int] = {}
         for code, name in enumerate(self.type_names):
@@ -174,14 +186,16 @@ class Classifier:
 
     def _label_whole(
         self, sheet: Sheet
-    ) -> tuple[Profile, bytearray, dict[int, float], dict[int, int]]:
+    ) -> tuple[Profile, bytearray, dict[int, float], dict[int, int], set[int]]:
         """Pass 1: signatures of every row, each row labelled as if the sheet were one block
-        (the profile, and the codes, header scores and header keys of :class:`Segment`)."""
+        (the profile, and the codes, header scores, header keys and page footers of
+        :class:`Segment`)."""
         profile = Profile()
         whole: list[_SegSig] = []
         codes = bytearray()
         hscores: dict[int, float] = {}
         keys: dict[int, int] = {}
+        footers: set[int] = set()
         sigs = profile.sigs
         classify = self._classify_row
         for r, (sid, row) in enumerate(profile.read(sheet.iter_rows())):
@@ -199,7 +213,9 @@ class Classifier:
             if code == HEADER:
                 hscores[r] = hscore
                 keys[r] = row_key(row, ss.filled)
-        return profile, codes, hscores, keys
+            elif code == NOTE and _is_footer(ss, row):
+                footers.add(r)
+        return profile, codes, hscores, keys, footers
 
     def _label_segments(self, sheet: Sheet, profile: Profile, redo: list[Segment]) -> None:
         """Pass 2, only for bands cut into several blocks: classify each block's cells."""
@@ -232,6 +248,8 @@ class Classifier:
                 if code == HEADER:
                     seg.hscores[r] = hscore
                     seg.keys[r] = row_key(row, ss.filled)
+                elif code == NOTE and _is_footer(ss, row):
+                    seg.footers.add(r)
 
     def _builtin_scores(self, ss: _SegSig, row: list[Any]) -> tuple[int, float]:
         """(best built-in type, header score) for a segment of a row."""
@@ -240,13 +258,17 @@ class Classifier:
             return BLANK, 0.0
         if ss.n_value and ss.first_is_text:
             first = row[ss.filled[0]]
-            if isinstance(first, str) and _TOTAL_RE.match(first):
+            if is_total_text(first):
                 return TOTAL, 0.0
+            if PAGE_WORD_RE.match(first) and is_page_cells([row[i] for i in ss.filled]):
+                return NOTE, 0.0
         if ss.n_value:
             return DATA, 0.0
         if n == 1:
             return NOTE, 0.0
         texts = [str(row[i]).strip() for i in ss.filled]
+        if is_page_footer(texts):
+            return NOTE, 0.0
         value_like = sum(1 for t in texts if _is_value_like(t))
         known = sum(1 for t in texts if normalize(t) in self.matcher.exact)
         distinct = len(set(texts)) == n

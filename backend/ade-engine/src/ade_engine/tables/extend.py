@@ -3,6 +3,16 @@
 Data rows extend a table; a single blank row is tolerated when data follows; a row equal to the
 header is a repeated header (dropped); total and config row-type rows are excluded (the table
 continues when data follows); two blank rows, a note line or a new header close it.
+
+A table with a header also continues across a short *gap* of rows that are no data (at most
+:data:`MAX_GAP` rows of blanks, notes, totals and repeated headers) when the column structure
+continues after it: the first data row after the gap fills more than half of the header's
+columns. Every gap row is excluded and recorded with its
+reason: a page footer (a row with a page number, and the note lines around it), a section label
+(a note line right before the data it labels), a subtotal or total, a blank or a repeated header.
+A gap holding a repeated header continues the table only when it also holds a page footer (a
+print layout repeating its header on every page); without one, a note line above a repeated
+header starts a new table, as before.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from typing import Any
 
 from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Segment
+from ade_engine.tables.gaps import NEW_HEADER_SCORE, find_gap
 from ade_engine.tables.model import (
     BLANK,
     BUILTIN_NAMES,
@@ -48,6 +59,18 @@ def open_table(
         if len(decisions) < MAX_DECISIONS:
             decisions.append({"row": r + 1, "kind": kind, "reason": reason})
 
+    def bridge(r: int) -> int | None:
+        """The first data row after a gap starting at ``r`` (the gap recorded), or None."""
+        if not header_rows:
+            return None
+        gap = find_gap(profile, segment, header_rows[-1], r, header_key)
+        if gap is None:
+            return None
+        for row, kind, reason in gap.rows:
+            excluded[row] = reason
+            decide(row, kind, reason + "; table continues")
+        return gap.resume
+
     last_data = first_data
     r = first_data
     while r <= r1:
@@ -62,6 +85,10 @@ def open_table(
                 decide(r, "blank", "single blank row inside the table, table continues")
                 r += 1
                 continue
+            resume = bridge(r)
+            if resume is not None:
+                r = resume
+                continue
             break
         if c == HEADER:
             if header_key is not None and keys.get(r) == header_key:
@@ -69,24 +96,39 @@ def open_table(
                 decide(r, "repeated_header", "row repeats the header; dropped")
                 r += 1
                 continue
-            if not header_rows or hscores.get(r, 0.0) >= 0.8:
+            if not header_rows or hscores.get(r, 0.0) >= NEW_HEADER_SCORE:
                 break  # a new header: the next table starts here
+            resume = bridge(r)  # a short text row before data: a section label
+            if resume is not None:
+                r = resume
+                continue
             last_data = r  # an all-text row inside a table is data
             r += 1
             continue
         if c in (TOTAL, NOTE) or c >= len(BUILTIN_NAMES):
             name = type_names[c]
             reason = {
-                TOTAL: "total row under the table (not data)",
+                TOTAL: "total row under the table (its numbers are the sums of the rows "
+                "above; not data)"
+                if segment.totals.get(r) == "sums"
+                else "total row under the table (not data)",
                 NOTE: "note row (not data)",
             }.get(c, f"{name} row (config row type)")
             if c == NOTE:
+                resume = bridge(r)
+                if resume is not None:
+                    r = resume
+                    continue
                 decide(r, "note", "note line ends the table")
                 break
             if r + 1 <= r1 and code(r + 1) == DATA:
                 excluded[r] = reason
                 decide(r, name, reason + "; table continues")
                 r += 1
+                continue
+            resume = bridge(r)
+            if resume is not None:
+                r = resume
                 continue
             decide(r, name, reason + "; table ends")
             r += 1

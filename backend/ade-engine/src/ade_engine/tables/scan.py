@@ -6,12 +6,14 @@ from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Classifier
 from ade_engine.tables.columns import fill_columns
 from ade_engine.tables.find import Finder
+from ade_engine.tables.merge import merge_spacers, propose_blocks
 from ade_engine.tables.model import RowClassifier, SheetScan, Table
 from ade_engine.text import SynonymMatcher
 
 
 class SheetScanner:
-    """Finds the tables of one sheet: classify (which profiles), find, then fill the columns."""
+    """Finds the tables of one sheet: classify (which profiles), find, fill the columns, then
+    merge the tables split by spacer columns."""
 
     def __init__(
         self,
@@ -40,9 +42,13 @@ class SheetScanner:
         tables: list[Table] = []
         for segment in classified.segments:
             tables.extend(finder.find(segment))
+        proposals = propose_blocks(self.sheet, classified.profile, classified.segments, tables)
+        if tables:
+            fill_columns(self.sheet, tables + [p.block for p in proposals], self.sample_size)
+            tables = merge_spacers(
+                self.sheet, tables, self.classifier.matcher, proposals, finder.decisions
+            )
         tables.sort(key=lambda t: (t.top, t.col_start))
         for i, t in enumerate(tables, 1):
             t.number = i
-        if tables:
-            fill_columns(self.sheet, tables, self.sample_size)
         return SheetScan(tables, finder.decisions, n_rows, classified.row_types)
