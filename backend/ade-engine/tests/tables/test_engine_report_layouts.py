@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ade_engine import run
+from ade_engine.artifact_types import Artifact
 from ade_engine.tables.totals import is_page_footer, is_page_marker, is_total_text
 
 HEADER = ["Member ID", "First Name", "Email", "Amount"]
@@ -22,8 +23,8 @@ def people(n: int, start: int = 1) -> list[list[Any]]:
 
 
 @pytest.fixture
-def do_run(tmp_path: Path, config_dir: Callable[..., Path]) -> Callable[..., dict[str, Any]]:
-    def go(workbook: Path) -> dict[str, Any]:
+def do_run(tmp_path: Path, config_dir: Callable[..., Path]) -> Callable[..., Artifact]:
+    def go(workbook: Path) -> Artifact:
         result = run(workbook, config_dir(), tmp_path / "out")
         assert result.ok, result.error
         return result.artifact

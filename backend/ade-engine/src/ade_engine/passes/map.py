@@ -152,15 +152,18 @@ def _incomplete_tables(ctx: RunContext, plans: list[TablePlan]) -> None:
         if not plan.mapping or not missing or policy == "write":
             continue
         labels = ", ".join(
-            f"{m.spec.label!r} ({m.spec.field})" for m in ctx.config.enabled if m.spec.field in missing
+            f"{m.spec.label!r} ({m.spec.field})"
+            for m in ctx.config.enabled
+            if m.spec.field in missing
         )
         what = f"required field{'s' if len(missing) > 1 else ''} {labels} not mapped"
         if policy == "fail":
             raise InputError(f"table {plan.table.name}: {what} (engine.incomplete_tables = fail)")
         plan.incomplete = True
         plan.record["status"] = "skipped"
-        plan.record["reason"] = f"{what}: the table is not written (engine.incomplete_tables = skip)"
-        ctx.logger.warning(f"{plan.table.name}: {plan.record['reason']}")
+        reason = f"{what}: the table is not written (engine.incomplete_tables = skip)"
+        plan.record["reason"] = reason
+        ctx.logger.warning(f"{plan.table.name}: {reason}")
 
 
 def _hook_mapping(

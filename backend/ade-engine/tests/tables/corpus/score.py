@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ade_engine.artifact_types import Artifact
+
 from .generate import FIELDS, Case, Key
 
 
@@ -94,16 +96,17 @@ def _same(a: Any, b: Any) -> bool:
     return str(a).strip() == str(b).strip()
 
 
-def output_records(output: Path, artifact: dict[str, Any]) -> list[tuple[Key, dict[str, Any]]]:
+def output_records(output: Path, artifact: Artifact) -> list[tuple[Key, dict[str, Any]]]:
     """Every output row as ((sheet@first column of its table, source row), {field: value})."""
     from openpyxl import load_workbook
 
     labels = {label: fld for fld, label, _, _ in FIELDS}
     starts: dict[int, int] = {}  # output row -> the first column of the table it came from
     for t in (t for s in artifact["sheets"] for t in s["tables"]):
-        if t.get("output_rows"):
+        if t["output_rows"]:
             lo, hi = t["output_rows"]
             starts.update(dict.fromkeys(range(lo, hi + 1), t["columns"][0]["index"]))
+    assert artifact["output"] is not None, "a succeeded run has an output"
     wb = load_workbook(output, read_only=True)
     rows: list[tuple[Any, ...]] = list(wb[artifact["output"]["sheet"]].iter_rows(values_only=True))
     wb.close()
@@ -117,7 +120,7 @@ def output_records(output: Path, artifact: dict[str, Any]) -> list[tuple[Key, di
     return out
 
 
-def score(case: Case, artifact: dict[str, Any], output: Path | None) -> Score:
+def score(case: Case, artifact: Artifact, output: Path | None) -> Score:
     """Compare a run with the truth (see the module docstring)."""
     rows = output_records(output, artifact) if output is not None and output.exists() else []
     return score_records(case, rows, _decided_rows(artifact))
@@ -159,17 +162,17 @@ def score_records(case: Case, rows: list[tuple[Key, dict[str, Any]]], recorded: 
     return s
 
 
-def _decided_rows(artifact: dict[str, Any]) -> set[Key]:
+def _decided_rows(artifact: Artifact) -> set[Key]:
     """Rows the artifact says something about: decisions, and the header rows of tables that
     were not written (a skipped summary block is a decision about its header row)."""
     rows: set[Key] = set()
     for sheet in artifact["sheets"]:
-        for d in sheet.get("decisions", []):
+        for d in sheet["decisions"]:
             rows.add((sheet["name"], d["row"]))
-        for t in sheet.get("tables", []):
-            for d in t.get("row_decisions", []):
-                rows.add((sheet["name"], d["row"]))
-            if t.get("status") == "skipped" and t.get("header_rows"):
+        for t in sheet["tables"]:
+            for row_decision in t["row_decisions"]:
+                rows.add((sheet["name"], row_decision["row"]))
+            if t["status"] == "skipped" and t["header_rows"]:
                 rows.add((sheet["name"], t["header_rows"][-1]))
     return rows
 
