@@ -54,6 +54,27 @@ export function EngineSettings({ engine, readOnly, problems, onChange }: EngineS
           />
         )}
       </Field>
+      <Field
+        label="Incomplete tables"
+        hint="A table that leaves a required field unmapped: skip it (recorded in the run's explanation), write it anyway, or fail the run."
+        errors={at('incomplete_tables')}
+      >
+        {(control) => (
+          <Select
+            {...control}
+            className={styles.wideSelect}
+            value={engine.incomplete_tables}
+            disabled={readOnly}
+            options={[
+              { value: '', label: `Default (${ENGINE_DEFAULTS.incomplete_tables})` },
+              { value: 'skip', label: 'Skip' },
+              { value: 'write', label: 'Write' },
+              { value: 'fail', label: 'Fail the run' },
+            ]}
+            onChange={(event) => onChange({ ...engine, incomplete_tables: event.target.value })}
+          />
+        )}
+      </Field>
       <Field label="Output sheet" hint="The normalized sheet's name (not “Issues”)." errors={at('output_sheet')}>
         {(control) => (
           <Input

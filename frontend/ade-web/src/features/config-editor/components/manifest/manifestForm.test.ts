@@ -13,7 +13,7 @@ import {
 const manifest = {
   schema: 'ade.manifest/v1',
   title: 'Roster',
-  engine: { min_score: 0.6, unmapped_columns: 'append' },
+  engine: { min_score: 0.6, unmapped_columns: 'append', incomplete_tables: 'write' },
   columns: [
     { field: 'email', label: 'Email', path: 'columns/email.py', ordinal: 5, required: true, enabled: true, synonyms: ['e-mail'] },
     { field: 'member_id', label: 'Member ID', path: 'columns/member_id.py', ordinal: 2, required: false, enabled: true, synonyms: [], description: 'kept' },
@@ -31,6 +31,7 @@ describe('formFromManifest', () => {
     expect(form.engine.numbers.min_score).toBe('0.6');
     expect(form.engine.numbers.sample_size).toBe('');
     expect(form.engine.unmapped_columns).toBe('append');
+    expect(form.engine.incomplete_tables).toBe('write');
     expect(form.hooks.after_mapping).toEqual(['hooks/after.py']);
   });
 
@@ -72,12 +73,13 @@ describe('buildPatch', () => {
     form.engine.numbers.min_score = '0.75';
     form.engine.numbers.chunk_rows = '500';
     form.engine.unmapped_columns = '';
+    form.engine.incomplete_tables = 'fail';
     form.columns = moveColumn(form.columns, 2, 0);
     form.columns[0] = { ...form.columns[0]!, synonyms: 'full name, nom, full name,  ', required: true };
     form.hooks.run_end = ['hooks/end.py'];
     const { patch, problems } = buildPatch(manifest, form);
     expect(problems).toEqual({});
-    expect(patch.engine).toEqual({ min_score: 0.75, chunk_rows: 500, unmapped_columns: null });
+    expect(patch.engine).toEqual({ min_score: 0.75, chunk_rows: 500, unmapped_columns: null, incomplete_tables: 'fail' });
     expect(patch.hooks).toEqual({ run_end: ['hooks/end.py'] });
     expect(patch.columns).toEqual([
       { ...manifest.columns[2], ordinal: 1, required: true, synonyms: ['full name', 'nom'] },

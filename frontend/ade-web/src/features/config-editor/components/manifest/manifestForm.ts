@@ -21,11 +21,21 @@ export const ENGINE_DEFAULTS = {
   header_scan_rows: 50,
   chunk_rows: 10000,
   unmapped_columns: 'drop',
+  incomplete_tables: 'skip',
   output_sheet: 'Normalized',
   include_source: false,
 } as const;
 type EngineKey = keyof typeof ENGINE_DEFAULTS;
-const ENGINE_KEYS: readonly EngineKey[] = ['min_score', 'sample_size', 'header_scan_rows', 'chunk_rows', 'unmapped_columns', 'output_sheet', 'include_source'];
+const ENGINE_KEYS: readonly EngineKey[] = [
+  'min_score',
+  'sample_size',
+  'header_scan_rows',
+  'chunk_rows',
+  'unmapped_columns',
+  'incomplete_tables',
+  'output_sheet',
+  'include_source',
+];
 
 export interface ColumnRow {
   /** Stable while the form lives (drag and drop, React keys). */
@@ -44,6 +54,7 @@ export interface EngineForm {
   /** As typed; '' = not set (the default applies). */
   numbers: Record<NumberSetting, string>;
   unmapped_columns: string;
+  incomplete_tables: string;
   output_sheet: string;
   include_source: boolean;
 }
@@ -98,6 +109,7 @@ export function formFromManifest(manifest: JsonObject): ManifestForm {
         chunk_rows: text(engine.chunk_rows),
       },
       unmapped_columns: text(engine.unmapped_columns),
+      incomplete_tables: text(engine.incomplete_tables),
       output_sheet: text(engine.output_sheet),
       include_source: engine.include_source === true,
     },
@@ -147,7 +159,9 @@ function equal(a: unknown, b: unknown): boolean {
 /** An engine setting as the manifest will hold it; undefined = not set; an Error = not a number. */
 function engineValue(engine: EngineForm, key: EngineKey): unknown {
   if (key === 'include_source') return engine.include_source;
-  if (key === 'unmapped_columns' || key === 'output_sheet') return engine[key] === '' ? undefined : engine[key];
+  if (key === 'unmapped_columns' || key === 'incomplete_tables' || key === 'output_sheet') {
+    return engine[key] === '' ? undefined : engine[key];
+  }
   const typed = engine.numbers[key].trim();
   if (typed === '') return undefined;
   const value = Number(typed);
