@@ -41,6 +41,14 @@ def test_engine_benchmark_runs_small() -> None:
     assert re.search(r"ade run, 4,000 rows: [\d.]+s", done.stdout)
 
 
+def test_small_run_benchmark_runs() -> None:
+    done = run_bench("bench/small_run.py", "--rounds", "1", timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "this tree (loads neither numpy nor scipy):" in done.stdout
+    assert re.search(r"map pass: best +[\d.]+ ms, median +[\d.]+ ms", done.stdout)
+    assert re.search(r"bare interpreter \(python -c pass\): best +[\d.]+ ms", done.stdout)
+
+
 def test_preview_benchmark_runs_small() -> None:
     done = run_bench("bench/preview.py", "--rows", "2000", "--repeat", "1", timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
