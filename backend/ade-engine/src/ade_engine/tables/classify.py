@@ -174,15 +174,29 @@ class Classifier:
         if redo:
             self._label_segments(sheet, profile, redo)
         find_total_rows(sheet, profile, found)
-        n_rows = len(profile.ids)
-        row_types: dict[str, int] = {}
-        for code, name in enumerate(self.type_names):
-            count = sum(seg.codes.count(code) for seg in found)
-            if code == BLANK:
-                count = n_rows - sum(len(seg.codes) for seg in found) + count
-            if count:
-                row_types[name] = count
-        return Classified(profile, found, row_types)
+        return Classified(profile, found, self._row_types(len(profile.ids), found))
+
+    def _row_types(self, n_rows: int, found: list[Segment]) -> dict[str, int]:
+        """How many rows of the sheet got each label, each row counted once: a row that side
+        by side segments share counts with its left-most segment's label unless that one is
+        blank. Rows in no segment are blank."""
+        counts = [0] * len(self.type_names)
+        by_band: dict[tuple[int, int], list[Segment]] = {}
+        for seg in found:
+            by_band.setdefault((seg.r0, seg.r1), []).append(seg)
+        covered = 0
+        for (r0, r1), segs in by_band.items():
+            covered += r1 - r0 + 1
+            if len(segs) == 1:  # the common case, counted in C
+                for code in range(len(counts)):
+                    counts[code] += segs[0].codes.count(code)
+                continue
+            segs.sort(key=lambda seg: seg.c0)
+            for i in range(r1 - r0 + 1):
+                labels = [seg.codes[i] for seg in segs]
+                counts[next((c for c in labels if c != BLANK), BLANK)] += 1
+        counts[BLANK] += n_rows - covered
+        return {name: counts[code] for code, name in enumerate(self.type_names) if counts[code]}
 
     def _label_whole(
         self, sheet: Sheet
