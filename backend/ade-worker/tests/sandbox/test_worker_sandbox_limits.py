@@ -43,13 +43,14 @@ def test_cpu_limit_holds_when_the_config_ignores_sigxcpu(tmp_path: Path, jail: J
 
 
 def test_a_limit_too_small_for_the_engine_itself_says_so(tmp_path: Path, jail: Jail) -> None:
-    # numpy and scipy do not even load in 64 MB of address space (the roster needs ~110 MB).
+    # The interpreter and the engine do not even load in 16 MB of address space (a small run
+    # needs about 30 MB now that it no longer loads numpy and scipy).
     job = job_folder(tmp_path)
-    outcome = run_engine(job, limits=dataclasses.replace(LIMITS, memory_mb=64), jail=jail)
+    outcome = run_engine(job, limits=dataclasses.replace(LIMITS, memory_mb=16), jail=jail)
     assert outcome.status == "failed"
     assert not outcome.retryable
     assert outcome.error is not None
-    assert "memory limit is 64 MB" in outcome.error["message"]
+    assert "memory limit is 16 MB" in outcome.error["message"]
 
 
 def test_memory_limit(tmp_path: Path, jail: Jail) -> None:

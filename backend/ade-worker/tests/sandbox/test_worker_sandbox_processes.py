@@ -217,7 +217,7 @@ from ade_worker.sandbox import SandboxLimits, run_engine
 job, user, root = sys.argv[1:]
 run_engine(
     Path(job),
-    limits=SandboxLimits(wall_seconds=60.0),
+    limits=SandboxLimits(wall_seconds=600.0),  # the test kills us, never the clock
     jail=Jail.create(user=user, root=Path(root)),
     on_event=lambda event: print(json.dumps(event), flush=True),
 )
