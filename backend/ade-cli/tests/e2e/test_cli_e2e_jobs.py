@@ -32,7 +32,7 @@ def stack(
         ADE_REDIS_URL=real_redis.url,
         ADE_QUEUE_NAME=f"e2e-{new_id().lower()}",
         ADE_SANDBOX_DIR=str(sandbox_root / "e2e"),
-        # Small limits so misbehaving configs fail fast; the example needs ~110 MB.
+        # Small limits so misbehaving configs fail fast; the example needs ~30 MB.
         ADE_SANDBOX_TIMEOUT_SECONDS="8",
         ADE_SANDBOX_MEMORY_MB="600",
     )
