@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from ade_engine.artifact_types import SheetDecision, SheetRecord
+from ade_engine.artifact_types import SheetRecord
 from ade_engine.config import config_location, contract_error
 from ade_engine.detect import ScoreBoard, build_matcher, score_table
 from ade_engine.errors import InputError, from_config_exception
@@ -71,7 +71,7 @@ def detect(ctx: RunContext, wb: Workbook) -> Found:
         scan = scanner.scan()
         record["rows"] = scan.rows
         record["row_types"] = scan.row_types
-        record["decisions"] = cast(list[SheetDecision], scan.decisions)
+        record["decisions"] = scan.decisions
         record["hidden_columns"] = sorted(col_letter(c) for c in sheet.hidden_columns)
         non_blank = sum(v for k, v in scan.row_types.items() if k != "blank")
         if not non_blank:

@@ -11,12 +11,11 @@ way (``mapping.changed``).
 from __future__ import annotations
 
 import time
-from typing import Any, cast
+from typing import Any
 
 from ade_engine.artifact_types import (
     ColumnRecord,
     MappingRecord,
-    RowDecision,
     TableIssue,
     TableRecord,
 )
@@ -284,7 +283,7 @@ def _table_record(
         "unmapped_fields": unmapped_fields,
         "unmapped_columns": [col.letter for c, col in enumerate(table.columns) if c not in by_col],
         "rows": {"data": table.data_rows, "excluded": len(table.excluded), "written": 0},
-        "row_decisions": cast(list[RowDecision], table.decisions),
+        "row_decisions": table.decisions,
         "table_issues": table_issues,
         "issues": {"count": 0, "by_field": {}},
         "status": "mapped" if mapping else "skipped",

@@ -18,8 +18,8 @@ header starts a new table, as before.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
+from ade_engine.artifact_types import RowDecision
 from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Segment
 from ade_engine.tables.gaps import NEW_HEADER_SCORE, find_gap
@@ -53,7 +53,7 @@ def open_table(
 
     header_key = keys.get(header_rows[-1]) if header_rows else None
     excluded: dict[int, str] = {}
-    decisions: list[dict[str, Any]] = []
+    decisions: list[RowDecision] = []
 
     def decide(r: int, kind: str, reason: str) -> None:
         if len(decisions) < MAX_DECISIONS:

@@ -9,8 +9,8 @@ and closes is :mod:`ade_engine.tables.extend`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from ade_engine.artifact_types import SheetDecision
 from ade_engine.read.cells import col_letter
 from ade_engine.read.sheet import Sheet
 from ade_engine.tables.classify import Segment
@@ -37,7 +37,7 @@ class Finder:
         self.profile = profile
         self.type_names = type_names
         self.header_scan_rows = header_scan_rows
-        self.decisions: list[dict[str, Any]] = []
+        self.decisions: list[SheetDecision] = []
 
     def _note(self, r: int, kind: str, reason: str, seg: str) -> None:
         if len(self.decisions) < MAX_DECISIONS:

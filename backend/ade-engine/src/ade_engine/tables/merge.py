@@ -21,8 +21,8 @@ field is never merged (there is nothing to tell a spacer from a neighbour by).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from ade_engine.artifact_types import SheetDecision
 from ade_engine.read import Sheet, col_letter
 from ade_engine.tables.classify import Segment
 from ade_engine.tables.model import ColumnInfo, Table
@@ -96,7 +96,7 @@ def merge_spacers(
     tables: list[Table],
     matcher: SynonymMatcher,
     proposals: list[Proposal],
-    decisions: list[dict[str, Any]],
+    decisions: list[SheetDecision],
 ) -> list[Table]:
     """The tables with every spacer-split table merged (see the module docstring)."""
     replaced = {id(o) for p in proposals for o in p.replaces}
@@ -147,7 +147,7 @@ def _mergeable(left: Table, right: Table, tables: list[Table], matcher: SynonymM
     return bool(a) and bool(b) and not a & b
 
 
-def _merge(sheet: Sheet, left: Table, right: Table, decisions: list[dict[str, Any]]) -> Table:
+def _merge(sheet: Sheet, left: Table, right: Table, decisions: list[SheetDecision]) -> Table:
     spacer = range(left.col_end + 1, right.col_start)
     letters = f"{col_letter(spacer[0])}:{col_letter(spacer[-1])}" if spacer else ""
     merged = Table(
@@ -186,7 +186,7 @@ def _merge(sheet: Sheet, left: Table, right: Table, decisions: list[dict[str, An
         if not (
             first <= d["row"] <= last
             and d["kind"] == "skipped"
-            and str(d.get("columns", "")).split(":")[0] == letter
+            and d["columns"].split(":")[0] == letter
         )
     ]
     return merged

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ade_engine.artifact_types import RowDecision, SheetDecision
 from ade_engine.read.cells import a1_range, col_letter
 
 #: Row label codes; config row types follow ``TOTAL`` in the order the config lists them.
@@ -53,7 +54,7 @@ class Table:
     data_end: int
     headerless: bool = False
     excluded: dict[int, str] = field(default_factory=dict)  # row -> reason (inside data range)
-    decisions: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[RowDecision] = field(default_factory=list)
     columns: list[ColumnInfo] = field(default_factory=list)
 
     @property
@@ -78,6 +79,6 @@ class SheetScan:
     """What was found on one sheet."""
 
     tables: list[Table]
-    decisions: list[dict[str, Any]]
+    decisions: list[SheetDecision]
     rows: int
     row_types: dict[str, int]
