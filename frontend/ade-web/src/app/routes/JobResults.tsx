@@ -91,6 +91,7 @@ function ResultBody({ workspaceId, jobId, artifact }: { workspaceId: string; job
                     </>
                   }
                 >
+                  {found?.reason && <p className={styles.meta}>{found.reason}</p>}
                   {found ? <MappingTable table={found} /> : <p className={styles.meta}>No mapping details for this table.</p>}
                 </Section>
               );
