@@ -64,11 +64,15 @@ def test_tune_detection_runs_as_written_and_each_step_changes_the_mapping(
         for line in block.splitlines():
             assert TIMING.sub(" in Xs ", line) in printed, f"the page shows {line!r}"
 
-    # 1. The first run: Badge missed, Mail Preference taken for email over Contact, Boat a
-    # weak full_name, and the Juniors line splitting the list into a headerless table.
+    # 1. The first run: one table across the Juniors line, not written as Badge is missed
+    # (member_id is required); Mail Preference taken for email over Contact, Boat a weak
+    # full_name.
     first = tables(artifact(work, "first"))
-    assert [t["range"] for t in first] == ["A4:G8", "A10:G12"]
-    assert first[1]["headerless"] is True
+    assert [t["range"] for t in first] == ["A4:G12"]
+    assert first[0]["status"] == "skipped"
+    assert "engine.incomplete_tables = skip" in (first[0]["reason"] or "")
+    assert first[0]["rows"]["written"] == 0
+    assert [(d["row"], d["kind"]) for d in first[0]["row_decisions"]] == [(9, "section")]
     assert mapping(first[0]) == {
         "B": "first_name",
         "C": "last_name",
@@ -88,6 +92,8 @@ def test_tune_detection_runs_as_written_and_each_step_changes_the_mapping(
     # 2. The synonym: Badge is member_id, 1.0 from the header matcher plus its values.
     synonym = tables(artifact(work, "synonym"))[0]
     assert mapping(synonym)["A"] == "member_id"
+    assert synonym["status"] == "mapped"
+    assert synonym["rows"] == {"data": 6, "excluded": 1, "written": 6}
     assert column(synonym, "A")["score_parts"]["member_id"] == {
         "synonyms": 1.0,
         "detect_values": 0.45,
@@ -113,14 +119,16 @@ def test_tune_detection_runs_as_written_and_each_step_changes_the_mapping(
     assert boat["scores"]["full_name"] == 0.5
     assert "full_name" in tables(raised)[0]["unmapped_fields"]
 
-    # header_scan_rows 1 (a throwaway copy): the header two rows up is lost.
+    # header_scan_rows 1 (a throwaway copy): the header two rows up is lost, and with it the
+    # member id: the headerless tables are not written.
     strict = tables(artifact(work, "strict"))
     assert all(t["headerless"] for t in strict)
     assert strict[0]["range"] == "A6:G8"
+    assert all(t["status"] == "skipped" for t in strict)
     assert not (work / "club-strict").exists()
 
-    # The section row type: one table of six members, the Juniors line excluded.
-    (whole,) = tables(artifact(work, "sections"))
+    # The section label: one table of six members, the Juniors line excluded.
+    (whole,) = tables(raised)
     assert whole["range"] == "A4:G12"
     assert whole["header_rows"] == [4]
     assert whole["rows"] == {"data": 6, "excluded": 1, "written": 6}

@@ -24,6 +24,7 @@ def build_summary(
                     "header_rows": t["header_rows"],
                     "headerless": t["headerless"],
                     "status": t["status"],
+                    "reason": t["reason"],
                     "rows": t["rows"]["written"],
                     "issues": t["issues"]["count"],
                     "mapping": [
@@ -81,7 +82,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(
             f"  table {t['sheet']}!{t['range']} ({head}): {t['rows']} rows, "
             f"{t['issues']} issues"
-            + ("" if t["status"] == "mapped" else " - skipped, nothing mapped")
+            + ("" if t["status"] == "mapped" else f" - skipped: {t['reason'] or 'nothing mapped'}")
         )
         for m in t["mapping"]:
             header = m["header"] or f"column {m['column']}"
