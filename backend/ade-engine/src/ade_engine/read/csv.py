@@ -10,7 +10,10 @@ splits the most sample rows into the same number (>1) of fields wins; ties go in
 Quoting follows the csv module's Excel dialect (``"`` quotes, doubled to escape), so quoted
 newlines stay inside their value.
 
-Values are typed as a person reads them (see :func:`type_text`). A ``;``-delimited file is
+Values are typed as a person reads them (see :func:`type_text`), in blocks of
+:data:`BLOCK_ROWS` rows, column by column (:mod:`.csvtype`). The file is read once: the typed
+blocks of the first full read are kept in a temporary file and replayed by later reads
+(:mod:`.spill`). A ``;``-delimited file is
 taken to come from a locale whose decimal separator is the comma (that is why its list
 separator is ``;``), so its numbers are typed by :func:`type_text_decimal_comma`.
 """
