@@ -22,7 +22,10 @@ from ade_engine.read import open as open_module
 from ade_engine.read import open_workbook
 from ade_engine.read.csvtype import (
     COMMA_KINDS,
+    DATES,
     DOT_KINDS,
+    MIXED,
+    PLAIN,
     BlockTyper,
     TypedBlock,
     type_text,
@@ -209,8 +212,11 @@ def test_spilled_columns_round_trip_every_kind() -> None:
             [True, False, ""],
         ],
         {1: [dt.date(2020, 2, 2)]},
+        [PLAIN, PLAIN, PLAIN, DATES, MIXED, MIXED],
     )
     assert exact(decode(encode(block)).rows()) == exact(block.rows())
+    as_mixed = block._replace(holds=[MIXED] * 6)
+    assert exact(decode(encode(as_mixed)).rows()) == exact(block.rows())
 
 
 class CountingSource:
@@ -223,7 +229,7 @@ class CountingSource:
     def __call__(self) -> Iterator[TypedBlock]:
         self.reads += 1
         for b in range(self.n_blocks):
-            yield TypedBlock(2, [[b, b], [dt.date(2024, 1, b + 1), "x"]], {})
+            yield TypedBlock(2, [[b, b], [dt.date(2024, 1, b + 1), "x"]], {}, [PLAIN, MIXED])
 
     def rows(self) -> list[list[Any]]:
         return [r for b in range(self.n_blocks) for r in [[b, dt.date(2024, 1, b + 1)], [b, "x"]]]
@@ -264,7 +270,7 @@ def test_a_failed_first_read_is_not_replayed() -> None:
 
     def failing() -> Iterator[TypedBlock]:
         calls["n"] += 1
-        yield TypedBlock(1, [[1]], {})
+        yield TypedBlock(1, [[1]], {}, [PLAIN])
         if calls["n"] == 1:
             raise ValueError("bad file")
 

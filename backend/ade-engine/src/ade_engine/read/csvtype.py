@@ -182,14 +182,20 @@ def _texts(values: list[str]) -> list[Any]:
     return values
 
 
-Kind = tuple[re.Pattern[str], Callable[[list[str]], list[Any]]]
-_TEXT: Kind = (_column_re(_CELL_TEXT), _texts)
-_INT: Kind = (_column_re(_CELL_INT), _ints)
-_DATE: Kind = (_column_re(_CELL_ISO_DATE), _dates)
+#: What a typed column holds, for storing it (:mod:`.spill`): ints, floats, text and "" only
+#: (PLAIN), dates and "" only (DATES), or anything type_text returns (MIXED).
+PLAIN, DATES, MIXED = 0, 1, 2
+#: A column kind: its pattern, its converter and what the converted column holds.
+Kind = tuple[re.Pattern[str], Callable[[list[str]], list[Any]], int]
+_TEXT: Kind = (_column_re(_CELL_TEXT), _texts, PLAIN)
+_INT: Kind = (_column_re(_CELL_INT), _ints, PLAIN)
+_DATE: Kind = (_column_re(_CELL_ISO_DATE), _dates, DATES)
+_DEC: Kind = (_column_re(_CELL_DEC), _floats, PLAIN)
+_COMMA_DEC: Kind = (_column_re(_CELL_COMMA_DEC), _comma_floats, PLAIN)
 #: The kinds tried, for files whose decimal separator is the dot and for the comma ones (where
 #: ``1.234`` is an integer, so no dot-decimal kind).
-DOT_KINDS: tuple[Kind, ...] = (_TEXT, _INT, (_column_re(_CELL_DEC), _floats), _DATE)
-COMMA_KINDS: tuple[Kind, ...] = (_TEXT, _INT, (_column_re(_CELL_COMMA_DEC), _comma_floats), _DATE)
+DOT_KINDS: tuple[Kind, ...] = (_TEXT, _INT, _DEC, _DATE)
+COMMA_KINDS: tuple[Kind, ...] = (_TEXT, _INT, _COMMA_DEC, _DATE)
 _CACHE_SIZE = 4096
 
 
@@ -202,19 +208,20 @@ class ColumnTyper:
         self.last: Kind | None = None
         self.cache: dict[str, Any] = {}
 
-    def type(self, values: list[str]) -> list[Any]:
+    def type(self, values: list[str]) -> tuple[list[Any], int]:
+        """The values typed, and what they hold (PLAIN, DATES or MIXED)."""
         joined = "\n".join(values)
         if joined.count("\n") == len(values) - 1:  # no value holds a newline of its own
             for kind in (self.last, *self.kinds) if self.last else self.kinds:
-                pattern, convert = kind
+                pattern, convert, holds = kind
                 if pattern.fullmatch(joined):
                     try:
                         out = convert(values)
                     except ValueError:  # e.g. 2024-02-30: left to type_text
                         break
                     self.last = kind
-                    return out
-        return self._each(values)
+                    return out, holds
+        return self._each(values), MIXED
 
     def _each(self, values: list[str]) -> list[Any]:
         cache, typer = self.cache, self.typer
@@ -236,6 +243,7 @@ class TypedBlock(NamedTuple):
     height: int
     columns: list[list[Any]]
     others: dict[int, list[Any]]
+    holds: list[int]  # per column: PLAIN, DATES or MIXED
 
     def rows(self) -> list[list[Any]]:
         if self.columns:
@@ -270,4 +278,4 @@ class BlockTyper:
             others = {i: [typer(v) for v in r] for i, r in enumerate(rows) if len(r) != width}
             rows = [r for r in rows if len(r) == width]
         typed = [c.type(list(v)) for c, v in zip(columns, zip(*rows, strict=True), strict=False)]
-        return TypedBlock(len(rows), typed, others)
+        return TypedBlock(len(rows), [t[0] for t in typed], others, [t[1] for t in typed])

@@ -8,7 +8,7 @@ file again. Memory stays bounded by one block: the file holds the rows, not the 
 
 A block is stored by column with :mod:`marshal` (one call each way, in C): date columns as
 day ordinals (``0`` for an empty cell), any other column marshal cannot store (datetimes,
-mixed dates) and the block's ragged rows pickled.
+dates among other values) and the block's ragged rows pickled.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from ade_engine.read.csvtype import TypedBlock
+from ade_engine.read.csvtype import DATES, MIXED, PLAIN, TypedBlock
 
 Blocks = Callable[[], Iterator[TypedBlock]]
 
@@ -78,36 +78,39 @@ class RowSpill:
         self.complete = False
 
 
-_PLAIN, _DATES, _PICKLED = 0, 1, 2
+_PICKLED = 3
 _DATE = dt.date
 
 
-def _encode_column(values: list[Any]) -> tuple[int, Any]:
+def _encode_column(values: list[Any], holds: int) -> tuple[int, Any]:
+    if holds == PLAIN:
+        return PLAIN, values
+    if holds == DATES:
+        return DATES, [v.toordinal() if v != "" else 0 for v in values]
     try:
         marshal.dumps(values)
-        return _PLAIN, values
+        return PLAIN, values
     except ValueError:
-        pass
-    if all(type(v) is _DATE or v == "" for v in values):
-        return _DATES, [v.toordinal() if v != "" else 0 for v in values]
-    return _PICKLED, pickle.dumps(values, pickle.HIGHEST_PROTOCOL)
+        return _PICKLED, pickle.dumps(values, pickle.HIGHEST_PROTOCOL)
 
 
 def encode(block: TypedBlock) -> bytes:
     """A typed block as bytes (see the module docstring)."""
     others = pickle.dumps(block.others, pickle.HIGHEST_PROTOCOL) if block.others else b""
-    return marshal.dumps((block.height, [_encode_column(c) for c in block.columns], others))
+    columns = [_encode_column(c, h) for c, h in zip(block.columns, block.holds, strict=True)]
+    return marshal.dumps((block.height, columns, others))
 
 
 def decode(data: bytes) -> TypedBlock:
-    count, encoded, others = marshal.loads(data)  # noqa: S302 (our own spill)
+    height, encoded, others = marshal.loads(data)  # noqa: S302 (our own spill)
     fromordinal = _DATE.fromordinal
     columns = [
         values
-        if kind == _PLAIN
+        if kind == PLAIN
         else [fromordinal(o) if o else "" for o in values]
-        if kind == _DATES
+        if kind == DATES
         else pickle.loads(values)  # noqa: S301 (our own spill)
         for kind, values in encoded
     ]
-    return TypedBlock(count, columns, pickle.loads(others) if others else {})  # noqa: S301
+    holds = [PLAIN if kind == PLAIN else DATES if kind == DATES else MIXED for kind, _ in encoded]
+    return TypedBlock(height, columns, pickle.loads(others) if others else {}, holds)  # noqa: S301
