@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import itertools
 import json
 import zipfile
@@ -20,6 +21,7 @@ from ade_engine import init_config, run
 from ade_engine.read import csv as csv_read
 from ade_engine.read import open as open_module
 from ade_engine.read import open_workbook
+from ade_engine.read import spill as spill_module
 from ade_engine.read.csvtype import (
     COMMA_KINDS,
     DATES,
@@ -390,3 +392,53 @@ def test_run_outputs_equal_the_per_value_readers(
             old = run(path, config, tmp_path / "old" / path.stem)
         assert (new.status, old.status) == ("succeeded", "succeeded"), (path, new.error)
         assert _outputs(tmp_path / "new" / path.stem) == _outputs(tmp_path / "old" / path.stem)
+
+
+def test_without_a_temporary_folder_every_read_reads_the_source(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_tmp() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.TemporaryFile", no_tmp)
+    source = CountingSource(3)
+    spill = RowSpill(source)
+    assert list(spill.rows()) == source.rows()
+    assert list(spill.rows()) == source.rows()
+    assert (spill.complete, source.reads) == (False, 2)
+
+
+class FullDisk(io.BytesIO):
+    """A temporary file that runs out of room after ``room`` bytes."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        return super().write(data)
+
+
+def test_a_full_disk_while_spilling_leaves_the_read_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(spill_module, "_temporary_file", lambda: FullDisk(100))
+    source = CountingSource(5)
+    spill = RowSpill(source)
+    assert list(spill.rows()) == source.rows()
+    assert not spill.complete
+    assert list(spill.rows()) == source.rows()
+    assert source.reads == 2
+
+
+def test_a_csv_run_on_a_full_disk_succeeds_with_the_same_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = init_config(tmp_path / "config")
+    path = write_csv(tmp_path / "tricky.csv", roster_lines(9000, tricky=True))
+    assert run(path, config, tmp_path / "spilled").ok
+    monkeypatch.setattr(spill_module, "_temporary_file", lambda: FullDisk(10_000))
+    assert run(path, config, tmp_path / "full").ok
+    assert _outputs(tmp_path / "spilled") == _outputs(tmp_path / "full")

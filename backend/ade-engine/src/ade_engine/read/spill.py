@@ -4,7 +4,9 @@ A CSV sheet is read more than once in a run (detection scans every row, then the
 reads its tables' rows again). The first read that runs to the end writes its typed rows, a
 block at a time, to an anonymous temporary file (in ``TMPDIR``; the sandbox points it into the
 job's folder); later reads replay those blocks instead of decoding, splitting and typing the
-file again. Memory stays bounded by one block: the file holds the rows, not the process.
+file again. Memory stays bounded by one block: the file holds the rows, not the process. If
+the copy cannot be written (no room left under the job's disk limit, no temporary folder),
+reads go on without it: every read parses the file again.
 
 A block is stored by column with :mod:`marshal` (one call each way, in C): date columns as
 day ordinals (``0`` for an empty cell), any other column marshal cannot store (datetimes,
@@ -13,6 +15,7 @@ dates among other values) and the block's ragged rows pickled.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import marshal
 import os
@@ -46,21 +49,29 @@ class RowSpill:
 
     def _read_and_spill(self) -> Iterator[list[Any]]:
         self.close()
-        fh = self._file = tempfile.TemporaryFile()  # noqa: SIM115 (kept until close())
+        fh = self._file = _temporary_file()
         index, offset = self._index, 0
         self._writing = True
         try:
             for block in self._blocks():
-                data = encode(block)
-                fh.write(data)
-                index.append((offset, len(data)))
-                offset += len(data)
+                if fh is not None:
+                    try:
+                        data = encode(block)
+                        fh.write(data)
+                    except OSError:  # no room (the job's disk limit) or no TMPDIR
+                        fh = None
+                        self.close()
+                    else:
+                        index.append((offset, len(data)))
+                        offset += len(data)
                 yield from block.rows()
-            fh.flush()
-            self.complete = True
+            if fh is not None:
+                with contextlib.suppress(OSError):  # if flushing fails, there is no copy
+                    fh.flush()
+                    self.complete = True
         finally:
             self._writing = False
-            if not self.complete:  # abandoned or failed: the copy is not whole
+            if not self.complete:  # abandoned, failed or not written: the copy is not whole
                 self.close()
 
     def _replay(self) -> Iterator[list[Any]]:
@@ -76,6 +87,13 @@ class RowSpill:
         self._file = None
         self._index = []
         self.complete = False
+
+
+def _temporary_file() -> IO[bytes] | None:
+    try:
+        return tempfile.TemporaryFile()
+    except OSError:
+        return None
 
 
 _PICKLED = 3
