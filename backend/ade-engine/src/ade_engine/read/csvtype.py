@@ -144,7 +144,7 @@ _CELL_COMMA_DEC = r"-?(?:0|[1-9][0-9]*),[0-9]+"
 _CELL_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # Text that type_text returns unchanged: not starting like a number or date, not true/false,
 # no surrounding whitespace (so stripping it is a no-op).
-_CELL_WORDS = r"(?!(?i:true|false)(?:\n|\Z))[^\s0-9.\-](?:[^\n]*\S)?"
+_CELL_WORDS = r"(?!(?i:true|false)(?:\n|\Z))[^\s0-9.\-][^\n]*(?<=\S)"
 # ... and digits and dashes that are no integer and no date shape (``00123``, ``555-0101``,
 # ids of 16+ digits): type_text leaves them as they are too.
 _END = r"(?:\n|\Z)"
