@@ -39,6 +39,17 @@ from ade_engine.read.csvtype import (
 from ade_engine.read.sheet import Sheet, Workbook
 from ade_engine.read.spill import RowSpill
 
+__all__ = [
+    "BLOCK_ROWS",
+    "DELIMITERS",
+    "SAMPLE_BYTES",
+    "detect_encoding",
+    "open_csv",
+    "sniff_delimiter",
+    "type_text",
+    "type_text_decimal_comma",
+]
+
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_BYTES = 64 * 1024
 #: Rows parsed and typed together (by column: see :mod:`.csvtype`).
