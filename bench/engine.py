@@ -1,6 +1,7 @@
 """Engine benchmark: prints figures, asserts nothing.
 
     uv run python bench/engine.py [--rows 100000] [--repeat 3] [--keep DIR] [--no-extra]
+                                  [--csv-rows 1000000] [--csv-only]
 
 1. Generates a roster workbook: a title row, a blank row, a header row, then ``rows`` rows of
    20 columns (integers, strings, ISO-formatted date cells and floats), written with XlsxWriter
@@ -19,6 +20,10 @@
    (``RETAIN_CELLS = 0``) and with every sheet kept loaded (what the engine did before sheets
    were loaded one at a time); and the same data as CSV at ``rows`` and 2x ``rows``. These show
    what memory is bounded by (see docs/explanation/engine.md, "Memory").
+6. The CSV figure: ``--csv-rows`` rows (default 1,000,000) of the roster's first 10 columns as
+   CSV, the bare ``csv.reader`` pass over the file (best of 3, in a child interpreter) and
+   ``ade run`` on it (best of ``--repeat``), next to the target (<= 8 s). ``--csv-only`` runs
+   just this.
 """
 
 from __future__ import annotations
@@ -110,8 +115,9 @@ def generate(path: Path, rows: int, seed: int = 1, sheets: int = 1) -> None:
     wb.close()
 
 
-def generate_csv(path: Path, rows: int, seed: int = 1) -> None:
-    """The same roster as CSV: a title line, a blank line, the header, then ``rows`` rows."""
+def generate_csv(path: Path, rows: int, seed: int = 1, cols: int = 20) -> None:
+    """The same roster as CSV (its first ``cols`` columns): a title line, a blank line, the
+    header, then ``rows`` rows."""
     import csv
 
     rnd = random.Random(seed)
@@ -119,9 +125,25 @@ def generate_csv(path: Path, rows: int, seed: int = 1) -> None:
         w = csv.writer(fh)
         w.writerow(["Member roster export"])
         w.writerow([])
-        w.writerow(HEADERS)
+        w.writerow(HEADERS[:cols])
         for i in range(rows):
-            w.writerow(v.isoformat() if isinstance(v, dt.date) else v for v in roster_row(i, rnd))
+            row = roster_row(i, rnd)[:cols]
+            w.writerow(v.isoformat() if isinstance(v, dt.date) else v for v in row)
+
+
+def bare_csv_read(path: Path) -> float:
+    """Best of 3: every row of the file through ``csv.reader`` (in this process)."""
+    import csv
+
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        cells = 0
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                cells += len(row)
+        best = min(best, time.perf_counter() - t0)
+    return best
 
 
 def _child(args: list[str]) -> tuple[str, float]:
@@ -188,15 +210,21 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep files in this folder")
     parser.add_argument("--repeat", type=int, default=3, help="engine runs per size (best)")
     parser.add_argument("--no-extra", action="store_true", help="skip the multi-sheet and CSV runs")
+    parser.add_argument("--csv-rows", type=int, default=1_000_000, help="rows of the CSV figure")
+    parser.add_argument("--csv-only", action="store_true", help="only the CSV figure")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         if args.child[0] == "generate":
             generate(Path(args.child[1]), int(args.child[2]), sheets=int(args.child[3]))
         elif args.child[0] == "csv":
-            generate_csv(Path(args.child[1]), int(args.child[2]))
+            generate_csv(Path(args.child[1]), int(args.child[2]), cols=int(args.child[3]))
         elif args.child[0] == "bare":
             print(bare_read(Path(args.child[1])))
+        elif args.child[0] == "bare-csv":
+            print(bare_csv_read(Path(args.child[1])))
+        elif args.child[0] == "csv-reader":
+            print(engine_csv_read(Path(args.child[1])))
         return
 
     from ade_engine import init_config
@@ -206,6 +234,9 @@ def main() -> None:
     config = work / "config"
     shutil.rmtree(config, ignore_errors=True)
     init_config(config)
+    if args.csv_only:
+        csv_figure(work, config, args.csv_rows, args.repeat)
+        return
     n1, n2 = args.rows, args.rows * 2
     files = {n: make_input(work, "generate", f"roster-{n}.xlsx", n, 1) for n in (n1, n2)}
 
@@ -236,15 +267,58 @@ def main() -> None:
     )
     if not args.no_extra:
         extra(work, config, n1)
+        csv_figure(work, config, args.csv_rows, args.repeat)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def make_input(work: Path, kind: str, name: str, rows: int, sheets: int) -> Path:
+def engine_csv_read(path: Path) -> float:
+    """The engine's CSV reader alone: every row read twice, as a run reads them (the scan,
+    then the rows pass), through ``open_workbook``; best of 3."""
+    from ade_engine.read import open_workbook
+
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        wb = open_workbook(path)
+        (sheet,) = wb.sheets
+        cells = 0
+        for _pass in range(2):
+            for row in sheet.iter_rows():
+                cells += len(row)
+        wb.close()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def csv_figure(work: Path, config: Path, rows: int, repeat: int) -> None:
+    """``ade run`` on ``rows`` x 10 columns of CSV next to a bare ``csv.reader`` pass."""
+    path = make_input(work, "csv", f"roster-{rows}x10.csv", rows, 10)
+    out, _ = _child(["--child", "bare-csv", str(path)])
+    bare = float(out.strip().splitlines()[-1])
+    out, _ = _child(["--child", "csv-reader", str(path)])
+    reader = float(out.strip().splitlines()[-1])
+    runs = [engine_run(path, config, work) for _ in range(repeat)]
+    t, rss = min(r[0] for r in runs), max(r[1] for r in runs)
+    median = sorted(r[0] for r in runs)[len(runs) // 2]
+    print(f"bare csv.reader, {rows:,} rows x 10 cols: {bare:.2f}s ({rows / bare:,.0f} rows/s)")
+    print(
+        f"the engine's CSV reader, every row read twice (scan, rows pass): {reader:.2f}s, "
+        f"{reader / bare:.1f}x the bare csv.reader"
+    )
+    print(
+        f"ade run, {rows:,} rows x 10 cols of CSV: {t:.2f}s best, {median:.2f}s median of "
+        f"{repeat} (target <= 8 s), {t / bare:.1f}x the bare csv.reader, peak RSS {rss:.0f} MB"
+    )
+
+
+def make_input(work: Path, kind: str, name: str, rows: int, shape: int) -> Path:
+    """Generate ``name`` (``kind``: "generate" with ``shape`` sheets, "csv" with ``shape``
+    columns) in a child interpreter, unless it exists."""
     path = work / name
     if not path.exists():
         t0 = time.perf_counter()
-        _child(["--child", kind, str(path), str(rows), str(sheets)])
+        _child(["--child", kind, str(path), str(rows), str(shape)])
         print(
             f"generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) "
             f"in {time.perf_counter() - t0:.1f}s"
@@ -270,7 +344,7 @@ def extra(work: Path, config: Path, rows: int) -> None:
             f"{t:.2f}s, peak RSS {rss:.0f} MB"
         )
     for n in (rows, rows * 2):
-        path = make_input(work, "csv", f"roster-{n}.csv", n, 1)
+        path = make_input(work, "csv", f"roster-{n}.csv", n, 20)
         t, rss = engine_run(path, config, work)
         print(f"ade run, {n:,} rows of CSV: {t:.2f}s ({n / t:,.0f} rows/s), peak RSS {rss:.0f} MB")
 

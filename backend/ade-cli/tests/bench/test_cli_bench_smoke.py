@@ -49,6 +49,16 @@ def test_small_run_benchmark_runs() -> None:
     assert re.search(r"bare interpreter \(python -c pass\): best +[\d.]+ ms", done.stdout)
 
 
+def test_engine_csv_figure_runs_small() -> None:
+    done = run_bench(
+        "bench/engine.py", "--csv-only", "--csv-rows", "2000", "--repeat", "1", timeout=180
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"bare csv.reader, 2,000 rows x 10 cols: [\d.]+s", done.stdout)
+    assert re.search(r"the engine's CSV reader, every row read twice .*: [\d.]+s", done.stdout)
+    assert re.search(r"ade run, 2,000 rows x 10 cols of CSV: [\d.]+s best", done.stdout)
+
+
 def test_preview_benchmark_runs_small() -> None:
     done = run_bench("bench/preview.py", "--rows", "2000", "--repeat", "1", timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr

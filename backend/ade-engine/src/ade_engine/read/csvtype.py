@@ -1,0 +1,281 @@
+"""Typing CSV values as a person reads them: one value (:func:`type_text`) or a whole block
+of a column at once (:class:`ColumnTyper`), with the same results.
+
+:class:`ColumnTyper` types a column of a block of rows in one go: it checks the whole column
+against one pattern at a time (one regular-expression match over the column's values joined by
+newlines, so the check runs in C rather than once per cell in Python) and converts it with one
+call (``int``, ``float``, ``date.fromisoformat``) when a pattern fits every value; the pattern
+that fitted the column's previous block is tried first. Each pattern accepts only values that
+:func:`type_text` types the same way (ASCII digits, no surrounding spaces), so a column that no
+pattern fits is typed value by value, with a bounded cache of the column's recent values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+_INT_RE = re.compile(r"-?(?:0|[1-9]\d{0,14})")
+_GROUPED_INT_RE = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+")
+_DEC_RE = re.compile(r"-?(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|-?\d+[eE][-+]?\d+")
+_GROUPED_DEC_RE = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+\.\d+")
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DT_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
+_SLASH_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_DOT_RE = re.compile(r"(\d{1,2})[.-](\d{1,2})[.-](\d{4})")
+_YMD_SLASH_RE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
+_FIRST = frozenset("0123456789-.")
+_COMMA_DEC_RE = re.compile(r"-?(?:0|[1-9]\d*),\d+")
+_DOT_GROUPED_INT_RE = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+")
+_DOT_GROUPED_COMMA_DEC_RE = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+,\d+")
+
+
+def _date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def type_text(text: str) -> Any:
+    """Type one CSV value as a person would read it.
+
+    - surrounding spaces are trimmed; ``""`` stays ``""`` (empty)
+    - integers: ``-?digits`` without leading zeros (``"0"`` is fine), at most 15 digits, and
+      ``1,234,567`` grouping -> ``int``; ``"00123"`` and 16+ digit ids stay text
+    - decimals: ``12.5``, ``.5``, ``-3.``, ``1e6``, ``1,234.50`` -> ``float``
+    - ISO dates ``2024-03-15`` (and ``2024/03/15``) -> ``date``; ISO datetimes
+      ``2024-03-15T10:30[:00[.123]]`` (``T`` or space; no time zone) -> ``datetime``
+    - ``03/15/2024`` -> month first (US) unless the first number is over 12
+      (``15/03/2024`` -> day first); ``15.03.2024`` and ``15-03-2024`` -> day first
+    - ``true``/``false`` in any case -> ``bool``
+    - everything else stays text
+    """
+    s = text.strip()
+    if not s:
+        return ""
+    c = s[0]
+    if c not in _FIRST:
+        low = s.lower()
+        if low == "true":
+            return True
+        if low == "false":
+            return False
+        return s
+    if _INT_RE.fullmatch(s):
+        return int(s)
+    if _DEC_RE.fullmatch(s):
+        return float(s)
+    if "," in s:
+        if _GROUPED_INT_RE.fullmatch(s):
+            return int(s.replace(",", ""))
+        if _GROUPED_DEC_RE.fullmatch(s):
+            return float(s.replace(",", ""))
+        return s
+    n = len(s)
+    if n == 10:
+        m = _ISO_DATE_RE.fullmatch(s) or _YMD_SLASH_RE.fullmatch(s)
+        if m:
+            d = _date(int(m[1]), int(m[2]), int(m[3]))
+            return d if d is not None else s
+    if n >= 16:
+        m = _ISO_DT_RE.fullmatch(s)
+        if m:
+            try:
+                frac = (m[7] or "").ljust(6, "0")
+                return dt.datetime(
+                    int(m[1]),
+                    int(m[2]),
+                    int(m[3]),
+                    int(m[4]),
+                    int(m[5]),
+                    int(m[6] or 0),
+                    int(frac or 0),
+                )
+            except ValueError:
+                return s
+    if 8 <= n <= 10:
+        m = _SLASH_RE.fullmatch(s)
+        if m:
+            a, b, y = int(m[1]), int(m[2]), int(m[3])
+            d = _date(y, b, a) if a > 12 else _date(y, a, b)
+            return d if d is not None else s
+        m = _DOT_RE.fullmatch(s) or _YMD_SLASH_RE.fullmatch(s)
+        if m:
+            if len(m[1]) == 4:
+                d = _date(int(m[1]), int(m[2]), int(m[3]))
+            else:
+                d = _date(int(m[3]), int(m[2]), int(m[1]))
+            return d if d is not None else s
+    return s
+
+
+def type_text_decimal_comma(text: str) -> Any:
+    """Like :func:`type_text`, for files whose decimal separator is the comma (``;``-delimited).
+
+    - ``1,5`` -> ``1.5``; ``-0,25`` -> ``-0.25``; ``1234,56`` -> ``1234.56``
+    - ``1.234,56`` -> ``1234.56`` and ``1.234.567`` -> ``1234567``: the dot groups thousands,
+      so ``1.234`` (a dot followed by exactly three digits) is ``1234``
+    - a dot anywhere else is still a decimal point (``12.5`` -> ``12.5``)
+    - ``1,234,567`` and other commas that are not one decimal comma stay text
+    - everything else (dates, ids with leading zeros, booleans) as in :func:`type_text`
+    """
+    s = text.strip()
+    if s and s[0] in _FIRST:
+        if "," in s:
+            if _COMMA_DEC_RE.fullmatch(s):
+                return float(s.replace(",", "."))
+            if _DOT_GROUPED_COMMA_DEC_RE.fullmatch(s):
+                return float(s.replace(".", "").replace(",", "."))
+            return s
+        if "." in s and _DOT_GROUPED_INT_RE.fullmatch(s):
+            return int(s.replace(".", ""))
+    return type_text(text)
+
+
+# Whole-column patterns: each fits only values that type_text types with the converter beside
+# it (ASCII digits where type_text's patterns allow any digit; no surrounding spaces), or "".
+_CELL_INT = r"-?(?:0|[1-9][0-9]{0,14})"
+_CELL_DEC = r"-?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|-?[0-9]+[eE][-+]?[0-9]+"
+_CELL_COMMA_DEC = r"-?(?:0|[1-9][0-9]*),[0-9]+"
+_CELL_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Text that type_text returns unchanged: not starting like a number or date, not true/false,
+# no surrounding whitespace (so stripping it is a no-op).
+_CELL_WORDS = r"(?!(?i:true|false)(?:\n|\Z))[^\s0-9.\-][^\n]*(?<=\S)"
+# ... and digits and dashes that are no integer and no date shape (``00123``, ``555-0101``,
+# ids of 16+ digits): type_text leaves them as they are too.
+_END = r"(?:\n|\Z)"
+_CELL_DIGITS = (
+    rf"(?!-?(?:0|[1-9][0-9]{{0,14}}){_END})(?![0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}{_END})"
+    rf"(?![0-9]{{1,2}}-[0-9]{{1,2}}-[0-9]{{4}}{_END})[0-9\-]+"
+)
+_CELL_TEXT = f"{_CELL_WORDS}|{_CELL_DIGITS}"
+
+
+def _column_re(cell: str) -> re.Pattern[str]:
+    return re.compile(f"(?:{cell})?(?:\n(?:{cell})?)*")
+
+
+def _ints(values: list[str]) -> list[Any]:
+    return [int(v) if v else "" for v in values] if "" in values else list(map(int, values))
+
+
+def _floats(values: list[str]) -> list[Any]:
+    if "" in values:
+        return [float(v) if v else "" for v in values]
+    return list(map(float, values))
+
+
+def _comma_floats(values: list[str]) -> list[Any]:
+    return [float(v.replace(",", ".")) if v else "" for v in values]
+
+
+def _dates(values: list[str]) -> list[Any]:
+    iso = dt.date.fromisoformat
+    return [iso(v) if v else "" for v in values] if "" in values else list(map(iso, values))
+
+
+def _texts(values: list[str]) -> list[Any]:
+    return values
+
+
+#: What a typed column holds, for storing it (:mod:`.spill`): ints, floats, text and "" only
+#: (PLAIN), dates and "" only (DATES), or anything type_text returns (MIXED).
+PLAIN, DATES, MIXED = 0, 1, 2
+#: A column kind: its pattern, its converter and what the converted column holds.
+Kind = tuple[re.Pattern[str], Callable[[list[str]], list[Any]], int]
+_TEXT: Kind = (_column_re(_CELL_TEXT), _texts, PLAIN)
+_INT: Kind = (_column_re(_CELL_INT), _ints, PLAIN)
+_DATE: Kind = (_column_re(_CELL_ISO_DATE), _dates, DATES)
+_DEC: Kind = (_column_re(_CELL_DEC), _floats, PLAIN)
+_COMMA_DEC: Kind = (_column_re(_CELL_COMMA_DEC), _comma_floats, PLAIN)
+#: The kinds tried, for files whose decimal separator is the dot and for the comma ones (where
+#: ``1.234`` is an integer, so no dot-decimal kind).
+DOT_KINDS: tuple[Kind, ...] = (_TEXT, _INT, _DEC, _DATE)
+COMMA_KINDS: tuple[Kind, ...] = (_TEXT, _INT, _COMMA_DEC, _DATE)
+_CACHE_SIZE = 4096
+
+
+class ColumnTyper:
+    """Types one column, block after block, exactly as ``typer`` types each value."""
+
+    def __init__(self, typer: Callable[[str], Any], kinds: tuple[Kind, ...]) -> None:
+        self.typer = typer
+        self.kinds = kinds
+        self.last: Kind | None = None
+        self.cache: dict[str, Any] = {}
+
+    def type(self, values: list[str]) -> tuple[list[Any], int]:
+        """The values typed, and what they hold (PLAIN, DATES or MIXED)."""
+        joined = "\n".join(values)
+        if joined.count("\n") == len(values) - 1:  # no value holds a newline of its own
+            for kind in (self.last, *self.kinds) if self.last else self.kinds:
+                pattern, convert, holds = kind
+                if pattern.fullmatch(joined):
+                    try:
+                        out = convert(values)
+                    except ValueError:  # e.g. 2024-02-30: left to type_text
+                        break
+                    self.last = kind
+                    return out, holds
+        return self._each(values), MIXED
+
+    def _each(self, values: list[str]) -> list[Any]:
+        cache, typer = self.cache, self.typer
+        if len(cache) > _CACHE_SIZE:
+            cache.clear()
+        out = []
+        for v in values:
+            t = cache.get(v, cache)
+            if t is cache:
+                t = cache[v] = typer(v)
+            out.append(t)
+        return out
+
+
+class TypedBlock(NamedTuple):
+    """A block of typed rows: those of the block's most common width as columns (``width``
+    wide, ``height`` rows), any other row (a title line, a ragged line) by its index."""
+
+    height: int
+    columns: list[list[Any]]
+    others: dict[int, list[Any]]
+    holds: list[int]  # per column: PLAIN, DATES or MIXED
+
+    def rows(self) -> list[list[Any]]:
+        if self.columns:
+            main = list(map(list, zip(*self.columns, strict=True)))
+        else:
+            main = [[] for _ in range(self.height)]
+        if not self.others:
+            return main
+        it, others = iter(main), self.others
+        return [others[i] if i in others else next(it) for i in range(len(main) + len(others))]
+
+
+class BlockTyper:
+    """Types blocks of rows of one file, column by column, as ``typer`` types each value."""
+
+    def __init__(self, typer: Callable[[str], Any], kinds: tuple[Kind, ...]) -> None:
+        self.typer = typer
+        self.kinds = kinds
+        self.columns: list[ColumnTyper] = []
+
+    def type(self, rows: list[list[str]]) -> TypedBlock:
+        """The block typed: the rows of its most common width by column, any other row value
+        by value."""
+        widths = Counter(map(len, rows))
+        width = max(widths, key=widths.__getitem__, default=0)
+        columns = self.columns
+        while len(columns) < width:
+            columns.append(ColumnTyper(self.typer, self.kinds))
+        others: dict[int, list[Any]] = {}
+        if widths[width] != len(rows):
+            typer = self.typer
+            others = {i: [typer(v) for v in r] for i, r in enumerate(rows) if len(r) != width}
+            rows = [r for r in rows if len(r) == width]
+        typed = [c.type(list(v)) for c, v in zip(columns, zip(*rows, strict=True), strict=False)]
+        return TypedBlock(len(rows), [t[0] for t in typed], others, [t[1] for t in typed])

@@ -1,0 +1,134 @@
+"""Rows kept on disk after their first read, so that later reads need not parse them again.
+
+A CSV sheet is read more than once in a run (detection scans every row, then the rows pass
+reads its tables' rows again). The first read that runs to the end writes its typed rows, a
+block at a time, to an anonymous temporary file (in ``TMPDIR``; the sandbox points it into the
+job's folder); later reads replay those blocks instead of decoding, splitting and typing the
+file again. Memory stays bounded by one block: the file holds the rows, not the process. If
+the copy cannot be written (no room left under the job's disk limit, no temporary folder),
+reads go on without it: every read parses the file again.
+
+A block is stored by column with :mod:`marshal` (one call each way, in C): date columns as
+day ordinals (``0`` for an empty cell), any other column marshal cannot store (datetimes,
+dates among other values) and the block's ragged rows pickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import marshal
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+from ade_engine.read.csvtype import DATES, MIXED, PLAIN, TypedBlock
+
+Blocks = Callable[[], Iterator[TypedBlock]]
+
+
+class RowSpill:
+    """Serves the rows of ``blocks()``: from the source until one read of it has run to the
+    end, from the spilled copy after that."""
+
+    def __init__(self, blocks: Blocks) -> None:
+        self._blocks = blocks
+        self._file: IO[bytes] | None = None
+        self._index: list[tuple[int, int]] = []  # (offset, length) of each pickled block
+        self._writing = False
+        self.complete = False
+
+    def rows(self) -> Iterator[list[Any]]:
+        if self.complete:
+            return self._replay()
+        if self._writing:  # another read is writing the copy: this one reads the source
+            return (row for block in self._blocks() for row in block.rows())
+        return self._read_and_spill()
+
+    def _read_and_spill(self) -> Iterator[list[Any]]:
+        self.close()
+        fh = self._file = _temporary_file()
+        index, offset = self._index, 0
+        self._writing = True
+        try:
+            for block in self._blocks():
+                if fh is not None:
+                    try:
+                        data = encode(block)
+                        fh.write(data)
+                    except OSError:  # no room (the job's disk limit) or no TMPDIR
+                        fh = None
+                        self.close()
+                    else:
+                        index.append((offset, len(data)))
+                        offset += len(data)
+                yield from block.rows()
+            if fh is not None:
+                with contextlib.suppress(OSError):  # if flushing fails, there is no copy
+                    fh.flush()
+                    self.complete = True
+        finally:
+            self._writing = False
+            if not self.complete:  # abandoned, failed or not written: the copy is not whole
+                self.close()
+
+    def _replay(self) -> Iterator[list[Any]]:
+        assert self._file is not None
+        fd = self._file.fileno()
+        for offset, length in self._index:
+            yield from decode(os.pread(fd, length, offset)).rows()
+
+    def close(self) -> None:
+        """Delete the spilled copy (the next read starts again from the source)."""
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+        self._index = []
+        self.complete = False
+
+
+def _temporary_file() -> IO[bytes] | None:
+    try:
+        return tempfile.TemporaryFile()
+    except OSError:
+        return None
+
+
+_PICKLED = 3
+_DATE = dt.date
+
+
+def _encode_column(values: list[Any], holds: int) -> tuple[int, Any]:
+    if holds == PLAIN:
+        return PLAIN, values
+    if holds == DATES:
+        return DATES, [v.toordinal() if v != "" else 0 for v in values]
+    try:
+        marshal.dumps(values)
+        return PLAIN, values
+    except ValueError:
+        return _PICKLED, pickle.dumps(values, pickle.HIGHEST_PROTOCOL)
+
+
+def encode(block: TypedBlock) -> bytes:
+    """A typed block as bytes (see the module docstring)."""
+    others = pickle.dumps(block.others, pickle.HIGHEST_PROTOCOL) if block.others else b""
+    columns = [_encode_column(c, h) for c, h in zip(block.columns, block.holds, strict=True)]
+    return marshal.dumps((block.height, columns, others))
+
+
+def decode(data: bytes) -> TypedBlock:
+    height, encoded, others = marshal.loads(data)  # noqa: S302 (our own spill)
+    fromordinal = _DATE.fromordinal
+    columns = [
+        values
+        if kind == PLAIN
+        else [fromordinal(o) if o else "" for o in values]
+        if kind == DATES
+        else pickle.loads(values)  # noqa: S301 (our own spill)
+        for kind, values in encoded
+    ]
+    holds = [PLAIN if kind == PLAIN else DATES if kind == DATES else MIXED for kind, _ in encoded]
+    return TypedBlock(height, columns, pickle.loads(others) if others else {}, holds)  # noqa: S301
