@@ -8,7 +8,8 @@ worker. It only orders the passes, each a module of :mod:`ade_engine.passes` tak
 2. :func:`~ade_engine.passes.detect.detect`: sheets are scanned and every table is scored.
 3. :func:`~ade_engine.passes.map.map_tables`: every table is mapped (``after_mapping`` hooks),
    then :func:`~ade_engine.passes.map.before_save` hooks see every table's mapping before any
-   output row exists.
+   output row exists, and :func:`~ade_engine.passes.map.settle` decides which tables are
+   written (``engine.incomplete_tables``).
 4. :func:`~ade_engine.passes.rows.write_rows`: each mapped table's rows stream through
    ``transform``, ``validate`` and ``output`` in chunks of ``engine.chunk_rows`` rows, so
    memory stays bounded however long the input is; the output is then saved.
@@ -39,7 +40,7 @@ from ade_engine.errors import EngineError, InputError, OutputError
 from ade_engine.events import EventCallback, EventSink
 from ade_engine.passes.context import ProgressCallback, RunContext
 from ade_engine.passes.detect import detect
-from ade_engine.passes.map import before_save, map_tables
+from ade_engine.passes.map import before_save, map_tables, settle
 from ade_engine.passes.rows import write_rows
 from ade_engine.read import SheetPool, open_workbook
 from ade_engine.summary import build_summary
@@ -80,6 +81,7 @@ def _passes(ctx: RunContext, input_path: Path, output_path: Path) -> None:
     found = detect(ctx, wb)
     plans = map_tables(ctx, found)
     before_save(ctx, plans)
+    settle(ctx, plans)
     writer = write_rows(ctx, plans, output_path)
     t0 = time.perf_counter()
     try:

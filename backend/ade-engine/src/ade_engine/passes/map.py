@@ -134,8 +134,13 @@ def before_save(ctx: RunContext, plans: list[TablePlan]) -> None:
                 unmapped_fields=plan.record["unmapped_fields"],
                 changed_by=changed_by,
             )
+
+
+def settle(ctx: RunContext, plans: list[TablePlan]) -> None:
+    """Once every hook has had its say: apply ``engine.incomplete_tables`` (a mapped table that
+    leaves a required field unmapped is skipped, the default, written, or fails the run), then
+    let go of the sheets none of whose tables will be written."""
     _incomplete_tables(ctx, plans)
-    # Sheets none of whose tables will be written are not needed any more.
     needed = {id(plan.sheet) for plan in plans if plan.writes}
     for plan in plans:
         if id(plan.sheet) not in needed:
@@ -143,8 +148,6 @@ def before_save(ctx: RunContext, plans: list[TablePlan]) -> None:
 
 
 def _incomplete_tables(ctx: RunContext, plans: list[TablePlan]) -> None:
-    """``engine.incomplete_tables``: a mapped table that leaves a required field unmapped
-    (after every hook) is skipped (the default), written, or fails the run."""
     policy = ctx.settings.incomplete_tables
     for plan in plans:
         missing = [i["field"] for i in plan.record["table_issues"]]
