@@ -85,8 +85,7 @@ def open_table(
                 decide(r, "blank", "single blank row inside the table, table continues")
                 r += 1
                 continue
-            resume = bridge(r)
-            if resume is not None:
+            if (resume := bridge(r)) is not None:
                 r = resume
                 continue
             break
@@ -98,8 +97,7 @@ def open_table(
                 continue
             if not header_rows or hscores.get(r, 0.0) >= NEW_HEADER_SCORE:
                 break  # a new header: the next table starts here
-            resume = bridge(r)  # a short text row before data: a section label
-            if resume is not None:
+            if (resume := bridge(r)) is not None:  # a short text row before data: a section label
                 r = resume
                 continue
             last_data = r  # an all-text row inside a table is data
@@ -115,8 +113,7 @@ def open_table(
                 NOTE: "note row (not data)",
             }.get(c, f"{name} row (config row type)")
             if c == NOTE:
-                resume = bridge(r)
-                if resume is not None:
+                if (resume := bridge(r)) is not None:
                     r = resume
                     continue
                 decide(r, "note", "note line ends the table")
@@ -126,8 +123,7 @@ def open_table(
                 decide(r, name, reason + "; table continues")
                 r += 1
                 continue
-            resume = bridge(r)
-            if resume is not None:
+            if (resume := bridge(r)) is not None:
                 r = resume
                 continue
             decide(r, name, reason + "; table ends")
