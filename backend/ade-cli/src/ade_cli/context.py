@@ -68,8 +68,8 @@ def show_database() -> None:
 
 def open_engine(*, create: bool = False) -> Engine:
     """The configured database's engine, named on stderr first. Without `create`, a SQLite file
-    that does not exist is refused (nothing is made); with it, the embedded SQLite's data dir
-    is created first."""
+    that does not exist is refused (nothing is made); with it, the data dir (where the
+    embedded SQLite lives) is created first."""
     from sqlalchemy.engine import make_url
 
     from ade_db import DatabaseSettings, create_db_engine
@@ -83,8 +83,8 @@ def open_engine(*, create: bool = False) -> Engine:
         if not create and not path.is_file():
             where = _where(settings.storage_data_dir) if embedded else "ADE_DATABASE_URL"
             raise CliError(f"no ADE database at {path} ({where}): {POINT_AT_IT}")
-        if create and embedded:
-            prepare_data_dir()
+    if create:
+        prepare_data_dir()
     return create_db_engine(settings=settings)
 
 
