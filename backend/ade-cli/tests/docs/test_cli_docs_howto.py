@@ -29,7 +29,8 @@ def quickstart_sign_in() -> str:
     assert match, "the quickstart has no 'Your first job' block"
     head, found, _ = match.group(1).partition("\nCID=")
     assert found, "the quickstart no longer creates a config after the workspace"
-    return head + "\n"
+    # The page starts again from the checkout (the quickstart moved to a temporary folder).
+    return head + '\ncd "$OLDPWD"\n'
 
 
 def test_write_a_config_package_runs_as_written(
