@@ -13,6 +13,12 @@ above a block, change that:
 The only change the runner makes is the API's port: 127.0.0.1:8000 and `--port 8000` become
 a free port. Commands use `ade` from `source .venv/bin/activate`, as a reader without `uv` on
 PATH does; `.venv` in the working folder is the test's environment.
+
+The working folder stands for the checkout, and no ADE_* setting is set for the page (ADE's
+data is the checkout's `./data`, as after the quickstart). Docs never have the reader create
+files there: a page that writes files moves to a scratch folder first (`cd "$(mktemp -d)"`;
+mktemp makes it under the run's own TMPDIR), and after every run the runner fails if the
+checkout holds anything new but what the product makes there (`CHECKOUT_MADE_BY_ADE`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,12 @@ SHELL_LANGS = frozenset({"bash", "sh", "shell", "console", "zsh"})
 FENCE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 MARKER = re.compile(r"<!--\s*(not run|background)\s*(?::\s*(.*?))?\s*-->\s*$")
 DOC_PORT = "127.0.0.1:8000"
+#: What ADE makes in a checkout (docs/quickstart.md): its data, the environments
+#: `./scripts/start` installs, the web app's build; bytecode caches anywhere.
+CHECKOUT_MADE_BY_ADE = frozenset(
+    {"data", ".venv", ".tools", "frontend/ade-web/node_modules", "frontend/ade-web/dist"}
+)
+MADE_ANYWHERE = frozenset({"__pycache__"})
 
 
 @dataclass(frozen=True)
@@ -172,8 +184,30 @@ class PageRun:
             )
         )
 
+    @property
+    def scratch(self) -> Path:
+        """The scratch folder the page moved to (`cd "$(mktemp -d)"`) and wrote its files in."""
+        [folder] = [p for p in (self.logs / "tmp").iterdir() if p.is_dir() and any(p.iterdir())]
+        return folder
+
 
 RunPage = Callable[..., PageRun]
+
+
+def checkout_files(checkout: Path, made: frozenset[str] = CHECKOUT_MADE_BY_ADE) -> set[str]:
+    """Every path under `checkout`, relative, but inside what `made` names (and caches)."""
+    found = set()
+    for folder, dirs, files in os.walk(checkout):
+        here = Path(folder).relative_to(checkout)
+        dirs[:] = [d for d in dirs if d not in MADE_ANYWHERE and (here / d).as_posix() not in made]
+        found |= {(here / name).as_posix() for name in [*dirs, *files]}
+    return found - made
+
+
+def assert_checkout_unchanged(checkout: Path, before: set[str], made: frozenset[str]) -> None:
+    """Fail when running a page left files in the checkout that ADE itself does not make."""
+    new = sorted(checkout_files(checkout, made) - before)
+    assert not new, f"the page created files in the checkout ({checkout}): {new}"
 
 
 def base_env(tmp_path: Path) -> dict[str, str]:
@@ -182,13 +216,14 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     venv_bin = str(Path(sys.executable).parent)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ADE_", "VIRTUAL_ENV"))}
     env["PATH"] = ":".join(p for p in env.get("PATH", "").split(":") if p and p != venv_bin)
-    env["ADE_STORAGE_DATA_DIR"] = str(tmp_path / "data")
     return env
 
 
 @pytest.fixture
 def run_page(tmp_path: Path) -> RunPage:
-    """Run a page's runnable blocks (or the ones given) in `cwd` (default: a fresh temp dir).
+    """Run a page's runnable blocks (or the ones given) in `cwd`, the checkout (default: the
+    folder `ade_stack` runs in), then check the page left nothing new in it but what ADE makes
+    there (and the paths of `creates`, that the page says the reader makes there).
 
     `.venv` in the working directory points at the test's environment, so the docs'
     `source .venv/bin/activate` works as it does in a checkout.
@@ -204,14 +239,17 @@ def run_page(tmp_path: Path) -> RunPage:
         prelude: str = "",
         timeout: float = 600,
         link_venv: bool = True,
+        creates: frozenset[str] = frozenset(),
     ) -> PageRun:
         workdir = cwd or tmp_path / "work"
         workdir.mkdir(parents=True, exist_ok=True)
         venv = workdir / ".venv"
         if link_venv and not venv.exists():
             venv.symlink_to(Path(sys.prefix))
+        made = CHECKOUT_MADE_BY_ADE | creates
+        before = checkout_files(workdir, made)
         logs = tmp_path / f"logs-{new_id().lower()}"
-        logs.mkdir()
+        (logs / "tmp").mkdir(parents=True)
         status_file = logs / "background-status"
         script = build_script(
             runnable_blocks(page) if blocks is None else blocks,
@@ -221,7 +259,11 @@ def run_page(tmp_path: Path) -> RunPage:
         )
         pids_file = logs / "background-pids"
         run_env = dict(env or base_env(tmp_path))
-        run_env |= {"__BG_STATUS": str(status_file), "__BG_PIDS": str(pids_file)}
+        run_env |= {
+            "__BG_STATUS": str(status_file),
+            "__BG_PIDS": str(pids_file),
+            "TMPDIR": str(logs / "tmp"),
+        }
         try:
             done = subprocess.run(
                 ["bash", "-c", script],
@@ -237,6 +279,7 @@ def run_page(tmp_path: Path) -> RunPage:
             # outlives the test.
             kill_process_groups(pids_file)
         statuses = [int(s) for s in status_file.read_text().split()] if status_file.exists() else []
+        assert_checkout_unchanged(workdir, before, made)
         return PageRun(done.returncode, done.stdout, done.stderr, statuses, logs)
 
     return run
@@ -249,6 +292,7 @@ class Stack:
     port: int
     env: dict[str, str]
     url: str
+    checkout: Path
 
     def create_admin(self) -> None:
         """The admin the docs sign in as, made with the quickstart's own command."""
@@ -256,6 +300,7 @@ class Stack:
         subprocess.run(
             [sys.executable, "-m", "ade_cli", "users", "create", "--admin", *account],
             env=self.env,
+            cwd=self.checkout,
             check=True,
             capture_output=True,
         )
@@ -292,25 +337,28 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def ade_stack(real_redis: EmbeddedRedis, tmp_path: Path) -> Iterator[Stack]:
-    """`ade start` up on a free port with a real redis-server, as the quickstart starts it."""
+    """`ade start` up on a free port with a real redis-server, as the quickstart starts it: in
+    the checkout (the folder `run_page` runs pages in), its data in the checkout's `./data`."""
     port = free_port()
+    checkout = tmp_path / "work"
+    checkout.mkdir(exist_ok=True)
     env = base_env(tmp_path)
     env |= {
         "ADE_REDIS_URL": real_redis.url,
         "ADE_QUEUE_NAME": f"docs-{new_id().lower()}",
     }
     ade = [sys.executable, "-m", "ade_cli"]
-    subprocess.run([*ade, "db", "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*ade, "db", "migrate"], env=env, cwd=checkout, check=True, capture_output=True)
     server = subprocess.Popen(
         [*ade, "start", "--port", str(port)],
         env=env,
-        cwd=tmp_path,
+        cwd=checkout,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_ready(server, f"http://127.0.0.1:{port}/ready")
-        yield Stack(port=port, env=env, url=f"http://127.0.0.1:{port}")
+        yield Stack(port=port, env=env, url=f"http://127.0.0.1:{port}", checkout=checkout)
     finally:
         stop(server)
 

@@ -38,12 +38,12 @@ def test_cli_reference_examples_run_as_written(
     assert "(head)" in done.stdout  # ade db current after ade db migrate
     assert "created admin admin@example.org" in done.stdout
     assert "my-config: valid" in done.stdout
-    artifact = json.loads((work / "out" / "artifact.json").read_text())
+    artifact = json.loads((done.scratch / "out" / "artifact.json").read_text())
     assert artifact["status"] == "succeeded"
-    with zipfile.ZipFile(work / "my-config.zip") as packed:
+    with zipfile.ZipFile(done.scratch / "my-config.zip") as packed:
         assert "manifest.json" in packed.namelist()
-    # The user landed in the database the settings name (the embedded SQLite).
-    database = tmp_path / "data" / "db" / "ade.sqlite"
+    # The user landed in the checkout's database (the embedded SQLite), which the API served.
+    database = work / "data" / "db" / "ade.sqlite"
     with sa.create_engine(f"sqlite:///{database}").connect() as conn:
         emails = conn.execute(sa.text("select email from users")).scalars().all()
     assert emails == ["admin@example.org"]

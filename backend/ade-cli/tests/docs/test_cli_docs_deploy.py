@@ -18,6 +18,8 @@ from ade_cli.testing import ROOT, RunPage
 from ade_worker.settings import WorkerSettings
 from redis import Redis
 
+#: The page has the operator write `.env` next to docker-compose.yml, where Compose reads it.
+COMPOSE_ENV = frozenset({".env"})
 PAGE = ROOT / "docs" / "how-to" / "deploy.md"
 
 
@@ -28,7 +30,7 @@ def read_env(path: Path) -> dict[str, str]:
 
 def test_deploy_secrets_are_what_production_accepts(tmp_path: Path, run_page: RunPage) -> None:
     work = tmp_path / "checkout"
-    done = run_page(PAGE, cwd=work, timeout=60)
+    done = run_page(PAGE, cwd=work, timeout=60, creates=COMPOSE_ENV)
     assert done.returncode == 0, done.output
     env_file = work / ".env"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600  # the umask of the page
@@ -60,6 +62,6 @@ def test_deploy_secrets_are_what_production_accepts(tmp_path: Path, run_page: Ru
 def test_running_the_page_twice_gives_new_secrets(tmp_path: Path, run_page: RunPage) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     for work in (first, second):
-        assert run_page(PAGE, cwd=work, timeout=60).returncode == 0
+        assert run_page(PAGE, cwd=work, timeout=60, creates=COMPOSE_ENV).returncode == 0
     for secret in ("ADE_SECRET_KEY", "REDIS_PASSWORD"):
         assert read_env(first / ".env")[secret] != read_env(second / ".env")[secret]

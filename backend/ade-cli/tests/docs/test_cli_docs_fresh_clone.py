@@ -120,7 +120,7 @@ def test_docs_quickstart_on_a_fresh_clone(clone: Clone, run_page: RunPage) -> No
     assert "event: job.succeeded" in done.stdout  # the live stream ran to the end
     assert '"succeeded"' in done.stdout  # the job's status, read after the stream
     rows = (
-        python_calamine.CalamineWorkbook.from_path(str(clone.path / "normalized.xlsx"))
+        python_calamine.CalamineWorkbook.from_path(str(done.scratch / "normalized.xlsx"))
         .get_sheet_by_name("Normalized")
         .to_python()
     )

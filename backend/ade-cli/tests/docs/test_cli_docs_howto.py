@@ -29,17 +29,22 @@ def quickstart_sign_in() -> str:
     assert match, "the quickstart has no 'Your first job' block"
     head, found, _ = match.group(1).partition("\nCID=")
     assert found, "the quickstart no longer creates a config after the workspace"
-    return head + "\n"
+    # The page starts again from the checkout (the quickstart moved to a temporary folder).
+    return head + '\ncd "$OLDPWD"\n'
 
 
 def test_write_a_config_package_runs_as_written(
     ade_stack: Stack, run_page: RunPage, tmp_path: Path
 ) -> None:
-    work = tmp_path / "work"
     done = run_page(
-        PAGE, env=ade_stack.env, port=ade_stack.port, cwd=work, prelude=quickstart_sign_in()
+        PAGE,
+        env=ade_stack.env,
+        port=ade_stack.port,
+        cwd=ade_stack.checkout,
+        prelude=quickstart_sign_in(),
     )
     assert done.returncode == 0, done.output
+    work = done.scratch
     manifest = json.loads((work / "my-roster" / "manifest.json").read_text())
     assert "country" in [c["field"] for c in manifest["columns"]]
     artifact = json.loads((work / "out" / "artifact.json").read_text())

@@ -37,6 +37,8 @@ HEREDOC = re.compile(r"<<-?\s*(['\"]?)(\w+)\1")
 EXPECTED_STATUSES = [
     "409",  # first-run setup on a server that has its admin
     "401",  # the revoked API key
+    "422",  # an API key's expires_at without a timezone
+    "400",  # an API key's expires_at in the past
     "401",  # the logged-out token
     "404",  # the deleted scratch workspace
     "409",  # demoting the last owner
@@ -160,9 +162,8 @@ def template_pattern(template: str) -> re.Pattern[str]:
     return re.compile(pattern + r"\Z")
 
 
-def app_routes(data_dir: Path) -> set[tuple[str, str]]:
-    """Every (method, path template) the API serves: its OpenAPI document plus the bare paths."""
-    # Built as `ade api routes` builds it; nothing is connected until a request comes.
+def openapi(data_dir: Path) -> dict[str, Any]:
+    """The API's OpenAPI document, built as `ade api routes` builds it (nothing connects)."""
     engine = create_engine("sqlite://")
     try:
         app = create_app(
@@ -173,6 +174,50 @@ def app_routes(data_dir: Path) -> set[tuple[str, str]]:
         schema: dict[str, Any] = app.openapi()
     finally:
         engine.dispose()
+    return schema
+
+
+#: A route table's row: `| `METHOD path` ...|` (a path of `...` is the section's prefix).
+ROUTE_ROW = re.compile(r"^\| `(GET|POST|PUT|PATCH|DELETE) ([^`\s]+)`(.*)$", re.M)
+#: The page's shorthand: "Below, `.../documents` is `/api/v1/workspaces/{ws}/documents`".
+SHORTHAND = re.compile(r"Below, `\.\.\.(/\w+)` is\s+`([^`]+)`")
+#: A status in a row's answer: `404`, `201 {...}`, `409` `problem-type`.
+STATUS = re.compile(r"`([1-5]\d\d)[ `]")
+
+
+def documented_statuses(text: str) -> list[tuple[str, str, set[str]]]:
+    """(method, path, statuses) of every route row of the page, `...` paths made whole."""
+    rows = []
+    for match in ROUTE_ROW.finditer(text):
+        method, path, rest = match.groups()
+        if path.startswith("..."):
+            prefixes = dict(SHORTHAND.findall(" ".join(text[: match.start()].split())))
+            name = re.match(r"/\w+", path[3:])
+            assert name, path
+            assert name.group() in prefixes, f"no prefix for {path}"
+            path = prefixes[name.group()] + path[3 + len(name.group()) :]
+        rows.append((method, path.split("?", 1)[0], set(STATUS.findall(rest + " "))))
+    return rows
+
+
+def undocumented_answers(schema: dict[str, Any], text: str) -> list[str]:
+    """The statuses the page gives a route that the OpenAPI document does not list for it."""
+    responses = {
+        (method.upper(), template_pattern(path)): set(operation.get("responses", {}))
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+    found = []
+    for method, path, statuses in documented_statuses(text):
+        matched = [codes for (m, p), codes in responses.items() if m == method and p.match(path)]
+        assert len(matched) == 1, f"{method} {path}: {len(matched)} routes"
+        found += [f"{method} {path}: {code}" for code in sorted(statuses - matched[0])]
+    return found
+
+
+def app_routes(data_dir: Path) -> set[tuple[str, str]]:
+    """Every (method, path template) the API serves: its OpenAPI document plus the bare paths."""
+    schema = openapi(data_dir)
     routes = {
         (method.upper(), path)
         for path, operations in schema["paths"].items()
@@ -209,6 +254,30 @@ def test_every_route_has_a_curl_example(tmp_path: Path) -> None:
         if not any(m == method and p.match(path) for (m, _), p in patterns.items())
     ]
     assert not unknown, "curl examples of no route:\n" + "\n".join(unknown)
+
+
+def test_every_status_the_page_gives_a_route_is_in_its_openapi_responses(
+    tmp_path: Path,
+) -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    assert len(documented_statuses(text)) > 50
+    missing = undocumented_answers(openapi(tmp_path / "data"), text)
+    assert not missing, "statuses the page gives that OpenAPI does not list:\n" + "\n".join(missing)
+
+
+def test_the_status_check_reads_the_rows_and_finds_what_is_not_listed(tmp_path: Path) -> None:
+    text = (
+        "Below, `.../keys` is `/api/v1/me/api-keys`.\n\n"
+        "| `POST .../keys` `{name}` | `201 {id}`; a bad name: `400`, or `418` `teapot`. |\n"
+        "| `GET /api/v1/me?x=1` | `200`. |\n"
+    )
+    assert documented_statuses(text) == [
+        ("POST", "/api/v1/me/api-keys", {"201", "400", "418"}),
+        ("GET", "/api/v1/me", {"200"}),
+    ]
+    assert undocumented_answers(openapi(tmp_path / "data"), text) == [
+        "POST /api/v1/me/api-keys: 418"
+    ]
 
 
 def test_the_route_parser_reads_curl_as_curl_does() -> None:
@@ -324,7 +393,7 @@ def test_the_http_api_walkthrough_runs_as_written(
     assert (slow["status"], slow["cache_hit"]) == ("cancelled", False)
     assert slow["attempts"] in (0, 1, 2)
 
-    work = tmp_path / "work"
+    work = run.scratch  # where the walkthrough wrote its files, out of the checkout
     normalized = python_calamine.CalamineWorkbook.from_path(str(work / "normalized.xlsx"))
     rows = normalized.get_sheet_by_name("Normalized").to_python()
     assert rows[0][:2] == ["Member ID", "First Name"]

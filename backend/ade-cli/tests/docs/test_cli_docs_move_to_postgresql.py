@@ -111,7 +111,7 @@ def page_with_url(url: str, folder: Path) -> Path:
 def test_move_to_postgresql_runs_as_written(
     run_page: RunPage, real_redis: EmbeddedRedis, postgres_url: str, tmp_path: Path
 ) -> None:
-    env = base_env(tmp_path)
+    env = base_env(tmp_path) | {"ADE_STORAGE_DATA_DIR": str(tmp_path / "data")}
     source = install_with_data(env, real_redis)
     before = table_rows(source)
     for name in ("users", "workspaces", "documents", "config_files", "jobs", "job_events"):

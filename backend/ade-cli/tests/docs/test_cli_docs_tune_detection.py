@@ -56,7 +56,7 @@ def test_tune_detection_runs_as_written_and_each_step_changes_the_mapping(
 ) -> None:
     done = run_page(PAGE, timeout=300)
     assert done.returncode == 0, done.output
-    work = tmp_path / "work" / "tune-demo"
+    work = done.scratch
 
     # What the page shows is what the commands print (run times aside).
     printed = {TIMING.sub(" in Xs ", line) for line in done.stdout.splitlines()}

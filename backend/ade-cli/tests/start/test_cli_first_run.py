@@ -60,6 +60,7 @@ def test_no_token_when_the_database_is_not_migrated(
     fresh_db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("ADE_DATABASE_URL", fresh_db_url)
+    create_db_engine(fresh_db_url).connect().close()  # there, and empty
     env: dict[str, str] = {}
     with caplog.at_level(logging.WARNING):
         assert prepare_setup_token(env, configured=False) is None
@@ -82,6 +83,7 @@ def test_api_serve_hands_its_token_to_the_api_processes(
     database: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("ADE_STORAGE_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()  # `--no-migrate` serves an existing data dir only
     monkeypatch.setattr("ade_cli.commands.api.warn_about_sandbox", lambda _name: None)
     served: list[ApiSettings] = []
     # What every uvicorn worker process does first: read its settings from the environment.

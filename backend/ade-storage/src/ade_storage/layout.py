@@ -5,12 +5,15 @@
     data/db/ade.sqlite                          embedded default database
     data/documents/<workspace_id>/<document_id>/source<suffix>
     data/documents/<workspace_id>/<document_id>/preview/   the source's preview extract
-    data/configs/<config_id>/<version_id>/      published version files (immutable)
-    data/jobs/<job_id>/{input,config,vendor,output,logs}/ and artifact.json
+    data/jobs/<job_id>/{input,config,vendor,output,logs,tmp}/
+    data/jobs/<job_id>/output/artifact.json     with normalized.xlsx
     data/jobs/<job_id>/output/preview/          the normalized workbook's preview extract
     data/dry-runs/<config_id>/<run_id>/         config-draft plans and dry-runs (short-lived)
     data/cache/vendor/<requirements sha256>/
     data/redis/                                 embedded redis-server's working directory
+
+Config packages are not here: their files live in the database (``config_files``), and a
+job's ``config/`` folder is written from there.
 
 All helpers are pure (no filesystem access), so every package can compute paths the same
 way without side effects. Ids become directory names, so each one is validated as a ULID
@@ -59,7 +62,7 @@ DOCUMENT_STEM = "source"
 PREVIEW_DIR = "preview"
 """The folder, next to a file, that holds its preview extract (rows as JSON lines)."""
 
-JOB_SUBDIRS: tuple[str, ...] = ("input", "config", "vendor", "output", "logs")
+JOB_SUBDIRS: tuple[str, ...] = ("input", "config", "vendor", "output", "logs", "tmp")
 """The folders the worker materializes inside every ``jobs/<job_id>/``."""
 
 
@@ -123,10 +126,6 @@ class StorageLayout:
         return self.data_dir / "documents"
 
     @property
-    def configs_dir(self) -> Path:
-        return self.data_dir / "configs"
-
-    @property
     def jobs_dir(self) -> Path:
         return self.data_dir / "jobs"
 
@@ -154,7 +153,6 @@ class StorageLayout:
         return (
             self.db_dir,
             self.documents_dir,
-            self.configs_dir,
             self.jobs_dir,
             self.dry_runs_dir,
             self.cache_dir,
@@ -185,13 +183,7 @@ class StorageLayout:
         document = validate_ulid(document_id, what="document id")
         return self.documents_dir / workspace / document / PREVIEW_DIR
 
-    # -- configs -------------------------------------------------------------------------
-
-    def config_version_dir(self, config_id: str, version_id: str) -> Path:
-        """Folder holding the files of one published (immutable) config version."""
-        config = validate_ulid(config_id, what="config id")
-        version = validate_ulid(version_id, what="config version id")
-        return self.configs_dir / config / version
+    # -- config drafts -------------------------------------------------------------------
 
     def dry_run_dir(self, config_id: str, run_id: str) -> Path:
         """One plan or dry-run sandbox of a config's draft, ``dry-runs/<config_id>/<run_id>/``."""
@@ -211,8 +203,8 @@ class StorageLayout:
         return self.job_dir(job_id) / name
 
     def job_artifact_path(self, job_id: str) -> Path:
-        """The job's auditable ``artifact.json``."""
-        return self.job_dir(job_id) / "artifact.json"
+        """The job's auditable ``artifact.json``, which the engine writes with its output."""
+        return self.job_subdir(job_id, "output") / "artifact.json"
 
     # -- caches --------------------------------------------------------------------------
 

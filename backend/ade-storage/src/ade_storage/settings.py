@@ -28,7 +28,7 @@ class StorageSettings(BaseSettings):
     )
 
     data_dir: Path = Path("./data")
-    """Root of the storage layout (database file, documents, configs, jobs, caches)."""
+    """Root of the storage layout (database file, documents, jobs, dry-runs, caches)."""
 
     backend: Literal["local"] = "local"
     """Blob backend. Only the local filesystem exists today; the literal makes a typo fail

@@ -11,7 +11,7 @@ import pytest
 from ade_storage.bootstrap import ensure_data_dirs
 from ade_storage.errors import StorageError
 
-SUBDIRS = ["db", "documents", "configs", "jobs", "dry-runs", "cache", "cache/vendor", "redis"]
+SUBDIRS = ["db", "documents", "jobs", "dry-runs", "cache", "cache/vendor", "redis"]
 
 
 def _mode(path: Path) -> int:
@@ -41,7 +41,7 @@ def test_storage_is_idempotent_and_keeps_contents(tmp_path: Path) -> None:
     assert again.data_dir == data
     assert (data / "documents" / "keep.txt").read_text() == "x"
     assert sorted(p.name for p in data.iterdir()) == sorted(
-        {"db", "documents", "configs", "jobs", "dry-runs", "cache", "redis"}
+        {"db", "documents", "jobs", "dry-runs", "cache", "redis"}
     )
 
 

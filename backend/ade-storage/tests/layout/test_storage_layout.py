@@ -21,8 +21,6 @@ from ade_storage.safe_path import safe_relative_path
 
 WS = "01HZX4G7Q8M2N3P4R5S6T7V8W9"
 DOC = "01HZX4G7Q8M2N3P4R5S6T7V8WA"
-CFG = "01HZX4G7Q8M2N3P4R5S6T7V8WB"
-VER = "01HZX4G7Q8M2N3P4R5S6T7V8WC"
 JOB = "01HZX4G7Q8M2N3P4R5S6T7V8WD"
 SHA = "a" * 63 + "0"
 
@@ -37,7 +35,6 @@ def test_storage_top_level_dirs(layout: StorageLayout) -> None:
     assert layout.db_dir == data / "db"
     assert layout.sqlite_path == data / "db" / "ade.sqlite"
     assert layout.documents_dir == data / "documents"
-    assert layout.configs_dir == data / "configs"
     assert layout.jobs_dir == data / "jobs"
     assert layout.dry_runs_dir == data / "dry-runs"
     assert layout.cache_dir == data / "cache"
@@ -46,7 +43,6 @@ def test_storage_top_level_dirs(layout: StorageLayout) -> None:
     assert layout.managed_dirs == (
         data / "db",
         data / "documents",
-        data / "configs",
         data / "jobs",
         data / "dry-runs",
         data / "cache",
@@ -97,12 +93,13 @@ def test_storage_validate_suffix_accepts(suffix: str) -> None:
     assert validate_suffix(suffix) == suffix.lower()
 
 
-def test_storage_config_and_job_paths(layout: StorageLayout) -> None:
+def test_storage_job_paths(layout: StorageLayout) -> None:
     data = layout.data_dir
-    assert layout.config_version_dir(CFG, VER) == data / "configs" / CFG / VER
     assert layout.job_dir(JOB) == data / "jobs" / JOB
-    assert layout.job_artifact_path(JOB) == data / "jobs" / JOB / "artifact.json"
-    assert layout.job_subdirs == JOB_SUBDIRS == ("input", "config", "vendor", "output", "logs")
+    # Where the engine writes it (ade_engine.__main__) and the worker reads it (ade_worker.record).
+    assert layout.job_artifact_path(JOB) == data / "jobs" / JOB / "output" / "artifact.json"
+    subdirs = ("input", "config", "vendor", "output", "logs", "tmp")
+    assert layout.job_subdirs == JOB_SUBDIRS == subdirs
     assert StorageLayout.job_subdirs == JOB_SUBDIRS
     for name in JOB_SUBDIRS:
         assert layout.job_subdir(JOB, name) == data / "jobs" / JOB / name
@@ -138,8 +135,6 @@ def test_storage_every_id_argument_is_validated(layout: StorageLayout, bad: str)
         lambda: layout.document_key(bad, DOC, ".csv"),
         lambda: layout.document_key(WS, bad, ".csv"),
         lambda: layout.document_path(bad, DOC, ".csv"),
-        lambda: layout.config_version_dir(bad, VER),
-        lambda: layout.config_version_dir(CFG, bad),
         lambda: layout.job_dir(bad),
         lambda: layout.job_subdir(bad, "input"),
         lambda: layout.job_artifact_path(bad),

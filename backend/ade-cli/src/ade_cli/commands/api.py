@@ -34,7 +34,7 @@ def serve_command(
 
     overrides = {k: v for k, v in {"api_host": host, "api_port": port}.items() if v is not None}
     settings = ApiSettings(**overrides)  # type: ignore[arg-type]
-    prepare_data_dir()
+    prepare_data_dir(create=migrate)  # migrating may make a new database; serving may not
     if migrate:
         run_migrations()
     warn_about_sandbox("api")

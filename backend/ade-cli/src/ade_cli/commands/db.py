@@ -16,7 +16,7 @@ def run_migrations() -> str:
     """Upgrade the configured database to head; return the head revision."""
     from ade_db import migrate
 
-    engine = open_engine()
+    engine = open_engine(create=True)
     try:
         migrate.upgrade(engine)
         return migrate.head_revision()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ade_cli.commands.db import run_migrations
-from ade_cli.context import prepare_data_dir
+from ade_cli.context import SHOWN_ENV, prepare_data_dir
 from ade_cli.first_run import prepare_setup_token, web_address, web_lines
 from ade_cli.supervisor import Supervisor
 
@@ -66,6 +66,7 @@ def start_command(
             "ADE_API_HOST": host,
             "ADE_API_PORT": str(port),
             "ADE_STORAGE_DATA_DIR": str(layout.data_dir),
+            SHOWN_ENV: "1",  # the children need not name the database again
         }
         # Children inherit it: the API checks POST /api/v1/setup against it.
         token = prepare_setup_token(env, configured=api.setup_token is not None)

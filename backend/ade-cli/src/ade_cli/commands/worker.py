@@ -7,7 +7,7 @@ import logging
 import typer
 
 from ade_cli.commands.sandbox import warn_about_sandbox
-from ade_cli.context import prepare_data_dir
+from ade_cli.context import open_engine, prepare_data_dir
 
 app = typer.Typer(help="Run queue workers.", no_args_is_help=True)
 
@@ -26,7 +26,8 @@ def start_command(
     if name:
         settings = settings.model_copy(update={"worker_name": name})
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
-    prepare_data_dir()
+    prepare_data_dir(create=False)
+    open_engine().dispose()  # names the database, and refuses one that does not exist
     warn_about_sandbox("worker")
     try:
         run_worker(settings, burst=burst)
