@@ -78,7 +78,8 @@ class SheetPool:
 
     def __init__(self, retain_cells: int) -> None:
         self.retain_cells = retain_cells
-        self._loaded: list[Sheet] = []
+        self._loaded: list[Sheet] = []  # in use, or kept loaded within the budget
+        self._parked: list[Sheet] = []
 
     @property
     def loaded(self) -> list[Sheet]:
@@ -94,17 +95,21 @@ class SheetPool:
             kept -= victim.loaded_cells
             victim.park()
             self._loaded = [s for s in self._loaded if s is not victim]
+            self._parked.append(victim)
         sheet.prepare()
+        self._parked = [s for s in self._parked if s is not sheet]
         self._loaded.append(sheet)
 
     def done(self, sheet: Sheet) -> None:
         sheet.release()
         self._loaded = [s for s in self._loaded if s is not sheet]
+        self._parked = [s for s in self._parked if s is not sheet]
 
     def close(self) -> None:
-        for sheet in self._loaded:
+        """Release every sheet loaded or parked (the copies of parked ones too)."""
+        for sheet in self._loaded + self._parked:
             sheet.release()
-        self._loaded = []
+        self._loaded, self._parked = [], []
 
 
 @dataclass
