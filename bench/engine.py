@@ -16,8 +16,9 @@
 3. Prints one line per workbook, like the issue's table: best and median time of each, the
    ratio of the run to the bare read (best to best, median to median), the highest peak RSS
    of the run (MiB) and of the bare read, next to the targets (<= 2x the bare read, 200k
-   under 300 MiB). ``--baseline-src DIR`` also runs the engine from another source tree
-   (``DIR`` first on ``PYTHONPATH``) in the same rounds, for before/after figures.
+   under 300 MiB), and the ratio of CPU times (user + system, best of each: steadier than
+   wall time on a shared machine). ``--baseline-src DIR`` also runs the engine from another
+   source tree (``DIR`` first on ``PYTHONPATH``) in the same rounds, for before/after figures.
 4. Unless ``--no-extra``, one run each of: the same rows spread over 5 sheets (one workbook),
    with the engine's default sheet budget, with sheets loaded strictly one at a time
    (``RETAIN_CELLS = 0``) and with every sheet kept loaded; and the same data as CSV at ``rows``
@@ -160,14 +161,14 @@ def _child(args: list[str]) -> tuple[str, float]:
     return out, usage.ru_maxrss / 1024
 
 
-def bare_read(path: Path, repeat: int = 1) -> float:
+def bare_read(path: Path, repeat: int = 1) -> tuple[float, float]:
     """Best of ``repeat``: open the workbook, load each sheet, iterate every row (in this
-    process)."""
+    process); (seconds, CPU seconds of the best)."""
     import python_calamine
 
-    best = float("inf")
+    best, cpu = float("inf"), 0.0
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
         cells = 0
         for index in range(len(wb.sheet_names)):
@@ -176,9 +177,10 @@ def bare_read(path: Path, repeat: int = 1) -> float:
                 cells += len(row)
             del sheet
         wb.close()
-        best = min(best, time.perf_counter() - t0)
+        if time.perf_counter() - t0 < best:
+            best, cpu = time.perf_counter() - t0, time.process_time() - c0
         del wb
-    return best
+    return best, cpu
 
 
 def engine_run(
@@ -187,8 +189,8 @@ def engine_run(
     work: Path,
     retain_cells: int | None = None,
     env: dict[str, str] | None = None,
-) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB) of ``python -m ade_engine`` on a fresh job folder
+) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MiB, CPU seconds) of ``python -m ade_engine`` on a fresh job folder
     (``retain_cells``: run it with ``pipeline.RETAIN_CELLS`` set to that instead; ``env``: the
     child's environment)."""
     job = work / f"job-{path.name}"
@@ -212,7 +214,7 @@ def engine_run(
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"engine run failed: {err or out}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def _median(values: list[float]) -> float:
@@ -232,27 +234,32 @@ def xlsx_figure(
 ) -> None:
     """``repeat`` rounds of a bare read and a run of each engine in ``envs``; one line each."""
     bare: list[float] = []
+    bare_cpu: list[float] = []
     bare_rss = 0.0
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in envs}
     for _ in range(repeat):
         out, rss = _child(["--child", "bare", str(path)])
-        bare.append(float(out.strip().splitlines()[-1]))
+        wall, cpu = map(float, out.strip().splitlines()[-1].split())
+        bare.append(wall)
+        bare_cpu.append(cpu)
         bare_rss = max(bare_rss, rss)
         for name, env in envs.items():
             runs[name].append(engine_run(path, config, work, env=env))
     b_best, b_med = min(bare), _median(bare)
+    c_best = min(bare_cpu)
     print(
         f"{label}: bare calamine read {b_best:.2f}s best, {b_med:.2f}s median, "
-        f"peak RSS {bare_rss:.0f} MiB"
+        f"{c_best:.2f}s CPU (best), peak RSS {bare_rss:.0f} MiB"
     )
     for name, results in runs.items():
-        times = [t for t, _ in results]
-        best, med, rss = min(times), _median(times), max(r for _, r in results)
+        times = [t for t, _, _ in results]
+        best, med, rss = min(times), _median(times), max(r for _, r, _ in results)
+        cpu = min(c for _, _, c in results)
         target = " (target <= 2x" + (f", < {rss_target:.0f} MiB)" if rss_target else ")")
         print(
             f"{label}: ade run ({name}) {best:.2f}s best, {med:.2f}s median; "
-            f"{best / b_best:.2f}x the bare read (best), {med / b_med:.2f}x (median); "
-            f"peak RSS {rss:.0f} MiB{target}"
+            f"{best / b_best:.2f}x the bare read (best), {med / b_med:.2f}x (median), "
+            f"{cpu / c_best:.2f}x its CPU time (best); peak RSS {rss:.0f} MiB{target}"
         )
 
 
@@ -273,7 +280,7 @@ def main() -> None:
         elif args.child[0] == "csv":
             generate_csv(Path(args.child[1]), int(args.child[2]), cols=int(args.child[3]))
         elif args.child[0] == "bare":
-            print(bare_read(Path(args.child[1])))
+            print(*bare_read(Path(args.child[1])))
         elif args.child[0] == "bare-csv":
             print(bare_csv_read(Path(args.child[1])))
         elif args.child[0] == "csv-reader":
@@ -382,14 +389,14 @@ def extra(work: Path, config: Path, rows: int) -> None:
         ("one sheet at a time (RETAIN_CELLS = 0)", 0),
         ("every sheet kept loaded", 10**12),
     ):
-        t, rss = engine_run(multi, config, work, retain)
+        t, rss, _ = engine_run(multi, config, work, retain)
         print(
             f"ade run, {rows:,} rows as {sheets} sheets x {per:,} rows, {label}: "
             f"{t:.2f}s, peak RSS {rss:.0f} MB"
         )
     for n in (rows, rows * 2):
         path = make_input(work, "csv", f"roster-{n}.csv", n, 20)
-        t, rss = engine_run(path, config, work)
+        t, rss, _ = engine_run(path, config, work)
         print(f"ade run, {n:,} rows of CSV: {t:.2f}s ({n / t:,.0f} rows/s), peak RSS {rss:.0f} MB")
 
 
