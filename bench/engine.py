@@ -1,26 +1,30 @@
 """Engine benchmark: prints figures, asserts nothing.
 
     uv run python bench/engine.py [--rows 100000] [--repeat 3] [--keep DIR] [--no-extra]
-                                  [--csv-rows 1000000] [--csv-only]
+                                  [--baseline-src DIR] [--csv-rows 1000000] [--csv-only]
 
-1. Generates a roster workbook: a title row, a blank row, a header row, then ``rows`` rows of
-   20 columns (integers, strings, ISO-formatted date cells and floats), written with XlsxWriter
-   in constant-memory mode, plus the same with twice the rows.
-2. Times the bare python-calamine read of every cell (open, load the sheet, iterate all rows;
-   best of 3, in a child interpreter; generation also runs in a child, so that this parent
-   stays small and does not inflate the measured children's peak RSS).
-3. Runs ``python -m ade_engine --job-dir JOB`` on each workbook with the example config
-   (``ade config init``) in a subprocess, timing it end to end (interpreter start and imports
-   included) and reading that child's peak RSS from ``os.wait4``; best time of ``--repeat``
-   runs, highest RSS.
-4. Prints rows/s, the ratio to the bare read, peak RSS and the 2x-rows/1x-rows time ratio, next
-   to the targets (<= 3x the bare read, < 300 MB, <= 2.2x).
-5. Unless ``--no-extra``, one run each of: the same rows spread over 5 sheets (one workbook),
+1. Generates roster workbooks: a title row, a blank row, a header row, then rows of 20 columns
+   (integers, strings, ISO-formatted date cells and floats), written with XlsxWriter in
+   constant-memory mode: ``rows`` rows, twice that, and ``rows`` x 1.5 spread over 3 sheets
+   (the issue's "100k x 20", "200k x 20" and "3 sheets x 50k").
+2. For each workbook, ``--repeat`` rounds of: the bare python-calamine read of every cell
+   (open, load each sheet, iterate all rows; in a child interpreter, so that this parent stays
+   small and does not inflate the measured children's peak RSS), then
+   ``python -m ade_engine --job-dir JOB`` with the example config (``ade config init``) in a
+   subprocess, timed end to end (interpreter start and imports included), its peak RSS read
+   from ``os.wait4``. The bare read and the run alternate, so that both see the same load.
+3. Prints one line per workbook, like the issue's table: best and median time of each, the
+   ratio of the run to the bare read (best to best, median to median), the highest peak RSS
+   of the run (MiB) and of the bare read, next to the targets (<= 2x the bare read, 200k
+   under 300 MiB), and the ratio of CPU times (user + system, best of each: steadier than
+   wall time on a shared machine). ``--baseline-src DIR`` also runs the engine from another
+   source tree (``DIR`` first on ``PYTHONPATH``) in the same rounds, for before/after figures.
+4. Unless ``--no-extra``, one run each of: the same rows spread over 5 sheets (one workbook),
    with the engine's default sheet budget, with sheets loaded strictly one at a time
-   (``RETAIN_CELLS = 0``) and with every sheet kept loaded (what the engine did before sheets
-   were loaded one at a time); and the same data as CSV at ``rows`` and 2x ``rows``. These show
-   what memory is bounded by (see docs/explanation/engine.md, "Memory").
-6. The CSV figure: ``--csv-rows`` rows (default 1,000,000) of the roster's first 10 columns as
+   (``RETAIN_CELLS = 0``) and with every sheet kept loaded; and the same data as CSV at ``rows``
+   and 2x ``rows``. These show what memory is bounded by (see docs/explanation/engine.md,
+   "Memory").
+5. The CSV figure: ``--csv-rows`` rows (default 1,000,000) of the roster's first 10 columns as
    CSV, the bare ``csv.reader`` pass over the file (best of 3, in a child interpreter) and
    ``ade run`` on it (best of ``--repeat``), next to the target (<= 8 s). ``--csv-only`` runs
    just this.
@@ -157,29 +161,38 @@ def _child(args: list[str]) -> tuple[str, float]:
     return out, usage.ru_maxrss / 1024
 
 
-def bare_read(path: Path) -> float:
-    """Best of 3: open the workbook, load the sheet, iterate every row (in this process)."""
+def bare_read(path: Path, repeat: int = 1) -> tuple[float, float]:
+    """Best of ``repeat``: open the workbook, load each sheet, iterate every row (in this
+    process); (seconds, CPU seconds of the best)."""
     import python_calamine
 
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
+    best, cpu = float("inf"), 0.0
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
         wb = python_calamine.CalamineWorkbook.from_path(str(path))
-        sheet = wb.get_sheet_by_index(0)
         cells = 0
-        for row in sheet.iter_rows():
-            cells += len(row)
+        for index in range(len(wb.sheet_names)):
+            sheet = wb.get_sheet_by_index(index)
+            for row in sheet.iter_rows():
+                cells += len(row)
+            del sheet
         wb.close()
-        best = min(best, time.perf_counter() - t0)
-        del sheet, wb
-    return best
+        if time.perf_counter() - t0 < best:
+            best, cpu = time.perf_counter() - t0, time.process_time() - c0
+        del wb
+    return best, cpu
 
 
 def engine_run(
-    path: Path, config: Path, work: Path, retain_cells: int | None = None
-) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of ``python -m ade_engine`` on a fresh job folder
-    (``retain_cells``: run it with ``pipeline.RETAIN_CELLS`` set to that instead)."""
+    path: Path,
+    config: Path,
+    work: Path,
+    retain_cells: int | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[float, float, float]:
+    """(seconds, peak RSS in MiB, CPU seconds) of ``python -m ade_engine`` on a fresh job folder
+    (``retain_cells``: run it with ``pipeline.RETAIN_CELLS`` set to that instead; ``env``: the
+    child's environment)."""
     job = work / f"job-{path.name}"
     shutil.rmtree(job, ignore_errors=True)
     (job / "input").mkdir(parents=True)
@@ -194,24 +207,71 @@ def engine_run(
         )
         command = [sys.executable, "-c", code, "--job-dir", str(job)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
     out = proc.stdout.read().decode() if proc.stdout else ""
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"engine run failed: {err or out}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def xlsx_figure(
+    label: str,
+    path: Path,
+    config: Path,
+    work: Path,
+    repeat: int,
+    envs: dict[str, dict[str, str] | None],
+    rss_target: float | None,
+) -> None:
+    """``repeat`` rounds of a bare read and a run of each engine in ``envs``; one line each."""
+    bare: list[float] = []
+    bare_cpu: list[float] = []
+    bare_rss = 0.0
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in envs}
+    for _ in range(repeat):
+        out, rss = _child(["--child", "bare", str(path)])
+        wall, cpu = map(float, out.strip().splitlines()[-1].split())
+        bare.append(wall)
+        bare_cpu.append(cpu)
+        bare_rss = max(bare_rss, rss)
+        for name, env in envs.items():
+            runs[name].append(engine_run(path, config, work, env=env))
+    b_best, b_med = min(bare), _median(bare)
+    c_best = min(bare_cpu)
+    print(
+        f"{label}: bare calamine read {b_best:.2f}s best, {b_med:.2f}s median, "
+        f"{c_best:.2f}s CPU (best), peak RSS {bare_rss:.0f} MiB"
+    )
+    for name, results in runs.items():
+        times = [t for t, _, _ in results]
+        best, med, rss = min(times), _median(times), max(r for _, r, _ in results)
+        cpu = min(c for _, _, c in results)
+        target = " (target <= 2x" + (f", < {rss_target:.0f} MiB)" if rss_target else ")")
+        print(
+            f"{label}: ade run ({name}) {best:.2f}s best, {med:.2f}s median; "
+            f"{best / b_best:.2f}x the bare read (best), {med / b_med:.2f}x (median), "
+            f"{cpu / c_best:.2f}x its CPU time (best); peak RSS {rss:.0f} MiB{target}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, default=None, help="keep files in this folder")
-    parser.add_argument("--repeat", type=int, default=3, help="engine runs per size (best)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per workbook")
     parser.add_argument("--no-extra", action="store_true", help="skip the multi-sheet and CSV runs")
     parser.add_argument("--csv-rows", type=int, default=1_000_000, help="rows of the CSV figure")
     parser.add_argument("--csv-only", action="store_true", help="only the CSV figure")
+    parser.add_argument("--baseline-src", type=Path, default=None, help="another engine src")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -220,7 +280,7 @@ def main() -> None:
         elif args.child[0] == "csv":
             generate_csv(Path(args.child[1]), int(args.child[2]), cols=int(args.child[3]))
         elif args.child[0] == "bare":
-            print(bare_read(Path(args.child[1])))
+            print(*bare_read(Path(args.child[1])))
         elif args.child[0] == "bare-csv":
             print(bare_csv_read(Path(args.child[1])))
         elif args.child[0] == "csv-reader":
@@ -238,33 +298,24 @@ def main() -> None:
         csv_figure(work, config, args.csv_rows, args.repeat)
         return
     n1, n2 = args.rows, args.rows * 2
-    files = {n: make_input(work, "generate", f"roster-{n}.xlsx", n, 1) for n in (n1, n2)}
-
-    out, bare_rss = _child(["--child", "bare", str(files[n1])])
-    bare = float(out.strip().splitlines()[-1])
-    out2, _ = _child(["--child", "bare", str(files[n2])])
-    bare2 = float(out2.strip().splitlines()[-1])
-    runs1 = [engine_run(files[n1], config, work) for _ in range(args.repeat)]
-    runs2 = [engine_run(files[n2], config, work) for _ in range(args.repeat)]
-    t1, rss1 = min(r[0] for r in runs1), max(r[1] for r in runs1)
-    t2, rss2 = min(r[0] for r in runs2), max(r[1] for r in runs2)
-    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores; best of {args.repeat} runs")
-    print(
-        f"bare calamine read, {n1:,} rows x 20 cols: {bare:.2f}s ({n1 / bare:,.0f} rows/s), "
-        f"peak RSS {bare_rss:.0f} MB"
-    )
-    print(
-        f"bare calamine read, {n2:,} rows: {bare2:.2f}s ({bare2 / bare:.2f}x the {n1:,}-row read)"
-    )
-    print(
-        f"ade run, {n1:,} rows: {t1:.2f}s ({n1 / t1:,.0f} rows/s), "
-        f"{t1 / bare:.2f}x the bare read (target <= 3x), peak RSS {rss1:.0f} MB "
-        "(target < 300 MB)"
-    )
-    print(
-        f"ade run, {n2:,} rows: {t2:.2f}s ({n2 / t2:,.0f} rows/s), peak RSS {rss2:.0f} MB; "
-        f"{n2:,}/{n1:,} time ratio {t2 / t1:.2f} (target <= 2.2)"
-    )
+    per = n1 // 2
+    inputs = [
+        (f"{n1:,} rows x 20 cols", make_input(work, "generate", f"roster-{n1}.xlsx", n1, 1), None),
+        (f"{n2:,} rows x 20 cols", make_input(work, "generate", f"roster-{n2}.xlsx", n2, 1), 300),
+        (
+            f"3 sheets x {per:,} rows",
+            make_input(work, "generate", f"roster-{3 * per}-3sheets.xlsx", 3 * per, 3),
+            None,
+        ),
+    ]
+    envs: dict[str, dict[str, str] | None] = {"this tree": None}
+    if args.baseline_src is not None:
+        extra_path = [str(args.baseline_src.resolve()), os.environ.get("PYTHONPATH", "")]
+        pythonpath = os.pathsep.join(extra_path).rstrip(os.pathsep)
+        envs["baseline src"] = {**os.environ, "PYTHONPATH": pythonpath}
+    print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores; {args.repeat} rounds")
+    for label, workbook, rss_target in inputs:
+        xlsx_figure(label, workbook, config, work, args.repeat, envs, rss_target)
     if not args.no_extra:
         extra(work, config, n1)
         csv_figure(work, config, args.csv_rows, args.repeat)
@@ -338,14 +389,14 @@ def extra(work: Path, config: Path, rows: int) -> None:
         ("one sheet at a time (RETAIN_CELLS = 0)", 0),
         ("every sheet kept loaded", 10**12),
     ):
-        t, rss = engine_run(multi, config, work, retain)
+        t, rss, _ = engine_run(multi, config, work, retain)
         print(
             f"ade run, {rows:,} rows as {sheets} sheets x {per:,} rows, {label}: "
             f"{t:.2f}s, peak RSS {rss:.0f} MB"
         )
     for n in (rows, rows * 2):
         path = make_input(work, "csv", f"roster-{n}.csv", n, 20)
-        t, rss = engine_run(path, config, work)
+        t, rss, _ = engine_run(path, config, work)
         print(f"ade run, {n:,} rows of CSV: {t:.2f}s ({n / t:,.0f} rows/s), peak RSS {rss:.0f} MB")
 
 

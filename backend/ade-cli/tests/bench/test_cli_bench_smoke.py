@@ -36,9 +36,13 @@ def test_engine_benchmark_runs_small() -> None:
         "bench/engine.py", "--rows", "2000", "--repeat", "1", "--no-extra", timeout=180
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"bare calamine read, 2,000 rows x 20 cols: [\d.]+s", done.stdout)
-    assert re.search(r"ade run, 2,000 rows: [\d.]+s .* peak RSS \d+ MB", done.stdout)
-    assert re.search(r"ade run, 4,000 rows: [\d.]+s", done.stdout)
+    for label in ("2,000 rows x 20 cols", "4,000 rows x 20 cols", "3 sheets x 1,000 rows"):
+        assert re.search(rf"{label}: bare calamine read [\d.]+s best", done.stdout)
+        assert re.search(
+            rf"{label}: ade run \(this tree\) [\d.]+s best, .* [\d.]+x the bare read "
+            r"\(best\), .* peak RSS \d+ MiB",
+            done.stdout,
+        )
 
 
 def test_small_run_benchmark_runs() -> None:

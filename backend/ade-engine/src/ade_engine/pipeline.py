@@ -19,8 +19,8 @@ failed runs too) and the artifact is written again with whatever they added.
 
 Sheets are loaded one at a time through a :class:`~ade_engine.read.SheetPool`: a sheet that has
 tables stays loaded between detection and writing only while the other sheets kept loaded hold
-at most :data:`RETAIN_CELLS` cells; otherwise it is released and read again when its rows are
-written.
+at most :data:`RETAIN_CELLS` cells; otherwise it is parked (its rows copied to a temporary
+file, the reader's copy freed) and its rows are read back from the file when they are written.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from ade_engine.summary import build_summary
 __all__ = ["RETAIN_CELLS", "ProgressCallback", "RunResult", "run"]
 
 #: Cells of already scanned sheets that may stay loaded (besides the sheet in use) so that
-#: they need not be parsed again when their rows are written: about 50 MB of reader memory.
+#: they need not be copied to disk and read back: about 50 MB of reader memory.
 RETAIN_CELLS = 500_000
 
 

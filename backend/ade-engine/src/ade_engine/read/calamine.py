@@ -3,11 +3,14 @@
 Calamine gives formulas' cached values, dates and datetimes typed by their number format, sheet
 visibility and merged ranges. Hidden columns of ``.xlsx``/``.xlsm`` sheets come from the sheet
 XML's ``<cols>`` element, read with a streaming parser that stops at ``<sheetData>``. A sheet is
-loaded when first used (:meth:`Sheet.prepare`) and can be released and loaded again.
+loaded when first used (:meth:`Sheet.prepare`). Parked (:meth:`Sheet.park`) to make room for
+another sheet, its rows are copied to a temporary file (:mod:`.spill`) and calamine's copy is
+freed: later reads replay the file, so the sheet is parsed once.
 """
 
 from __future__ import annotations
 
+import itertools
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -18,8 +21,12 @@ from defusedxml import ElementTree as SafeET
 
 from ade_engine.errors import InputError
 from ade_engine.formats import reader_for
+from ade_engine.read.csvtype import TypedBlock
 from ade_engine.read.sheet import Sheet, Workbook
+from ade_engine.read.spill import RowSpill, block_of_rows
 
+#: Rows of a sheet copied to disk together when it is parked (:mod:`.spill`).
+SPILL_ROWS = 4096
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
@@ -57,16 +64,17 @@ def open_calamine(path: Path, fmt: str) -> Workbook:
             visibility=visibility,
             hidden_columns=hidden_cols.get(meta.name, set()),
         )
-        sheet._rows, sheet._prepare, sheet._release, sheet._cells = _calamine_rows_factory(
-            wb, meta.name, sheet, path
-        )
+        hooks = _calamine_rows_factory(wb, meta.name, sheet, path)
+        sheet._rows, sheet._prepare, sheet._park, sheet._release, sheet._cells = hooks
         sheets.append(sheet)
     return Workbook(path=path, format=fmt, sheets=sheets, details={"_close": wb.close})
 
 
 def _calamine_rows_factory(
     wb: Any, name: str, sheet: Sheet, path: Path
-) -> tuple[Any, Any, Any, Any]:
+) -> tuple[Any, Any, Any, Any, Any]:
+    """The sheet's hooks: rows, prepare (load), park (copy the rows to disk, free calamine's
+    copy), release (free both) and loaded cells."""
     state: dict[str, Any] = {}
 
     def load() -> Any:
@@ -82,21 +90,45 @@ def _calamine_rows_factory(
             state["sheet"] = cs
         return state["sheet"]
 
-    def rows() -> Iterator[list[Any]]:
+    def loaded_rows() -> Iterator[list[Any]]:
         cs = load()
         if cs.start is None:
             return iter(())
         rows_iter: Iterator[list[Any]] = cs.iter_rows()
         return rows_iter
 
+    def blocks() -> Iterator[TypedBlock]:
+        rows = loaded_rows()
+        while block := list(itertools.islice(rows, SPILL_ROWS)):
+            typed = block_of_rows(block)
+            # Only the block refers to the cells now: marshal records every value referred to
+            # more than once for back-references, which made writing the copy 2-3x slower.
+            del block
+            yield typed
+
+    spill = RowSpill(blocks)
+
+    def rows() -> Iterator[list[Any]]:
+        return spill.rows() if spill.complete else loaded_rows()
+
+    def prepare() -> None:
+        if not spill.complete:
+            load()
+
+    def park() -> None:
+        if "sheet" in state:
+            spill.fill()  # if the copy cannot be written, the sheet is loaded again when read
+            state.pop("sheet", None)
+
     def release() -> None:
         state.pop("sheet", None)
+        spill.close()
 
     def cells() -> int:
         cs = state.get("sheet")
         return 0 if cs is None or cs.start is None else int(cs.height) * int(cs.width)
 
-    return rows, load, release, cells
+    return rows, prepare, park, release, cells
 
 
 def _xlsx_hidden_columns(path: Path) -> dict[str, set[int]]:

@@ -122,7 +122,9 @@ def open_csv(path: Path) -> Workbook:
         with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
             records = csv.reader(fh, delimiter=delimiter)
             while block := list(itertools.islice(records, BLOCK_ROWS)):
-                yield block_typer.type(block)
+                typed = block_typer.type(block)
+                del block  # see read.calamine: the copy is written 2-3x faster
+                yield typed
 
     spill = RowSpill(blocks)
     sheet = Sheet(name=path.stem[:31] or "Sheet1", index=0, typed_text=True)

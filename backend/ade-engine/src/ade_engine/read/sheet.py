@@ -30,6 +30,7 @@ class Sheet:
     loads: int = 0
     _rows: Any = None
     _prepare: Any = None
+    _park: Any = None
     _release: Any = None
     _cells: Any = None
 
@@ -37,6 +38,15 @@ class Sheet:
         """Load the sheet (spreadsheets load a sheet at a time) and fill offsets and merges."""
         if self._prepare is not None:
             self._prepare()
+
+    def park(self) -> None:
+        """Free the loaded sheet's memory but keep its rows readable without parsing it
+        again (spreadsheets copy them to a temporary file); like :meth:`release` where the
+        reader has no such copy."""
+        if self._park is not None:
+            self._park()
+        else:
+            self.release()
 
     def release(self) -> None:
         """Free the loaded sheet (spreadsheets hold a whole sheet in memory while in use)."""
@@ -58,17 +68,18 @@ class Sheet:
 class SheetPool:
     """Decides which sheets stay loaded, so that memory does not grow with the sheet count.
 
-    :meth:`load` loads a sheet, first releasing other loaded sheets (the last in sheet order
-    first, since sheets are written in order) until the ones kept hold at most
-    ``retain_cells`` cells. So at any time the loaded sheets are the one in use plus at most
-    ``retain_cells`` cells of others: small workbooks are parsed once, large ones are parsed
-    again (one sheet at a time) when their rows are written. :meth:`done` releases a sheet
-    that is no longer needed.
+    :meth:`load` loads a sheet, first parking other loaded sheets (:meth:`Sheet.park`: the
+    last in sheet order first, since sheets are written in order) until the ones kept hold at
+    most ``retain_cells`` cells. So at any time the loaded sheets are the one in use plus at
+    most ``retain_cells`` cells of others; a parked sheet's rows are read back from a
+    temporary file when they are written, so every sheet is parsed once. :meth:`done`
+    releases a sheet that is no longer needed.
     """
 
     def __init__(self, retain_cells: int) -> None:
         self.retain_cells = retain_cells
-        self._loaded: list[Sheet] = []
+        self._loaded: list[Sheet] = []  # in use, or kept loaded within the budget
+        self._parked: list[Sheet] = []
 
     @property
     def loaded(self) -> list[Sheet]:
@@ -82,18 +93,23 @@ class SheetPool:
         while others and kept > self.retain_cells:
             victim = others.pop()
             kept -= victim.loaded_cells
-            self.done(victim)
+            victim.park()
+            self._loaded = [s for s in self._loaded if s is not victim]
+            self._parked.append(victim)
         sheet.prepare()
+        self._parked = [s for s in self._parked if s is not sheet]
         self._loaded.append(sheet)
 
     def done(self, sheet: Sheet) -> None:
         sheet.release()
         self._loaded = [s for s in self._loaded if s is not sheet]
+        self._parked = [s for s in self._parked if s is not sheet]
 
     def close(self) -> None:
-        for sheet in self._loaded:
+        """Release every sheet loaded or parked (the copies of parked ones too)."""
+        for sheet in self._loaded + self._parked:
             sheet.release()
-        self._loaded = []
+        self._loaded, self._parked = [], []
 
 
 @dataclass

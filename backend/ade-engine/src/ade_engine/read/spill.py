@@ -4,9 +4,12 @@ A CSV sheet is read more than once in a run (detection scans every row, then the
 reads its tables' rows again). The first read that runs to the end writes its typed rows, a
 block at a time, to an anonymous temporary file (in ``TMPDIR``; the sandbox points it into the
 job's folder); later reads replay those blocks instead of decoding, splitting and typing the
-file again. Memory stays bounded by one block: the file holds the rows, not the process. If
-the copy cannot be written (no room left under the job's disk limit, no temporary folder),
-reads go on without it: every read parses the file again.
+file again. A spreadsheet sheet is copied the same way (:meth:`RowSpill.fill`, rows made blocks
+by :func:`block_of_rows`) when it is set aside to make room for the next sheet, so that it is
+parsed once however many sheets the workbook has (see :class:`~ade_engine.read.SheetPool`).
+Memory stays bounded by one block: the file holds the rows, not the process. If the copy cannot
+be written (no room left under the job's disk limit, no temporary folder), reads go on without
+it: every read parses the file (or loads the sheet) again.
 
 A block is stored by column with :mod:`marshal` (one call each way, in C): date columns as
 day ordinals (``0`` for an empty cell), any other column marshal cannot store (datetimes,
@@ -45,9 +48,17 @@ class RowSpill:
             return self._replay()
         if self._writing:  # another read is writing the copy: this one reads the source
             return (row for block in self._blocks() for row in block.rows())
-        return self._read_and_spill()
+        return (row for block in self._read_and_spill() for row in block.rows())
 
-    def _read_and_spill(self) -> Iterator[list[Any]]:
+    def fill(self) -> bool:
+        """Write the copy now, reading the whole source (unless the copy is complete already
+        or being written by a read in progress); whether the copy is complete."""
+        if not self.complete and not self._writing:
+            for _block in self._read_and_spill():
+                pass
+        return self.complete
+
+    def _read_and_spill(self) -> Iterator[TypedBlock]:
         self.close()
         fh = self._file = _temporary_file()
         index, offset = self._index, 0
@@ -64,7 +75,7 @@ class RowSpill:
                     else:
                         index.append((offset, len(data)))
                         offset += len(data)
-                yield from block.rows()
+                yield block
             if fh is not None:
                 with contextlib.suppress(OSError):  # if flushing fails, there is no copy
                     fh.flush()
@@ -98,6 +109,26 @@ def _temporary_file() -> IO[bytes] | None:
 
 _PICKLED = 3
 _DATE = dt.date
+_MARSHALLED = frozenset((str, float, int, bool))
+
+
+def block_of_rows(rows: list[list[Any]]) -> TypedBlock:
+    """Rows of one width (a spreadsheet's, as read) as a block to spill: by column, each
+    column marked PLAIN (values :mod:`marshal` stores), DATES (dates and empty cells) or
+    MIXED."""
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    return TypedBlock(len(rows), columns, {}, [_holds(c) for c in columns])
+
+
+def _holds(values: list[Any]) -> int:
+    kinds = set(map(type, values))
+    if kinds <= _MARSHALLED:
+        return PLAIN
+    if kinds == {_DATE} or (
+        kinds == {_DATE, str} and all(v == "" for v in values if v.__class__ is str)
+    ):
+        return DATES
+    return MIXED
 
 
 def _encode_column(values: list[Any], holds: int) -> tuple[int, Any]:
