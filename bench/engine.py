@@ -361,6 +361,16 @@ def csv_figure(work: Path, config: Path, rows: int, repeat: int) -> None:
         f"ade run, {rows:,} rows x 10 cols of CSV: {t:.2f}s best, {median:.2f}s median of "
         f"{repeat} (target <= 8 s), {t / bare:.1f}x the bare csv.reader, peak RSS {rss:.0f} MB"
     )
+    print(f"  where the last run's time went (artifact passes): {passes_of(path, work)}")
+
+
+def passes_of(path: Path, work: Path) -> str:
+    """The pass timings of the last ``engine_run`` on ``path``, from its artifact (detect
+    includes the first read of the file; transform includes reading the rows back)."""
+    import json
+
+    artifact = json.loads((work / f"job-{path.name}" / "output" / "artifact.json").read_text())
+    return ", ".join(f"{p['name']} {p['elapsed_ms'] / 1000:.2f}s" for p in artifact["passes"])
 
 
 def make_input(work: Path, kind: str, name: str, rows: int, shape: int) -> Path:

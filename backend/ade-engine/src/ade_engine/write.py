@@ -24,17 +24,20 @@ import contextlib
 import datetime as dt
 import math
 import os
+import queue
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 from ade_engine.read.cells import col_letter
 
 _EPOCH = dt.date(1899, 12, 30).toordinal()
+_toordinal = dt.date.toordinal
 _MIN_DATE = dt.date(1900, 3, 1)
 _MAX_EXACT = 2**53
 _ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -139,37 +142,51 @@ def cell_xml(ref: str, v: Any) -> str:
     return _text_cell(ref, str(v))
 
 
-def column_xml(letter: str, values: Sequence[Any], first_row: int) -> list[str]:
-    """Cell XML for one column of a chunk: fast paths for one-type columns."""
-    rows = range(first_row, first_row + len(values))
+def _numbers_fit(present: Sequence[Any], kinds: set[type]) -> bool:
+    """Every number (ints and floats, no None) is written as a plain number: ints within
+    +-2**53, floats finite. A conservative shortcut first: a finite sum of floats."""
+    if kinds == {int}:
+        return bool(min(present) > -_MAX_EXACT and max(present) < _MAX_EXACT)
+    if kinds == {float} and math.isfinite(sum(present)):
+        return True
+    return all(
+        -_MAX_EXACT < v < _MAX_EXACT if type(v) is int else math.isfinite(v) for v in present
+    )
+
+
+def column_xml(letter: str, values: Sequence[Any], rows: Sequence[str]) -> list[str]:
+    """Cell XML for one column of a chunk (``rows``: the row numbers as text): fast paths for
+    one-type columns, each cell one f-string; any other column cell by cell (:func:`cell_xml`).
+    """
     kinds = set(map(type, values))
+    gaps = type(None) in kinds
     kinds.discard(type(None))
     if not kinds:
         return [""] * len(values)
-    if kinds == {int} and all(-_MAX_EXACT < v < _MAX_EXACT for v in values if v is not None):
-        return [
-            f'<c r="{letter}{r}"><v>{v}</v></c>' if v is not None else ""
-            for r, v in zip(rows, values, strict=True)
-        ]
-    if kinds <= _NUMBER_TYPES and all(
-        -_MAX_EXACT < v < _MAX_EXACT if type(v) is int else math.isfinite(v)
-        for v in values
-        if v is not None
-    ):
+    present = [v for v in values if v is not None] if gaps else values
+    at = f'<c r="{letter}'
+    if kinds <= _NUMBER_TYPES and _numbers_fit(present, kinds):
         # repr() writes ints without a decimal point and floats in shortest round-trip form.
+        if not gaps:
+            return [f'{at}{r}"><v>{v!r}</v></c>' for r, v in zip(rows, values, strict=True)]
         return [
-            f'<c r="{letter}{r}"><v>{v!r}</v></c>' if v is not None else ""
+            f'{at}{r}"><v>{v!r}</v></c>' if v is not None else ""
             for r, v in zip(rows, values, strict=True)
         ]
-    if kinds == {dt.date} and all(v >= _MIN_DATE for v in values if v is not None):
+    if kinds == {dt.date} and min(present) >= _MIN_DATE:
+        if not gaps:
+            return [
+                f'{at}{r}" s="{STYLE_DATE}"><v>{o - _EPOCH}</v></c>'
+                for r, o in zip(rows, map(_toordinal, values), strict=True)
+            ]
         return [
-            f'<c r="{letter}{r}" s="{STYLE_DATE}"><v>{v.toordinal() - _EPOCH}</v></c>'
+            f'{at}{r}" s="{STYLE_DATE}"><v>{v.toordinal() - _EPOCH}</v></c>'
             if v is not None
             else ""
             for r, v in zip(rows, values, strict=True)
         ]
     if kinds == {str}:
-        texts = [v if v is not None else "" for v in values]
+        texts = [v if v is not None else "" for v in values] if gaps else values
         joined = _SEP.join(texts)
         if (
             joined.count(_SEP) == len(texts) - 1
@@ -181,19 +198,78 @@ def column_xml(letter: str, values: Sequence[Any], first_row: int) -> list[str]:
                 texts = joined.split(_SEP)
             # xml:space="preserve" on every string keeps edge spaces without a per-cell test.
             return [
-                f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>'
-                if v
-                else ""
+                f'{at}{r}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>' if v else ""
                 for r, v in zip(rows, texts, strict=True)
             ]
     return [cell_xml(f"{letter}{r}", v) for r, v in zip(rows, values, strict=True)]
 
 
+class _Sink(Protocol):
+    def write(self, data: bytes, /) -> Any: ...
+
+
+#: A sheet's output goes through a thread once one chunk's XML reaches this size.
+OFFLOAD_BYTES = 1 << 20
+
+
+class _Deflater:
+    """Writes to a zip member (whose ``write`` computes the CRC and deflates, both releasing
+    the GIL) from a thread, in order, so that the next chunk's XML is built while this one is
+    compressed. The thread starts on the first write of :data:`OFFLOAD_BYTES` or more (smaller
+    output is written inline, as is everything when no thread can be started); the bytes
+    written are the same either way."""
+
+    def __init__(self, fh: _Sink) -> None:
+        self.fh = fh
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._queue is None and (len(data) < OFFLOAD_BYTES or not self._start()):
+            self.fh.write(data)
+            return
+        assert self._queue is not None
+        self._queue.put(data)
+
+    def _start(self) -> bool:
+        self._queue = queue.Queue(maxsize=1)
+        thread = threading.Thread(target=self._run, name="ade-xlsx-deflate", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had (e.g. the sandbox's process limit)
+            self._queue = None
+            return False
+        self._thread = thread
+        return True
+
+    def _run(self) -> None:
+        assert self._queue is not None
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.fh.write(data)
+                except BaseException as exc:  # raised to the caller at its next write or flush
+                    self._error = exc
+
+    def flush(self) -> None:
+        """Wait until everything is written (re-raising what the thread hit); the thread
+        ends."""
+        if self._thread is not None and self._queue is not None:
+            self._queue.put(None)
+            self._thread.join()
+        self._thread = self._queue = None
+        if self._error is not None:
+            raise self._error
+
+
 class _SheetStream:
     def __init__(
-        self, fh: IO[bytes], headers: list[str], widths: list[float], *, head: bool = True
+        self, fh: _Sink, headers: list[str], widths: list[float], *, head: bool = True
     ) -> None:
-        self.fh = fh
+        self.write = fh.write
         self.letters = [col_letter(i) for i in range(max(len(headers), len(widths), 4))]
         self.next_row = 2
         if not head:
@@ -211,14 +287,14 @@ class _SheetStream:
             + (f"<cols>{cols}</cols>" if cols else "")
             + "<sheetData>"
         )
-        self.fh.write(prologue.encode())
+        self.write(prologue.encode())
         if headers:
             cells = "".join(
                 f'<c r="{letter}1" s="{STYLE_HEADER}" t="inlineStr"><is><t>{escape(h)}</t></is></c>'
                 for letter, h in zip(self.letters, headers, strict=False)
                 if h
             )
-            self.fh.write(f'<row r="1">{cells}</row>'.encode())
+            self.write(f'<row r="1">{cells}</row>'.encode())
 
     def write_columns(self, columns: Sequence[Sequence[Any]]) -> None:
         if not columns:
@@ -227,24 +303,26 @@ class _SheetStream:
         if n == 0:
             return
         r0 = self.next_row
-        frags = [column_xml(self.letters[i], col, r0) for i, col in enumerate(columns)]
-        body = "".join(
-            [
-                f'<row r="{r}">{"".join(cells)}</row>'
-                for r, cells in zip(range(r0, r0 + n), zip(*frags, strict=True), strict=True)
-            ]
-        )
-        self.fh.write(body.encode("utf-8", "surrogatepass"))
+        rows = list(map(str, range(r0, r0 + n)))
+        # One list of every piece, row by row (row start, its cells, row end), joined once:
+        # each column's cells go in by a slice assignment.
+        width = len(columns) + 2
+        parts = [""] * (n * width)
+        parts[::width] = [f'<row r="{r}">' for r in rows]
+        parts[width - 1 :: width] = ["</row>"] * n
+        for i, col in enumerate(columns):
+            parts[i + 1 :: width] = column_xml(self.letters[i], col, rows)
+        self.write("".join(parts).encode("utf-8", "surrogatepass"))
         self.next_row += n
 
     def write_row(self, values: Sequence[Any]) -> None:
         r = self.next_row
         cells = "".join(cell_xml(f"{self.letters[i]}{r}", v) for i, v in enumerate(values))
-        self.fh.write(f'<row r="{r}">{cells}</row>'.encode("utf-8", "surrogatepass"))
+        self.write(f'<row r="{r}">{cells}</row>'.encode("utf-8", "surrogatepass"))
         self.next_row += 1
 
     def finish(self) -> None:
-        self.fh.write(b"</sheetData></worksheet>")
+        self.write(b"</sheetData></worksheet>")
 
 
 ISSUE_HEADERS = ["Output row", "Field", "Value", "Message"]
@@ -265,7 +343,8 @@ class XlsxWriter:
         )
         self._sheet_fh = self._zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
         widths = [min(60.0, max(10.0, len(h) * 1.2 + 2)) for h in headers]
-        self._sheet = _SheetStream(self._sheet_fh, headers, widths)
+        self._deflater = _Deflater(self._sheet_fh)
+        self._sheet = _SheetStream(self._deflater, headers, widths)
         self._issues_tmp = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()/abort()
         self._issues = _SheetStream(self._issues_tmp, ISSUE_HEADERS, [], head=False)
         self.rows_written = 0
@@ -290,6 +369,7 @@ class XlsxWriter:
     def close(self) -> Path:
         """Finish both sheets and move the workbook into place."""
         self._sheet.finish()
+        self._deflater.flush()
         self._sheet_fh.close()
         with self._zip.open("xl/worksheets/sheet2.xml", "w", force_zip64=True) as fh:
             issues = _SheetStream(fh, ISSUE_HEADERS, [12, 24, 24, 60])
@@ -347,7 +427,13 @@ class XlsxWriter:
         """Drop everything written so far (no partial output is left)."""
         if self._closed:
             return
-        for closer in (self._sheet_fh.close, self._zip.close, self._issues_tmp.close):
+        closers = (
+            self._deflater.flush,
+            self._sheet_fh.close,
+            self._zip.close,
+            self._issues_tmp.close,
+        )
+        for closer in closers:
             with contextlib.suppress(Exception):
                 closer()
         self._tmp.unlink(missing_ok=True)

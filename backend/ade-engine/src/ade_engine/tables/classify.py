@@ -83,6 +83,17 @@ def _is_value_like(text: str) -> bool:
     return digits >= 4 and digits * 2 > len(text)
 
 
+def _fixed_code(ss: _SegSig) -> int | None:
+    """The built-in label of every row with this segment signature, when the row's texts
+    cannot change it (see :meth:`Classifier._builtin_scores`): blank, or data for a row with a
+    value whose first cell is not text; else None."""
+    if not ss.filled:
+        return BLANK
+    if ss.n_value and not ss.first_is_text:
+        return DATA
+    return None
+
+
 def _is_footer(ss: _SegSig, row: list[Any]) -> bool:
     if ss.n_value:
         return is_page_cells([row[i] for i in ss.filled])
@@ -203,24 +214,36 @@ class Classifier:
     ) -> tuple[Profile, bytearray, dict[int, float], dict[int, int], set[int]]:
         """Pass 1: signatures of every row, each row labelled as if the sheet were one block
         (the profile, and the codes, header scores, header keys and page footers of
-        :class:`Segment`)."""
+        :class:`Segment`).
+
+        A signature whose built-in label needs no cell text (blank, or a value in a row that
+        does not start with text: data) is labelled once; its rows then cost a look-up, plus
+        the config's classifiers when there are any (they see every row, as before).
+        """
         profile = Profile()
-        whole: list[_SegSig] = []
+        whole: list[tuple[_SegSig, int | None]] = []  # per signature: its segment signature
+        # and its built-in label when the row's texts cannot change it
         codes = bytearray()
         hscores: dict[int, float] = {}
         keys: dict[int, int] = {}
         footers: set[int] = set()
         sigs = profile.sigs
-        classify = self._classify_row
+        classify, with_config = self._classify_row, self._with_classifiers
+        has_config = bool(self.classifiers)
+        add = codes.append
         for r, (sid, row) in enumerate(profile.read(sheet.iter_rows())):
             if sid == len(whole):
-                whole.append(_seg_sig(sigs[sid], 0, len(sigs[sid].kinds)))
-            ss = whole[sid]
-            if not ss.filled:
-                codes.append(BLANK)
+                ss = _seg_sig(sigs[sid], 0, len(sigs[sid].kinds))
+                whole.append((ss, _fixed_code(ss)))
+            ss, fixed = whole[sid]
+            if fixed is None:
+                code, hscore = classify(ss, row, r, 0, len(row))
+            elif fixed == BLANK or not has_config:
+                add(fixed)
                 continue
-            code, hscore = classify(ss, row, r, 0, len(row))
-            codes.append(code)
+            else:
+                code, hscore = with_config(fixed, 0.0, row, r, 0, len(row))
+            add(code)
             # Only header rows need their score and key (table finding reads them for rows
             # labelled header); keeping them for every all-text data row cost hundreds of
             # bytes a row.
@@ -295,24 +318,31 @@ class Classifier:
         code, hscore = self._builtin_scores(ss, row)
         if not self.classifiers or code == BLANK:
             return code, hscore
-        scores = dict.fromkeys(self.type_names, 0.0)
-        scores[BUILTIN_NAMES[code]] = 1.0 if code != HEADER else hscore
-        if code == DATA and hscore:
-            scores["header"] = hscore
+        return self._with_classifiers(code, hscore, row, r, c0, c_end)
+
+    def _with_classifiers(
+        self, code: int, hscore: float, row: list[Any], r: int, c0: int, c_end: int
+    ) -> tuple[int, float]:
+        """The built-in ``(code, header score)`` of a non-blank row, with the config's
+        classifiers' scores added; unchanged when every classifier returns None."""
         values = raw_cells(row[c0:c_end] if c0 or c_end < len(row) else row.copy())
-        changed = False
+        scores: dict[str, float] | None = None  # built when a classifier first has a say
         for name, classify in self.classifiers:
             result = classify(values, r)
             if result is None:
                 continue
-            changed = True
+            if scores is None:
+                scores = dict.fromkeys(self.type_names, 0.0)
+                scores[BUILTIN_NAMES[code]] = 1.0 if code != HEADER else hscore
+                if code == DATA and hscore:
+                    scores["header"] = hscore
             if isinstance(result, dict):
                 for key, val in result.items():
                     if key in scores:
                         scores[key] += float(val)
             else:
                 scores[name] = scores.get(name, 0.0) + float(result)
-        if not changed:
+        if scores is None:
             return code, hscore
         best = max(self._tie_order, key=lambda t: scores.get(t, 0.0))
         return self.type_names.index(best), scores.get("header", 0.0)
