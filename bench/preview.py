@@ -82,7 +82,7 @@ def median_ms(read: Callable[[], bytes]) -> float:
 def bench(source: Path, work: Path, rows: int, repeat: int) -> None:
     kind = source.suffix[1:]
     if kind == "xlsx":
-        print(f"{kind}: calamine whole-sheet read, in-process: {bare_read(source):.2f}s")
+        print(f"{kind}: calamine whole-sheet read, in-process: {bare_read(source)[0]:.2f}s")
     print(f"{kind}: engine reader, every row, in-process: {engine_read(source):.2f}s")
     cold, size = cold_first_page(source, work, repeat)
     print(
