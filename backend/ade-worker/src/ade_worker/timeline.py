@@ -153,24 +153,36 @@ def record_job_changes(
     *,
     actor_id: str | None = None,
     request_id: str | None = None,
+    job: Job | None = None,
+    config_id: str | None = None,
 ) -> None:
     """Write the status changes among `events` (timeline rows of the job) to the workspace's
     event log, each with the job's state as it now is in this transaction: what a list of jobs
-    needs to update one row (status, document, config, attempts, timestamps)."""
+    needs to update one row (status, document, config, attempts, timestamps).
+
+    The state is read from the database, unless the caller holds the job, flushed, and knows
+    its config (`job` and `config_id`: a new job, whose state is all in hand)."""
     changes = [(t, p) for t, p in events if t in WORKSPACE_EVENT_TYPES]
     if not changes:
         return
-    session.flush()  # changes made through the ORM count (sessions may not autoflush)
-    row = session.execute(
-        select(*_JOB_FIELDS)
-        .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
-        .where(Job.id == job_id)
-    ).one_or_none()
-    if row is None:  # deleted meanwhile: nothing left to show
-        return
+    if job is not None and config_id is not None:
+        values = [
+            config_id if column is ConfigVersion.config_id else getattr(job, column.key)
+            for column in _JOB_FIELDS
+        ]
+    else:
+        session.flush()  # changes made through the ORM count (sessions may not autoflush)
+        row = session.execute(
+            select(*_JOB_FIELDS)
+            .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
+            .where(Job.id == job_id)
+        ).one_or_none()
+        if row is None:  # deleted meanwhile: nothing left to show
+            return
+        values = list(row)
     state = {
         column.key: value.isoformat() if isinstance(value, datetime) else value
-        for column, value in zip(_JOB_FIELDS, row, strict=True)
+        for column, value in zip(_JOB_FIELDS, values, strict=True)
     }
     workspace_id = state.pop("workspace_id")
     state["job_id"] = job_id
