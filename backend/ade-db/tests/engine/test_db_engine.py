@@ -186,3 +186,62 @@ def test_sqlite_a_rolled_back_or_failed_writer_lets_the_next_one_in(tmp_path: Pa
             assert list(connection.execute(text("SELECT v FROM t")).scalars()) == [4]
     finally:
         engine.dispose()
+
+
+def test_sqlite_a_writer_of_another_process_gets_in_soon_after_the_lock_is_freed(
+    tmp_path: Path,
+) -> None:
+    # Another process (here: another engine) holds the write lock for 0.4 s; ours retries
+    # every millisecond, not in SQLite's steps of up to 100 ms, and keeps its busy timeout.
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    ours, theirs = create_db_engine(url), create_db_engine(url)
+    try:
+        with ours.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        other = create_session_factory(theirs)()
+        other.execute(text("INSERT INTO t VALUES (1)"))
+        released: list[float] = []
+
+        def release() -> None:
+            time.sleep(0.4)
+            other.commit()
+            released.append(time.perf_counter())
+
+        thread = threading.Thread(target=release)
+        thread.start()
+        with create_session_factory(ours)() as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            entered = time.perf_counter()
+            session.commit()
+            timeout = session.execute(text("PRAGMA busy_timeout")).scalar()
+        thread.join(5)
+        other.close()
+        assert released and entered >= released[0]
+        assert timeout == DatabaseSettings().database_sqlite_busy_timeout_ms
+    finally:
+        ours.dispose()
+        theirs.dispose()
+
+
+def test_sqlite_a_writer_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADE_DATABASE_SQLITE_BUSY_TIMEOUT_MS", "200")
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    ours, theirs = create_db_engine(url), create_db_engine(url)
+    try:
+        with ours.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        other = create_session_factory(theirs)()
+        other.execute(text("INSERT INTO t VALUES (1)"))  # held throughout
+        session = create_session_factory(ours)()
+        started = time.perf_counter()
+        with pytest.raises(Exception, match="locked"):
+            session.execute(text("INSERT INTO t VALUES (2)"))
+        assert 0.15 <= time.perf_counter() - started < 5
+        session.close()
+        other.rollback()
+        other.close()
+    finally:
+        ours.dispose()
+        theirs.dispose()
