@@ -70,7 +70,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
+def wait_for(url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

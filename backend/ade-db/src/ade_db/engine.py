@@ -207,7 +207,7 @@ def create_db_engine(
     return engine
 
 
-# A forked child (RQ forks a work horse per job) must not reuse its parent's pooled
+# A forked child (any fork of a process that holds engines) must not reuse its parent's pooled
 # connections: one hook drops them for every live engine, without keeping engines alive.
 _ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 

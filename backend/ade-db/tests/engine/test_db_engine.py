@@ -148,7 +148,8 @@ def test_sqlite_writers_of_one_process_take_turns_in_order(tmp_path: Path) -> No
         assert not waited
         first.commit()
         thread.join(10)
-        assert waited and waited[0] >= 0.3
+        assert waited
+        assert waited[0] >= 0.3
         first.close()
         with engine.connect() as connection:
             assert sorted(connection.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
@@ -216,7 +217,8 @@ def test_sqlite_a_writer_of_another_process_gets_in_soon_after_the_lock_is_freed
             timeout = session.execute(text("PRAGMA busy_timeout")).scalar()
         thread.join(5)
         other.close()
-        assert released and entered >= released[0]
+        assert released
+        assert entered >= released[0]
         assert timeout == DatabaseSettings().database_sqlite_busy_timeout_ms
     finally:
         ours.dispose()

@@ -124,8 +124,8 @@ def enqueue_job(connection: Redis, job_id: str, *, queue_name: str, new: bool = 
         JOB_FUNCTION,
         job_id,
         job_id=job_id,
-        # The sandbox enforces the wall clock itself; RQ's own timeout would kill the horse
-        # (and with it the record step) instead.
+        # The sandbox enforces the wall clock itself; RQ's own timeout would interrupt the
+        # job (and with it the record step) instead.
         job_timeout=-1,
         result_ttl=RESULT_TTL_SECONDS,
         failure_ttl=FAILURE_TTL_SECONDS,

@@ -224,7 +224,10 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
     relay = EventRelay(rt.sessions, claimed.job_id, interval=EVENT_FLUSH_SECONDS)
     try:
         with Heartbeat(
-            rt.sessions, claimed, heartbeat_seconds=rt.settings.job_heartbeat_seconds
+            rt.sessions,
+            claimed,
+            heartbeat_seconds=rt.settings.job_heartbeat_seconds,
+            poll_seconds=CANCEL_POLL_SECONDS,
         ) as heartbeat:
             # Fail closed: without its jail, config code does not run at all.
             jail = rt.jail.get()

@@ -3,7 +3,6 @@ dir in tmp_path; jobs are seeded straight into the database and enqueued as the 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import DomainEvent, JobEvent
+from ade_db.models import ConfigVersion, DomainEvent, Job, JobEvent
 from ade_storage import LocalBlobStore
 from ade_worker import timeline
 from ade_worker.testing import seed_job
@@ -20,6 +20,7 @@ from ade_worker.timeline import (
     append_events,
     engine_event_row,
     job_events,
+    record_job_changes,
 )
 
 
@@ -181,3 +182,62 @@ def test_a_batch_is_one_read_and_one_insert(
         events = job_events(session, job_id)
     assert [e.seq for e in events] == list(range(1, 22))
     assert [e.payload["i"] for e in events[1:]] == list(range(20))
+
+
+def test_status_entries_reach_the_workspace_log_with_the_jobs_state(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    seeded = seed_job(sessions, blobs)
+    with sessions() as session:
+        append_events(
+            session,
+            seeded.job_id,
+            [
+                ("log", {"message": "not a status change"}),
+                ("pass.completed", {"ts": "t", "seq": 4, "name": "map", "elapsed_ms": 2}),
+                ("job.cancel_requested", {}),
+            ],
+            actor_id=None,
+            request_id="req-1",
+        )
+        session.commit()
+        rows = session.scalars(
+            select(DomainEvent)
+            .where(DomainEvent.subject_id == seeded.job_id)
+            .order_by(DomainEvent.id)
+        ).all()
+    assert [row.type for row in rows] == ["job.progress", "job.cancel_requested"]
+    progress = rows[0]
+    assert progress.workspace_id == seeded.workspace_id
+    assert progress.subject_type == "job"
+    assert progress.request_id == "req-1"
+    assert progress.payload["detail"] == {"pass": "map", "elapsed_ms": 2}
+    assert progress.payload["document_id"] == seeded.document_id
+    assert progress.payload["config_version_id"] == seeded.config_version_id
+    assert progress.payload["status"] == "queued"
+    assert progress.payload["cache_hit"] is False
+    assert isinstance(progress.payload["queued_at"], str)  # JSON: timestamps as ISO strings
+
+
+def test_a_new_jobs_workspace_event_from_the_job_in_hand_equals_the_one_read_back(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    # The API's submit passes the job it just flushed (and its config) instead of reading
+    # them back: the workspace event must be the same either way.
+    seeded = seed_job(sessions, blobs)
+    with sessions() as session:
+        job = session.get_one(Job, seeded.job_id)
+        config_id = session.get_one(ConfigVersion, job.config_version_id).config_id
+        record_job_changes(session, job.id, [("job.queued", {"attempt": 1})])
+        record_job_changes(
+            session, job.id, [("job.queued", {"attempt": 1})], job=job, config_id=config_id
+        )
+        session.commit()
+        read_back, in_hand = session.scalars(
+            select(DomainEvent)
+            .where(DomainEvent.subject_id == seeded.job_id)
+            .order_by(DomainEvent.id)
+        ).all()
+    assert in_hand.payload == read_back.payload
+    assert in_hand.payload["config_id"] == config_id
+    assert in_hand.payload["status"] == "queued"
