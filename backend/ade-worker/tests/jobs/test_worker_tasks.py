@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db.models import Job, JobEvent
 from ade_db.types import utcnow
 from ade_storage import LocalBlobStore
-from ade_worker import tasks
+from ade_worker import sandbox, tasks
 from ade_worker.sandbox import SandboxOutcome
 from ade_worker.tasks import reset_runtime, run_job
 from ade_worker.testing import EXAMPLE_COLUMN, example_config, seed_job
@@ -320,7 +320,7 @@ def test_a_small_job_costs_two_commits_and_no_heartbeat_query(
     monkeypatch.setenv("ADE_JOB_HEARTBEAT_SECONDS", "30")
     monkeypatch.setenv("ADE_JOB_STALE_SECONDS", "120")
     reset_runtime()
-    real = tasks.run_engine
+    real = sandbox.run_engine
 
     def quiet_relay(job_dir: Path, **kwargs: Any) -> Any:
         relay = kwargs["on_event"]
