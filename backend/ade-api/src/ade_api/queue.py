@@ -16,5 +16,6 @@ class JobQueue:
     connection: Redis
     name: str
 
-    def enqueue(self, job_id: str) -> None:
-        enqueue_job(self.connection, job_id, queue_name=self.name)
+    def enqueue(self, job_id: str, *, new: bool = False) -> None:
+        """`new`: a job created by this request (see `enqueue_job`)."""
+        enqueue_job(self.connection, job_id, queue_name=self.name, new=new)

@@ -92,6 +92,11 @@ def test_jobs_benchmark_runs_small() -> None:
     assert "succeeded 4, failed 0, unfinished 0" in done.stdout
     assert re.search(r"submit latency\s+p50 \d+ ms\s+p95 \d+ ms", done.stdout)
     assert re.search(r"throughput [\d.]+ jobs/s", done.stdout)
+    # Issue 16's rows, with plain RQ measured in the same run.
+    assert re.search(r"plain RQ \(rq.Worker\), 2 workers: 4 trivial jobs", done.stdout)
+    burst = r"\| jobs, 2 workers, burst \| [\d.]+ jobs/s \| \d+ jobs/s forking"
+    assert re.search(burst, done.stdout)
+    assert re.search(r"\| submit p95 during that burst \| \d+ ms \|", done.stdout)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the jail needs root")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,129 @@ def test_sqlite_readers_are_not_blocked_by_a_writer_and_rollback_undoes(tmp_path
         reader.close()
     finally:
         engine.dispose()
+
+
+def test_sqlite_writers_of_one_process_take_turns_in_order(tmp_path: Path) -> None:
+    # A writer waiting for another of the same process is let in as soon as the first
+    # commits, not after SQLite's busy handler's next sleep (steps of up to 100 ms).
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        sessions = create_session_factory(engine)
+        first = sessions()
+        first.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
+        waited: list[float] = []
+
+        def second_writer() -> None:
+            with sessions() as second:
+                started = time.perf_counter()
+                second.execute(text("INSERT INTO t VALUES (2)"))
+                waited.append(time.perf_counter() - started)
+                second.commit()
+
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        time.sleep(0.3)  # the second writer waits meanwhile
+        assert not waited
+        first.commit()
+        thread.join(10)
+        assert waited
+        assert waited[0] >= 0.3
+        first.close()
+        with engine.connect() as connection:
+            assert sorted(connection.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_a_rolled_back_or_failed_writer_lets_the_next_one_in(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER PRIMARY KEY)"))
+        sessions = create_session_factory(engine)
+        with sessions() as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+            session.rollback()
+        with sessions() as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            with pytest.raises(Exception, match="UNIQUE"):
+                session.execute(text("INSERT INTO t VALUES (2)"))
+            session.rollback()
+        with sessions() as session:  # closed mid-transaction: the pool rolls it back
+            session.execute(text("INSERT INTO t VALUES (3)"))
+        done = threading.Event()
+
+        def writer() -> None:
+            with sessions() as session:
+                session.execute(text("INSERT INTO t VALUES (4)"))
+                session.commit()
+            done.set()
+
+        threading.Thread(target=writer).start()
+        assert done.wait(2), "a writer was kept waiting by one that had ended"
+        with engine.connect() as connection:
+            assert list(connection.execute(text("SELECT v FROM t")).scalars()) == [4]
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_a_writer_of_another_process_gets_in_soon_after_the_lock_is_freed(
+    tmp_path: Path,
+) -> None:
+    # Another process (here: another engine) holds the write lock for 0.4 s; ours retries
+    # every millisecond, not in SQLite's steps of up to 100 ms, and keeps its busy timeout.
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    ours, theirs = create_db_engine(url), create_db_engine(url)
+    try:
+        with ours.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        other = create_session_factory(theirs)()
+        other.execute(text("INSERT INTO t VALUES (1)"))
+        released: list[float] = []
+
+        def release() -> None:
+            time.sleep(0.4)
+            other.commit()
+            released.append(time.perf_counter())
+
+        thread = threading.Thread(target=release)
+        thread.start()
+        with create_session_factory(ours)() as session:
+            session.execute(text("INSERT INTO t VALUES (2)"))
+            entered = time.perf_counter()
+            session.commit()
+            timeout = session.execute(text("PRAGMA busy_timeout")).scalar()
+        thread.join(5)
+        other.close()
+        assert released
+        assert entered >= released[0]
+        assert timeout == DatabaseSettings().database_sqlite_busy_timeout_ms
+    finally:
+        ours.dispose()
+        theirs.dispose()
+
+
+def test_sqlite_a_writer_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADE_DATABASE_SQLITE_BUSY_TIMEOUT_MS", "200")
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    ours, theirs = create_db_engine(url), create_db_engine(url)
+    try:
+        with ours.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER)"))
+        other = create_session_factory(theirs)()
+        other.execute(text("INSERT INTO t VALUES (1)"))  # held throughout
+        session = create_session_factory(ours)()
+        started = time.perf_counter()
+        with pytest.raises(Exception, match="locked"):
+            session.execute(text("INSERT INTO t VALUES (2)"))
+        assert 0.15 <= time.perf_counter() - started < 5
+        session.close()
+        other.rollback()
+        other.close()
+    finally:
+        ours.dispose()
+        theirs.dispose()

@@ -7,7 +7,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.enums import JobStatus
@@ -52,7 +52,9 @@ def claim_job(
     worker_id = worker_id or worker_identity()
     now = now or utcnow()
     with session_factory() as session:
-        result = session.execute(
+        # One statement claims and reads what the later steps need (RETURNING: SQLite and
+        # PostgreSQL both have it).
+        row = session.execute(
             update(Job)
             .where(
                 Job.id == job_id,
@@ -69,21 +71,18 @@ def claim_job(
                 error=None,
                 updated_at=now,
             )
-            .execution_options(synchronize_session=False)
-        )
-        assert isinstance(result, CursorResult)
-        if result.rowcount != 1:
-            session.rollback()
-            return None
-        row = session.execute(
-            select(
+            .returning(
                 Job.attempts,
                 Job.workspace_id,
                 Job.document_id,
                 Job.config_version_id,
                 Job.request_id,
-            ).where(Job.id == job_id)
-        ).one()
+            )
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if row is None:
+            session.rollback()
+            return None
         started: dict[str, object] = {"attempt": row.attempts, "worker_id": worker_id}
         if worker_name:
             started["worker_name"] = worker_name

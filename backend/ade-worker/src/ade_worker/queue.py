@@ -12,6 +12,7 @@ its job class (AdeJob) can call nothing but JOB_FUNCTION: a record that is not e
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -100,18 +101,20 @@ def job_queue(connection: Redis, settings: WorkerSettings) -> Queue:
     return ade_queue(connection, settings.queue_name)
 
 
-def enqueue_job(connection: Redis, job_id: str, *, queue_name: str) -> None:
+def enqueue_job(connection: Redis, job_id: str, *, queue_name: str, new: bool = False) -> None:
     """Put ADE job `job_id` on the queue (after its row is committed as `queued`).
 
     Idempotent: an id already waiting in the queue is left alone (no duplicate entry). Any
     other RQ record of the id (finished, failed, stopped, or started by a worker that died) is
     deleted first, so the id runs again; the database decides whether it really should.
+    `new`: the id was made for a job just created, so RQ cannot have a record of it yet (the
+    look-up is skipped).
     """
     queue = ade_queue(connection, queue_name)
-    try:
-        existing = AdeJob.fetch(job_id, connection=connection, serializer=JSONSerializer)
-    except NoSuchJobError:
-        existing = None
+    existing = None
+    if not new:
+        with contextlib.suppress(NoSuchJobError):
+            existing = AdeJob.fetch(job_id, connection=connection, serializer=JSONSerializer)
     if existing is not None:
         status = existing.get_status(refresh=False)
         if status == RqJobStatus.QUEUED and job_id in queue.get_job_ids():
@@ -121,8 +124,8 @@ def enqueue_job(connection: Redis, job_id: str, *, queue_name: str) -> None:
         JOB_FUNCTION,
         job_id,
         job_id=job_id,
-        # The sandbox enforces the wall clock itself; RQ's own timeout would kill the horse
-        # (and with it the record step) instead.
+        # The sandbox enforces the wall clock itself; RQ's own timeout would interrupt the
+        # job (and with it the record step) instead.
         job_timeout=-1,
         result_ttl=RESULT_TTL_SECONDS,
         failure_ttl=FAILURE_TTL_SECONDS,

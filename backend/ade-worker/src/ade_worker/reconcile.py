@@ -194,8 +194,8 @@ def reconcile(
 
 
 class Reconciler:
-    """Runs :func:`reconcile` now and every interval, on a daemon thread of the worker's main
-    process (work horses are forked without it: threads do not survive fork)."""
+    """Runs :func:`reconcile` now and every interval, on a daemon thread of the worker's
+    process."""
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from ade_db.types import utcnow
 from ade_worker.claim import ClaimedJob
 from ade_worker.outcome import read_artifact
 from ade_worker.sandbox import SandboxOutcome
-from ade_worker.timeline import append_event
+from ade_worker.timeline import EventRow, append_events
 
 log = logging.getLogger("ade_worker.jobs")
 
@@ -91,7 +92,11 @@ def _transition(
     values: dict[str, Any],
     event_type: str,
     payload: dict[str, Any],
+    events: Sequence[EventRow] = (),
 ) -> bool:
+    """One transaction: the guarded UPDATE, then the run's last engine `events` and the
+    transition's own event after them. When the job is no longer ours only `events` are
+    written (they happened; the transition did not)."""
     result = session.execute(
         update(Job)
         .where(*_owned(claimed))
@@ -101,8 +106,11 @@ def _transition(
     assert isinstance(result, CursorResult)
     if result.rowcount != 1:
         session.rollback()
+        if events:
+            append_events(session, claimed.job_id, events)
+            session.commit()
         return False
-    append_event(session, claimed.job_id, event_type, payload)
+    append_events(session, claimed.job_id, [*events, (event_type, payload)])
     session.commit()
     return True
 
@@ -114,9 +122,11 @@ def record_outcome(
     *,
     job_dir: Path,
     max_attempts: int,
+    events: Sequence[EventRow] = (),
     now: datetime | None = None,
 ) -> Recorded:
-    """Finish the job from the sandbox's outcome (see the module docstring for the guard)."""
+    """Finish the job from the sandbox's outcome (see the module docstring for the guard),
+    writing the run's last engine `events` (not yet relayed) in the same transaction."""
     now = now or utcnow()
     artifact_key, output_key = job_storage_keys(claimed.job_id)
     artifact = job_dir / "output" / "artifact.json"
@@ -139,6 +149,7 @@ def record_outcome(
                 },
                 "job.succeeded",
                 {"metrics": metrics},
+                events,
             )
             return _done(ok, claimed, JobStatus.SUCCEEDED, metrics=metrics)
         if outcome.status == "cancelled":
@@ -154,6 +165,7 @@ def record_outcome(
                 },
                 "job.cancelled",
                 {"attempt": claimed.attempt},
+                events,
             )
             return _done(ok, claimed, JobStatus.CANCELLED)
         error = safe_error(outcome.error, "Crashed")
@@ -170,6 +182,7 @@ def record_outcome(
                 },
                 "job.retrying",
                 {"reason": error["message"], "attempt": claimed.attempt},
+                events,
             )
             done = _done(ok, claimed, JobStatus.QUEUED, reason=error["message"])
             return Recorded(done.status, requeue=ok)
@@ -178,6 +191,7 @@ def record_outcome(
             claimed,
             error,
             artifact_path=artifact_key if artifact.is_file() else None,
+            events=events,
             now=now,
             session=session,
         )
@@ -189,10 +203,12 @@ def record_failure(
     error: dict[str, Any],
     *,
     artifact_path: str | None = None,
+    events: Sequence[EventRow] = (),
     now: datetime | None = None,
     session: Session | None = None,
 ) -> Recorded:
-    """Fail the job with `error` ({type, message, file?, line?})."""
+    """Fail the job with `error` ({type, message, file?, line?}), after the run's last
+    engine `events`."""
     now = now or utcnow()
     error = safe_error(error)
     values: dict[str, Any] = {
@@ -205,10 +221,10 @@ def record_failure(
     if artifact_path is not None:
         values["artifact_path"] = artifact_path
     if session is not None:
-        ok = _transition(session, claimed, values, "job.failed", {"error": error})
+        ok = _transition(session, claimed, values, "job.failed", {"error": error}, events)
     else:
         with session_factory() as own:
-            ok = _transition(own, claimed, values, "job.failed", {"error": error})
+            ok = _transition(own, claimed, values, "job.failed", {"error": error}, events)
     return _done(ok, claimed, JobStatus.FAILED, error_type=error["type"])
 
 

@@ -1,7 +1,11 @@
-"""What RQ runs in the work horse: `run_job(job_id)` (enqueued by name, see queue.JOB_FUNCTION).
+"""What the worker runs for each job: `run_job(job_id)` (enqueued by name, see
+queue.JOB_FUNCTION), in the worker process itself (no work horse: see worker.AdeWorker).
 
 claim -> materialize -> sandbox (events relayed, heartbeat, cancellation) -> record. Whatever
 goes wrong in between, the job ends recorded (as a `WorkerError` at worst), never left running.
+A small job costs four commits: the claim (with `job.started`), the materialize read (no
+commit), and the record, which also writes the run's engine events not yet relayed; the
+heartbeat thread only writes once a heartbeat is due.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from ade_worker.jail import JailProvider, JailUnavailableError
 from ade_worker.materialize import materialize_job
 from ade_worker.queue import connect, enqueue_job
 from ade_worker.record import Recorded, log_transition, record_failure, record_outcome
-from ade_worker.sandbox import SandboxLimits, die_with_parent, run_engine
+from ade_worker.sandbox import SandboxLimits, run_engine
 from ade_worker.settings import SandboxSettings, WorkerSettings
 from ade_worker.timeline import EventRelay
 from redis import Redis
@@ -86,14 +90,25 @@ def reset_runtime() -> None:
     runtime.cache_clear()
 
 
-# Set in a forked RQ work horse (by worker.AdeWorker): the pid of the worker that forked it.
-_work_horse_parent: int | None = None
+# Set by the RQ worker (worker.AdeWorker) while it runs a job: ids to enqueue again once RQ
+# is done with the job (RQ still holds the id as running while `run_job` runs).
+_deferred_requeues: list[str] | None = None
 
 
-def mark_work_horse(parent_pid: int) -> None:
-    """Called in a freshly forked work horse, before it runs a job."""
-    global _work_horse_parent
-    _work_horse_parent = parent_pid
+def defer_requeues() -> None:
+    """From now on `run_job` leaves re-enqueueing to the caller (:func:`take_requeues`)."""
+    global _deferred_requeues
+    if _deferred_requeues is None:
+        _deferred_requeues = []
+
+
+def take_requeues() -> list[str]:
+    """The ids `run_job` sent back to `queued` since the last call."""
+    if _deferred_requeues is None:
+        return []
+    taken = list(_deferred_requeues)
+    _deferred_requeues.clear()
+    return taken
 
 
 class Heartbeat:
@@ -141,8 +156,10 @@ class Heartbeat:
         return self.cancel_requested.is_set() or self.lost.is_set()
 
     def _loop(self) -> None:
-        last_beat = float("-inf")
-        while True:
+        # The claim has just written the heartbeat and seen no cancel request: the first look
+        # is one poll interval away (a small job is over before it, and costs no query here).
+        last_beat = time.monotonic()
+        while not self._stop.wait(self._poll_seconds):
             now = time.monotonic()
             beat = now - last_beat >= self._heartbeat_seconds
             if beat:
@@ -153,7 +170,7 @@ class Heartbeat:
                 # A database hiccup must not stop the run; the reconciler's stale threshold
                 # is several heartbeats long.
                 log.warning("heartbeat of job %s failed", self._claimed.job_id, exc_info=True)
-            if self.lost.is_set() or self._stop.wait(self._poll_seconds):
+            if self.lost.is_set():
                 return
 
     def _tick(self, beat: bool) -> None:
@@ -186,11 +203,8 @@ class Heartbeat:
 
 def run_job(job_id: str) -> None:
     """Run ADE job `job_id` if it is still queued; record how it ended."""
-    if _work_horse_parent is not None:
-        # The horse dies with its worker; its sandbox, in turn, dies with the horse.
-        die_with_parent(_work_horse_parent)
     rt = runtime()
-    current = get_current_job()  # the RQ job this horse runs: it knows its worker's name
+    current = get_current_job()  # the RQ job being run: it knows its worker's name
     claimed = claim_job(
         rt.sessions,
         job_id,
@@ -210,7 +224,10 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
     relay = EventRelay(rt.sessions, claimed.job_id, interval=EVENT_FLUSH_SECONDS)
     try:
         with Heartbeat(
-            rt.sessions, claimed, heartbeat_seconds=rt.settings.job_heartbeat_seconds
+            rt.sessions,
+            claimed,
+            heartbeat_seconds=rt.settings.job_heartbeat_seconds,
+            poll_seconds=CANCEL_POLL_SECONDS,
         ) as heartbeat:
             # Fail closed: without its jail, config code does not run at all.
             jail = rt.jail.get()
@@ -230,27 +247,30 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
             outcome = run_engine(
                 job_dir, limits=rt.limits, jail=jail, on_event=relay, should_cancel=should_cancel
             )
-            relay.close()
+        # The events not yet relayed are written with the outcome, in its transaction.
         return record_outcome(
             rt.sessions,
             claimed,
             outcome,
             job_dir=job_dir,
             max_attempts=rt.settings.job_max_attempts,
+            events=relay.take(),
         )
     except MaterializeError as exc:
-        return _fail(rt, claimed, {"type": exc.error_type, "message": str(exc)})
+        error = {"type": exc.error_type, "message": str(exc)}
+        return _fail(rt, claimed, error, relay)
     except JailUnavailableError as exc:
         log.error("job %s: the sandbox jail is unavailable: %s", claimed.job_id, exc)
-        return _fail(rt, claimed, {"type": "SandboxUnavailable", "message": str(exc)})
+        return _fail(rt, claimed, {"type": "SandboxUnavailable", "message": str(exc)}, relay)
     except Exception:
         log.exception("job %s: unexpected error", claimed.job_id)
-        return _fail(rt, claimed, {"type": "WorkerError", "message": WORKER_ERROR_MESSAGE})
+        error = {"type": "WorkerError", "message": WORKER_ERROR_MESSAGE}
+        return _fail(rt, claimed, error, relay)
 
 
-def _fail(rt: Runtime, claimed: ClaimedJob, error: dict[str, str]) -> Recorded:
+def _fail(rt: Runtime, claimed: ClaimedJob, error: dict[str, str], relay: EventRelay) -> Recorded:
     try:
-        return record_failure(rt.sessions, claimed, error)
+        return record_failure(rt.sessions, claimed, error, events=relay.take())
     except Exception:
         # The database itself is failing: the reconciler will find the stale heartbeat.
         log.exception("job %s: could not record the failure", claimed.job_id)
@@ -260,10 +280,11 @@ def _fail(rt: Runtime, claimed: ClaimedJob, error: dict[str, str]) -> Recorded:
 def _requeue(rt: Runtime, job_id: str) -> None:
     """Put a job sent back to `queued` on the queue again.
 
-    Inside an RQ work horse this very id is still RQ's running job; the worker process enqueues
-    it once the horse has ended (worker.AdeWorker). Elsewhere, enqueue now.
+    Inside the RQ worker this very id is still RQ's running job; the worker enqueues it once RQ
+    is done with it (worker.AdeWorker). Elsewhere, enqueue now.
     """
-    if _work_horse_parent is not None:
+    if _deferred_requeues is not None:
+        _deferred_requeues.append(job_id)
         return
     try:
         enqueue_job(rt.redis, job_id, queue_name=rt.settings.queue_name)

@@ -5,11 +5,13 @@ succeeded, failed, cancelled...) are also written to the workspace's domain even
 same transaction, whoever writes them (the API or a worker): the workspace's live stream and a
 document's timeline read that log (see :func:`record_job_changes`).
 
-`seq` is unique per job and allocated as max(seq)+1 inside the INSERT itself, so the first
-statement of a transaction already takes SQLite's write lock (a SELECT first would leave a
-read snapshot that cannot be upgraded once another writer committed). Two writers racing on
-PostgreSQL can still pick the same seq: the loser hits the unique constraint and retries
-inside a savepoint, so the rest of its transaction (a claim, a status change) survives.
+`seq` is unique per job: a batch reads max(seq) once and inserts all its rows in one
+statement, inside a savepoint. On SQLite the savepoint itself takes the write lock (the
+engine issues BEGIN IMMEDIATE at a transaction's first write), so the read is never a stale
+snapshot and writers take turns. On PostgreSQL the job's row is locked first; two writers
+racing can still pick the same seq (e.g. one that did not lock): the loser hits the unique
+constraint and retries its savepoint, so the rest of its transaction (a claim, a status
+change) survives.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, literal, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.models import ConfigVersion, DomainEvent, Job, JobEvent
-from ade_db.types import JSONType, new_id, utcnow
+from ade_db.types import new_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -67,20 +69,26 @@ _JOB_FIELDS = (
 )
 
 
-def _insert_one(session: Session, job_id: str, type_: str, payload: dict[str, Any]) -> None:
-    next_seq = select(func.coalesce(func.max(JobEvent.seq), 0) + 1).where(JobEvent.job_id == job_id)
-    statement = insert(JobEvent).from_select(
-        ["id", "job_id", "seq", "type", "payload", "created_at"],
-        select(
-            literal(new_id()),
-            literal(job_id),
-            next_seq.scalar_subquery(),
-            literal(type_),
-            bindparam(None, payload, type_=JSONType),
-            bindparam(None, utcnow(), type_=JobEvent.__table__.c.created_at.type),
-        ),
+def _insert_batch(session: Session, job_id: str, events: Sequence[EventRow]) -> None:
+    """The events after the job's current last seq: one read, one multi-row INSERT."""
+    last = session.scalar(
+        select(func.coalesce(func.max(JobEvent.seq), 0)).where(JobEvent.job_id == job_id)
     )
-    session.execute(statement)
+    now = utcnow()
+    session.execute(
+        insert(JobEvent),
+        [
+            {
+                "id": new_id(),
+                "job_id": job_id,
+                "seq": int(last or 0) + offset,
+                "type": type_,
+                "payload": payload,
+                "created_at": now,
+            }
+            for offset, (type_, payload) in enumerate(events, 1)
+        ],
+    )
 
 
 def append_events(
@@ -109,8 +117,7 @@ def append_events(
                     session.execute(
                         select(Job.id).where(Job.id == job_id).with_for_update(key_share=True)
                     )
-                for type_, payload in events:
-                    _insert_one(session, job_id, type_, payload)
+                _insert_batch(session, job_id, events)
             break
         except IntegrityError:
             if attempt == MAX_SEQ_RETRIES:
@@ -146,24 +153,36 @@ def record_job_changes(
     *,
     actor_id: str | None = None,
     request_id: str | None = None,
+    job: Job | None = None,
+    config_id: str | None = None,
 ) -> None:
     """Write the status changes among `events` (timeline rows of the job) to the workspace's
     event log, each with the job's state as it now is in this transaction: what a list of jobs
-    needs to update one row (status, document, config, attempts, timestamps)."""
+    needs to update one row (status, document, config, attempts, timestamps).
+
+    The state is read from the database, unless the caller holds the job, flushed, and knows
+    its config (`job` and `config_id`: a new job, whose state is all in hand)."""
     changes = [(t, p) for t, p in events if t in WORKSPACE_EVENT_TYPES]
     if not changes:
         return
-    session.flush()  # changes made through the ORM count (sessions may not autoflush)
-    row = session.execute(
-        select(*_JOB_FIELDS)
-        .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
-        .where(Job.id == job_id)
-    ).one_or_none()
-    if row is None:  # deleted meanwhile: nothing left to show
-        return
+    if job is not None and config_id is not None:
+        values = [
+            config_id if column is ConfigVersion.config_id else getattr(job, column.key)
+            for column in _JOB_FIELDS
+        ]
+    else:
+        session.flush()  # changes made through the ORM count (sessions may not autoflush)
+        row = session.execute(
+            select(*_JOB_FIELDS)
+            .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
+            .where(Job.id == job_id)
+        ).one_or_none()
+        if row is None:  # deleted meanwhile: nothing left to show
+            return
+        values = list(row)
     state = {
         column.key: value.isoformat() if isinstance(value, datetime) else value
-        for column, value in zip(_JOB_FIELDS, row, strict=True)
+        for column, value in zip(_JOB_FIELDS, values, strict=True)
     }
     workspace_id = state.pop("workspace_id")
     state["job_id"] = job_id
@@ -207,8 +226,11 @@ def engine_event_row(event: dict[str, Any]) -> EventRow:
 
 
 class EventRelay:
-    """Collects engine events and writes them in batches: at most every `interval` seconds
-    (checked on each new event and on :meth:`flush`), and whatever is left at :meth:`close`.
+    """Collects engine events and writes them in batches: once the oldest pending event is
+    `interval` seconds old (checked on each new event and on :meth:`maybe_flush`), so a
+    follower sees an event within about `interval`; a run shorter than that writes nothing
+    on its own: the caller takes what is left (:meth:`take`) into the transaction that
+    records how the run ended, or writes it with :meth:`close`.
 
     Called from the thread that runs the sandbox; writes use their own short session.
     """
@@ -226,31 +248,38 @@ class EventRelay:
         self._interval = interval
         self._clock = clock
         self._pending: list[EventRow] = []
-        self._last_flush = clock()
+        self._pending_since = 0.0
         self._lock = threading.Lock()
         self.written = 0
 
     def __call__(self, event: dict[str, Any]) -> None:
         with self._lock:
+            if not self._pending:
+                self._pending_since = self._clock()
             self._pending.append(engine_event_row(event))
         self.maybe_flush()
 
     def maybe_flush(self) -> None:
-        """Flush if the interval has passed (also called while the engine is quiet)."""
-        if self._pending and self._clock() - self._last_flush >= self._interval:
+        """Flush if the oldest pending event waited `interval` (also called while the engine
+        is quiet)."""
+        if self._pending and self._clock() - self._pending_since >= self._interval:
             self.flush()
+
+    def take(self) -> list[EventRow]:
+        """What is pending, now the caller's to write (counted as written)."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        self.written += len(batch)
+        return batch
 
     def flush(self) -> None:
         """Write what is pending, in one transaction."""
-        with self._lock:
-            batch, self._pending = self._pending, []
-        self._last_flush = self._clock()
+        batch = self.take()
         if not batch:
             return
         with self._sessions() as session:
             append_events(session, self._job_id, batch)
             session.commit()
-        self.written += len(batch)
 
     def close(self) -> None:
         self.flush()

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.exceptions import StopRequested
+from rq.executions import Execution
 from rq.job import Job as RqJob
 from rq.serializers import JSONSerializer
 from rq.utils import now
+from rq.worker import WorkerStatus
 
-from ade_db.enums import JobStatus
+from ade_worker import tasks
 from ade_worker.queue import AdeJob, connect, enqueue_job, foreign_job_reason, job_queue
 from ade_worker.reconcile import Reconciler
-from ade_worker.record import job_status
 from ade_worker.settings import WorkerSettings
 from redis import Redis
 
@@ -27,8 +29,18 @@ logger = logging.getLogger(__name__)
 WORKER_TTL_SECONDS = 60
 
 
-class AdeWorker(Worker):
-    """RQ's forking worker, plus what ADE needs around each job.
+class AdeWorker(SimpleWorker):
+    """RQ's worker, running each job in its own process (no work horse), plus what ADE needs
+    around each job.
+
+    Why no fork per job: config code never runs in the worker (it runs in the sandbox, a
+    child process in its own jail that dies with the worker), so the work horse isolated only
+    ADE's own code, whose errors `run_job` records as the job's failure. Forking a horse cost
+    10-30 ms a job, new database and Redis connections in every horse, and a query afterwards
+    to learn whether the job went back to the queue; the worker's own process also keeps what
+    is built once (the runtime, the sandbox's warm start). A worker that dies mid-job (killed,
+    out of memory) takes its sandbox with it, and the reconciler requeues or fails the job
+    when its heartbeat goes stale, as it did for a dead horse.
 
     It runs only jobs `enqueue_job` wrote (see ade_worker.queue): any other record on the queue
     (another function, other arguments, a payload that is not JSON, a record RQ cannot read)
@@ -44,18 +56,6 @@ class AdeWorker(Worker):
             super()._set_ip_address(connection)
         except ValueError:
             self.ip_address = "unknown"
-
-    def fork_work_horse(self, job: RqJob, queue: Queue) -> None:
-        # Noted before the fork: in the horse, getppid() would already say 1 if we had died.
-        self._ade_worker_pid = os.getpid()
-        super().fork_work_horse(job, queue)
-
-    def main_work_horse(self, job: RqJob, queue: Queue) -> None:
-        # In the forked horse: tell run_job who its parent is, so it can die with it.
-        from ade_worker import tasks
-
-        tasks.mark_work_horse(getattr(self, "_ade_worker_pid", os.getppid()))
-        super().main_work_horse(job, queue)
 
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
@@ -84,13 +84,16 @@ class AdeWorker(Worker):
             self.last_cleaned_at = now()  # type: ignore[assignment]
 
     def execute_job(self, job: RqJob, queue: Queue) -> None:
-        # Checked here, in the worker, before any fork: a refused job gets no work horse.
         reason = foreign_job_reason(job)
         if reason is not None:
             self._refuse(str(job.id), queue, reason)
             return
-        super().execute_job(job, queue)
-        self._requeue_if_queued(str(job.id), queue.name)
+        tasks.defer_requeues()
+        execution = self.prepare_execution(job)
+        with _RqHeartbeat(self, job, execution):
+            self.perform_job(job, queue, execution)
+        self.set_state(WorkerStatus.IDLE)
+        self._requeue(tasks.take_requeues(), queue.name)
 
     def _refuse(self, job_id: str, queue: Queue, reason: str) -> None:
         """Remove the record of a job ADE did not enqueue, and the id RQ moved aside while
@@ -104,19 +107,39 @@ class AdeWorker(Worker):
             pipe.lrem(queue.intermediate_queue_key, 0, job_id)
             pipe.execute()
 
-    def _requeue_if_queued(self, job_id: str, queue_name: str) -> None:
-        """A job the horse sent back to `queued` (a retryable failure) goes on the queue now
-        that RQ is done with this id; the reconciler covers a failure here."""
-        from ade_worker.tasks import runtime
-
-        try:
-            if job_status(runtime().sessions, job_id) == JobStatus.QUEUED.value:
+    def _requeue(self, job_ids: list[str], queue_name: str) -> None:
+        """Jobs the run sent back to `queued` (a retryable failure) go on the queue now that
+        RQ is done with their id; the reconciler covers a failure here."""
+        for job_id in job_ids:
+            try:
                 enqueue_job(self.connection, job_id, queue_name=queue_name)
-        except StopRequested:
-            # RQ's SIGTERM handler raises this in an idle worker: it must reach work().
-            raise
-        except Exception:
-            logger.warning("could not re-enqueue job %s", job_id, exc_info=True)
+            except Exception:
+                logger.warning("could not re-enqueue job %s", job_id, exc_info=True)
+
+
+class _RqHeartbeat:
+    """While a job runs, keep the worker's registration (and RQ's record of the running job)
+    alive in Redis, as RQ's forking worker does while it waits for its horse: a job may run
+    longer than the registration's time to live."""
+
+    def __init__(self, worker: AdeWorker, job: RqJob, execution: Execution) -> None:
+        self._worker, self._job, self._execution = worker, job, execution
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="ade-rq-heartbeat", daemon=True)
+
+    def __enter__(self) -> None:
+        self._thread.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._worker.job_monitoring_interval):
+            try:
+                self._worker.maintain_heartbeats(self._job, self._execution)
+            except Exception:
+                logger.warning("RQ heartbeat failed; the worker goes on", exc_info=True)
 
 
 class WorkerNameTakenError(Exception):
@@ -183,8 +206,8 @@ def run_worker(settings: WorkerSettings, *, burst: bool = False) -> bool:
     from ade_worker.reconcile import reconcile
     from ade_worker.tasks import runtime
 
-    rt = runtime()  # built before any fork: work horses inherit it
-    # Set up (and test) the jail here too, once, rather than in every forked work horse.
+    rt = runtime()  # built once, before the first job
+    # Set up (and test) the jail here, once, rather than at the first job.
     problem = rt.jail.problem()
     if problem is not None:
         logger.error("the sandbox jail is unavailable; jobs will fail until it is: %s", problem)

@@ -3,7 +3,6 @@ dir in tmp_path; jobs are seeded straight into the database and enqueued as the 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -199,18 +198,15 @@ def test_a_killed_worker_loses_nothing(setup: Setup, start_worker: StartWorker) 
     enqueue_job(setup.redis, job_id, queue_name=setup.queue)
     job = setup.wait_for(job_id, {"running"}, what="(first worker)")
     assert job.worker_id is not None
-    horse_pid = int(job.worker_id.rsplit(":", 1)[1])
-    assert horse_pid != first.pid
+    # The worker runs the job in its own process (no work horse per job).
+    assert int(job.worker_id.rsplit(":", 1)[1]) == first.pid
     sandbox_pid = _engine_pid(first.pid)
 
     first.kill()  # SIGKILL: no cleanup at all
     first.wait()
-    # The work horse and its sandbox die with the worker (parent-death signal), so nothing
-    # of the lost run keeps writing into the job folder.
-    assert _wait_gone(horse_pid), "the work horse outlived its worker"
-    assert _wait_gone(sandbox_pid), "the sandbox outlived its work horse"
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(horse_pid, signal.SIGKILL)
+    # The sandbox dies with the worker (parent-death signal), so nothing of the lost run
+    # keeps writing into the job folder.
+    assert _wait_gone(sandbox_pid), "the sandbox outlived its worker"
     assert setup.job(job_id).status == "running"  # as the dead worker left it
 
     start_worker(ADE_JOB_STALE_SECONDS="2", ADE_RECONCILE_INTERVAL_SECONDS="1")
@@ -252,3 +248,35 @@ def test_a_sandbox_killed_from_outside_is_retried(setup: Setup, start_worker: St
     with setup.sessions() as session:
         retrying = [e.payload for e in job_events(session, job_id) if e.type == "job.retrying"]
     assert retrying == [{"reason": "the engine process was killed by signal SIGKILL", "attempt": 1}]
+
+
+def test_a_stopped_worker_finishes_its_job_first(setup: Setup, start_worker: StartWorker) -> None:
+    # SIGTERM (a deploy, `docker stop`) while a job runs: the job ends first, then the worker.
+    worker = start_worker()
+    files = example_config(SLOW.replace("time.sleep(4)", "time.sleep(1.5)"))
+    job_id = seed_job(setup.sessions, setup.blobs, files=files).job_id
+    enqueue_job(setup.redis, job_id, queue_name=setup.queue)
+    _engine_pid(worker.pid)  # the run is under way
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    job = setup.job(job_id)
+    assert job.status == "succeeded", job.error
+    assert job.attempts == 1
+
+
+def test_a_worker_runs_jobs_one_after_another_in_its_own_process(
+    setup: Setup, start_worker: StartWorker
+) -> None:
+    worker = start_worker()
+    job_ids = [seed_job(setup.sessions, setup.blobs).job_id for _ in range(3)]
+    for job_id in job_ids:
+        enqueue_job(setup.redis, job_id, queue_name=setup.queue)
+    for job_id in job_ids:
+        job = setup.wait_for(job_id, {"succeeded", "failed"})
+        assert job.status == "succeeded", job.error
+        assert job.worker_id is not None
+        assert int(job.worker_id.rsplit(":", 1)[1]) == worker.pid  # no work horse
+        with setup.sessions() as session:
+            types = [e.type for e in job_events(session, job_id)]
+        assert types[:3] == ["job.queued", "job.started", "run.started"]
+        assert types[-2:] == ["run.completed", "job.succeeded"]

@@ -15,7 +15,7 @@ from ade_db.models import Job
 from ade_db.types import utcnow
 from ade_storage import LocalBlobStore
 from ade_worker.claim import claim_job
-from ade_worker.queue import ade_queue, enqueue_job, held_job_ids
+from ade_worker.queue import AdeJob, ade_queue, enqueue_job, held_job_ids
 from ade_worker.reconcile import lock_key, reconcile
 from ade_worker.settings import WorkerSettings
 from ade_worker.testing import seed_job
@@ -149,6 +149,19 @@ def test_only_one_reconciler_runs_at_a_time(
     redis.delete(lock_key(worker_settings.queue_name))
     assert orphan in reconcile(sessions, redis, worker_settings).reenqueued
     assert redis.get(lock_key(worker_settings.queue_name)) is None  # released after
+
+
+def test_a_new_job_is_enqueued_without_looking_for_an_earlier_record(
+    redis: Redis, worker_settings: WorkerSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = worker_settings.queue_name
+
+    def no_lookup(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a new job's id cannot have an RQ record")
+
+    monkeypatch.setattr(AdeJob, "fetch", no_lookup)
+    enqueue_job(redis, "01ARZ3NDEKTSV4RRFFQ69G5FAW", queue_name=name, new=True)
+    assert ade_queue(redis, name).get_job_ids() == ["01ARZ3NDEKTSV4RRFFQ69G5FAW"]
 
 
 def test_enqueue_is_idempotent_and_replaces_what_rq_finished(

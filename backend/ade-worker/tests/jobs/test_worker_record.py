@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.models import Job
@@ -246,3 +246,51 @@ def test_long_messages_are_cut(
     error = _job(sessions, claimed.job_id).error
     assert error is not None
     assert len(error["message"]) == 4000
+
+
+def test_the_runs_last_events_are_written_with_the_outcome_in_one_transaction(
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    layout: StorageLayout,
+    migrated_engine: Engine,
+) -> None:
+    claimed, job_dir = _running(sessions, blobs, layout)
+    _artifact(job_dir)
+    commits: list[int] = []
+
+    def on_commit(conn: Any) -> None:
+        commits.append(1)
+
+    last = [("pass.completed", {"ts": "t", "seq": 7, "name": "output"}), ("run.completed", {})]
+    event.listen(migrated_engine, "commit", on_commit)
+    try:
+        done = record_outcome(
+            sessions, claimed, outcome("succeeded"), job_dir=job_dir, max_attempts=3, events=last
+        )
+    finally:
+        event.remove(migrated_engine, "commit", on_commit)
+    assert done.status == "succeeded"
+    assert len(commits) == 1
+    types = [t for t, _ in _events(sessions, claimed.job_id)]
+    assert types == [
+        "job.queued",
+        "job.started",
+        "pass.completed",
+        "run.completed",
+        "job.succeeded",
+    ]
+
+
+def test_a_stale_worker_still_writes_the_events_of_its_run_but_not_its_outcome(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, layout: StorageLayout
+) -> None:
+    claimed, _ = _running(sessions, blobs, layout)
+    with sessions() as session:
+        session.execute(update(Job).where(Job.id == claimed.job_id).values(status="queued"))
+        session.commit()
+    done = record_failure(
+        sessions, claimed, {"type": "x", "message": "y"}, events=[("log", {"message": "late"})]
+    )
+    assert done.status is None
+    assert _events(sessions, claimed.job_id)[-1] == ("log", {"message": "late"})
+    assert _job(sessions, claimed.job_id).status == "queued"

@@ -6,16 +6,18 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import Job
+from ade_db.models import Job, JobEvent
 from ade_db.types import utcnow
 from ade_storage import LocalBlobStore
-from ade_worker import tasks
+from ade_worker import sandbox, tasks
+from ade_worker.sandbox import SandboxOutcome
 from ade_worker.tasks import reset_runtime, run_job
 from ade_worker.testing import EXAMPLE_COLUMN, example_config, seed_job
 from ade_worker.timeline import job_events
@@ -304,3 +306,96 @@ def test_a_job_that_is_not_queued_is_left_alone(
     run_job(job_id)
     assert _job(sessions, job_id).status == "cancelled"
     assert _types(sessions, job_id) == ["job.queued"]
+
+
+def test_a_small_job_costs_two_commits_and_no_heartbeat_query(
+    job_env: None,
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    monkeypatch: pytest.MonkeyPatch,
+    migrated_engine: Engine,
+) -> None:
+    # The claim (with job.started) and the record (with every engine event of a run shorter
+    # than the relay's interval, and the outcome): the heartbeat thread writes nothing yet.
+    monkeypatch.setenv("ADE_JOB_HEARTBEAT_SECONDS", "30")
+    monkeypatch.setenv("ADE_JOB_STALE_SECONDS", "120")
+    reset_runtime()
+    real = sandbox.run_engine
+
+    def quiet_relay(job_dir: Path, **kwargs: Any) -> Any:
+        relay = kwargs["on_event"]
+        result = real(job_dir, **kwargs)
+        assert relay.written == 0  # nothing flushed during the run: all left for the record
+        return result
+
+    monkeypatch.setattr(tasks, "run_engine", quiet_relay)
+    monkeypatch.setattr(tasks, "EVENT_FLUSH_SECONDS", 60.0)
+    monkeypatch.setattr(tasks, "CANCEL_POLL_SECONDS", 60.0)
+    job_id = seed_job(sessions, blobs).job_id
+    statements: list[str] = []
+    commits: list[int] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    def on_commit(conn: Any) -> None:
+        commits.append(1)
+
+    event.listen(Engine, "before_cursor_execute", on_execute)
+    event.listen(Engine, "commit", on_commit)
+    try:
+        run_job(job_id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_execute)
+        event.remove(Engine, "commit", on_commit)
+    assert _job(sessions, job_id).status == "succeeded"
+    assert len(commits) == 2
+    polls = [s for s in statements if s.lstrip().startswith("SELECT jobs.cancel_requested_at")]
+    assert polls == []
+    types = _types(sessions, job_id)
+    assert types[:3] == ["job.queued", "job.started", "run.started"]
+    assert types[-2:] == ["run.completed", "job.succeeded"]
+    seqs = [e.seq for e in _events(sessions, job_id)]
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_events_relayed_before_an_unexpected_error_are_kept_before_the_failure(
+    job_env: None,
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def crashes_after_events(job_dir: Path, **kwargs: Any) -> None:
+        kwargs["on_event"]({"ts": "t", "seq": 1, "event": "run.started"})
+        raise RuntimeError("the worker broke mid-run")
+
+    monkeypatch.setattr(tasks, "run_engine", crashes_after_events)
+    job_id = seed_job(sessions, blobs).job_id
+    run_job(job_id)
+    assert _job(sessions, job_id).status == "failed"
+    assert _types(sessions, job_id) == ["job.queued", "job.started", "run.started", "job.failed"]
+
+
+def test_inside_the_worker_a_retried_job_is_left_for_the_worker_to_enqueue(
+    job_env: None,
+    sessions: sessionmaker[Session],
+    blobs: LocalBlobStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def killed(job_dir: Path, **kwargs: Any) -> SandboxOutcome:
+        error = {"type": "Crashed", "message": "killed by signal SIGKILL"}
+        return SandboxOutcome("failed", None, 1, error, True, "")
+
+    monkeypatch.setattr(tasks, "run_engine", killed)
+    monkeypatch.setattr(tasks, "_deferred_requeues", None)
+    tasks.defer_requeues()
+    job_id = seed_job(sessions, blobs).job_id
+    run_job(job_id)  # ADE_REDIS_URL points nowhere: enqueueing here would fail
+    assert _job(sessions, job_id).status == "queued"
+    assert tasks.take_requeues() == [job_id]
+    assert tasks.take_requeues() == []
+
+
+def _events(sessions: sessionmaker[Session], job_id: str) -> list[JobEvent]:
+    with sessions() as session:
+        return job_events(session, job_id)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import DomainEvent, JobEvent
+from ade_db.models import ConfigVersion, DomainEvent, Job, JobEvent
 from ade_storage import LocalBlobStore
 from ade_worker import timeline
 from ade_worker.testing import seed_job
@@ -20,6 +20,7 @@ from ade_worker.timeline import (
     append_events,
     engine_event_row,
     job_events,
+    record_job_changes,
 )
 
 
@@ -78,12 +79,13 @@ def test_a_persistent_seq_clash_is_raised_after_the_retries(
     job_id = seed_job(sessions, blobs).job_id
     calls: list[int] = []
 
-    def clash(session: Session, job_id: str, type_: str, payload: dict[str, Any]) -> None:
+    def clash(session: Session, job_id: str, events: list[tuple[str, dict[str, Any]]]) -> None:
         calls.append(1)
-        session.add(JobEvent(job_id=job_id, seq=1, type=type_, payload=payload))
+        for type_, payload in events:
+            session.add(JobEvent(job_id=job_id, seq=1, type=type_, payload=payload))
         session.flush()  # seq 1 is job.queued: a unique violation every time
 
-    monkeypatch.setattr(timeline, "_insert_one", clash)
+    monkeypatch.setattr(timeline, "_insert_batch", clash)
     with sessions() as session, pytest.raises(IntegrityError):
         append_event(session, job_id, "job.started", {})
     assert len(calls) == timeline.MAX_SEQ_RETRIES
@@ -116,6 +118,7 @@ def test_relay_writes_in_batches_not_one_transaction_per_event(
     relay = EventRelay(sessions, job_id, interval=0.25, clock=lambda: now[0])
     event.listen(migrated_engine, "commit", on_commit)
     try:
+        now[0] += 5  # a slow start (materializing, the jail) does not count as waiting
         for seq in range(1, 11):  # 10 events within 0.1 s: nothing written yet
             now[0] += 0.01
             relay({"ts": "t", "seq": seq, "event": "progress", "done": seq})
@@ -123,7 +126,7 @@ def test_relay_writes_in_batches_not_one_transaction_per_event(
         relay.maybe_flush()
         assert commits == []
         now[0] += 0.25
-        relay.maybe_flush()  # the interval passed while the engine was quiet
+        relay.maybe_flush()  # the first pending event waited the interval: the engine is quiet
         assert len(commits) == 1
         relay({"ts": "t", "seq": 11, "event": "run.completed"})
         relay.close()  # whatever is left at the end
@@ -137,6 +140,48 @@ def test_relay_writes_in_batches_not_one_transaction_per_event(
         rows = job_events(session, job_id)
     assert [r.type for r in rows] == ["job.queued"] + ["progress"] * 10 + ["run.completed"]
     assert [r.payload["seq"] for r in rows[1:]] == list(range(1, 12))
+
+
+def test_relay_hands_what_is_pending_to_the_caller(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id
+    now = [0.0]
+    relay = EventRelay(sessions, job_id, interval=0.25, clock=lambda: now[0])
+    relay({"ts": "t", "seq": 1, "event": "run.started"})
+    now[0] += 0.1
+    relay({"ts": "t", "seq": 2, "event": "run.completed"})
+    taken = relay.take()
+    assert [type_ for type_, _ in taken] == ["run.started", "run.completed"]
+    assert relay.take() == []
+    assert relay.written == 2
+    with sessions() as session:
+        assert [e.type for e in job_events(session, job_id)] == ["job.queued"]  # not written
+
+
+def test_a_batch_is_one_read_and_one_insert(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, migrated_engine: Engine
+) -> None:
+    job_id = seed_job(sessions, blobs).job_id
+    statements: list[str] = []
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(migrated_engine, "before_cursor_execute", on_execute)
+    try:
+        with sessions() as session:
+            append_events(session, job_id, [("log", {"i": i}) for i in range(20)])
+            session.commit()
+    finally:
+        event.remove(migrated_engine, "before_cursor_execute", on_execute)
+    # (SAVEPOINT, the row lock on PostgreSQL, RELEASE: bookkeeping around them)
+    assert statements.count("INSERT") == 1
+    assert statements.count("SELECT") == (2 if migrated_engine.dialect.name == "postgresql" else 1)
+    with sessions() as session:
+        events = job_events(session, job_id)
+    assert [e.seq for e in events] == list(range(1, 22))
+    assert [e.payload["i"] for e in events[1:]] == list(range(20))
 
 
 def test_status_entries_reach_the_workspace_log_with_the_jobs_state(
@@ -172,3 +217,27 @@ def test_status_entries_reach_the_workspace_log_with_the_jobs_state(
     assert progress.payload["status"] == "queued"
     assert progress.payload["cache_hit"] is False
     assert isinstance(progress.payload["queued_at"], str)  # JSON: timestamps as ISO strings
+
+
+def test_a_new_jobs_workspace_event_from_the_job_in_hand_equals_the_one_read_back(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    # The API's submit passes the job it just flushed (and its config) instead of reading
+    # them back: the workspace event must be the same either way.
+    seeded = seed_job(sessions, blobs)
+    with sessions() as session:
+        job = session.get_one(Job, seeded.job_id)
+        config_id = session.get_one(ConfigVersion, job.config_version_id).config_id
+        record_job_changes(session, job.id, [("job.queued", {"attempt": 1})])
+        record_job_changes(
+            session, job.id, [("job.queued", {"attempt": 1})], job=job, config_id=config_id
+        )
+        session.commit()
+        read_back, in_hand = session.scalars(
+            select(DomainEvent)
+            .where(DomainEvent.subject_id == seeded.job_id)
+            .order_by(DomainEvent.id)
+        ).all()
+    assert in_hand.payload == read_back.payload
+    assert in_hand.payload["config_id"] == config_id
+    assert in_hand.payload["status"] == "queued"

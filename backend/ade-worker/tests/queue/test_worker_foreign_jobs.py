@@ -70,7 +70,7 @@ def worker_env(
     real_redis: EmbeddedRedis,
     queue_name: str,
 ) -> Iterator[WorkerSettings]:
-    """The environment a worker (and its work horses) reads its settings from."""
+    """The environment a worker reads its settings from."""
     monkeypatch.setenv(
         "ADE_DATABASE_URL", migrated_engine.url.render_as_string(hide_password=False)
     )

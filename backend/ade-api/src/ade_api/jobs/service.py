@@ -232,18 +232,22 @@ def submit(
     else:
         first = JobEvent(seq=1, type="job.queued", payload={"attempt": 1})
         job_id = job.id
-        after_commit(session, lambda: queue.enqueue(job_id))
+        after_commit(session, lambda: queue.enqueue(job_id, new=True))
     first.job_id = job.id
     session.add(first)
     session.flush()
+    # The new job's state is all in hand: no read back for the workspace's event, nor for the
+    # answer's config id.
     record_job_changes(
         session,
         job.id,
         [(first.type, first.payload)],
         actor_id=access.user.id,
         request_id=request_id,
+        job=job,
+        config_id=version.config_id,
     )
-    return job_out(job), False
+    return job_out(job, version.config_id), False
 
 
 # --------------------------------------------------------------------------- reading
