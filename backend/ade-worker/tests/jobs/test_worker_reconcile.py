@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import fakeredis
 import pytest
@@ -44,10 +44,15 @@ def test_a_lost_worker_is_retried_then_failed_at_max_attempts(
     worker_settings: WorkerSettings,
 ) -> None:
     job_id = seed_job(sessions, blobs).job_id
-    later = utcnow() + timedelta(seconds=worker_settings.job_stale_seconds + 1)
+
+    def stale_by_now() -> datetime:
+        # From the last claim's heartbeat, not from the test's start: a loaded machine may
+        # take seconds between claims.
+        return utcnow() + timedelta(seconds=worker_settings.job_stale_seconds + 1)
+
     for attempt in (1, 2):
         assert claim_job(sessions, job_id, worker_id=f"dead:{attempt}") is not None
-        report = reconcile(sessions, redis, worker_settings, now=later)
+        report = reconcile(sessions, redis, worker_settings, now=stale_by_now())
         assert job_id in report.requeued
         job = _job(sessions, job_id)
         assert (job.status, job.attempts, job.worker_id) == ("queued", attempt, None)
@@ -60,6 +65,7 @@ def test_a_lost_worker_is_retried_then_failed_at_max_attempts(
         )
         Queue(worker_settings.queue_name, connection=redis).remove(job_id)
     assert claim_job(sessions, job_id, worker_id="dead:3") is not None
+    later = stale_by_now()
     report = reconcile(sessions, redis, worker_settings, now=later)
     assert job_id in report.failed
     job = _job(sessions, job_id)
