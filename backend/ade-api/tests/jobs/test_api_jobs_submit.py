@@ -198,9 +198,7 @@ async def test_other_config_files_or_engine_versions_miss_the_cache(
 
 def _twin_document(db_connection: Connection, world: World, sha256: str) -> str:
     """A second document row in the world's workspace with the same content hash."""
-    original = db_connection.execute(
-        select(Document).where(Document.id == world.document_id)
-    ).one()
+    original = db_connection.execute(select(Document).where(Document.id == world.document_id)).one()
     twin_id = new_id()
     with Session(bind=db_connection, join_transaction_mode="create_savepoint") as session:
         session.add(
