@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import signal
 import subprocess
 import sys
@@ -34,7 +35,8 @@ Verdict = Literal["killed", "survived", "error", "stale"]
 
 #: pytest's exit codes: 0 passed, 1 some tests failed; anything else means the tests did not
 #: really run (interrupted, internal error, usage error, nothing collected).
-PASSED, FAILED = 0, 1
+PASSED, FAILED, INTERRUPTED = 0, 1, 2
+FAILURES = re.compile(r"\b\d+ failed\b")
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ def run_one(root: Path, mutation: Mutation, pytest_args: Sequence[str], timeout:
             return Result(mutation, "error", time.monotonic() - started, f"over {timeout:.0f} s")
     seconds = time.monotonic() - started
     last = (done.stdout.strip().splitlines() or [""])[-1]
-    if done.returncode == FAILED:
+    # Under xdist, `-x` ends the session as "interrupted" (exit 2) after the first failure.
+    if done.returncode == FAILED or (done.returncode == INTERRUPTED and FAILURES.search(last)):
         return Result(mutation, "killed", seconds, last)
     if done.returncode == PASSED:
         return Result(mutation, "survived", seconds, last)

@@ -61,6 +61,12 @@ def test_a_caught_mutation_is_killed_and_the_file_restored(project: Path) -> Non
     assert (project / "guard.py").read_text() == SOURCE
 
 
+def test_a_mutation_caught_under_xdist_is_killed(project: Path) -> None:
+    # xdist ends a `-x` session as interrupted (exit 2) once a test failed.
+    result = run_one(project, _mutation(">= 2", "<= 2"), ["-n", "2"], timeout=120)
+    assert result.verdict == "killed", result
+
+
 def test_an_uncaught_mutation_survives(project: Path) -> None:
     # `> 1` means the same for integers: no test can tell.
     result = run_one(project, _mutation(">= 2", "> 1"), [], timeout=120)
