@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ade_cli.testing import ade_stack, doc_blocks, run_page  # noqa: F401  (docs commands)
+from ade_cli.testing import (  # noqa: F401  (docs commands)
+    ade_stack,
+    doc_blocks,
+    need_tools_of,
+    run_page,
+)
 from ade_cli.testing_browser import (  # noqa: F401  (Chromium on the web app: tests/browser)
     axe,
     browser,
@@ -33,6 +38,10 @@ RunAde = Callable[..., subprocess.CompletedProcess[str]]
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     mark_browser_tests(items)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    need_tools_of(item)
 
 
 @pytest.fixture

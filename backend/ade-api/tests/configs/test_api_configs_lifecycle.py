@@ -203,8 +203,10 @@ async def test_publish_refuses_an_unchanged_draft_and_a_used_semver(ctx: Ctx) ->
     reused = await ctx.publish(cid, "1.0.0")
     assert reused.status_code == 409
     assert "already exists" in reused.json()["detail"]
-    bad = await ctx.publish(cid, "v1")
-    assert bad.status_code == 422
+    for semver in ("v1", "1.0.0junk"):
+        bad = await ctx.publish(cid, semver)
+        assert bad.status_code == 422, semver
+        assert bad.json()["errors"][0]["loc"][-1] == "semver"
 
 
 async def test_publish_refuses_a_package_whose_code_fails_to_import(ctx: Ctx) -> None:

@@ -146,6 +146,77 @@ async def test_the_same_run_again_is_a_cache_hit_unless_forced(
     assert other_flags["run_key"] != first["run_key"]
 
 
+def _release(db_connection: Connection, workspace_id: str, files_hash: str) -> str:
+    """A new config in the workspace with one published version holding `files_hash`."""
+    from ade_api.testing import release_draft
+    from ade_db.models import Config
+
+    with Session(bind=db_connection, join_transaction_mode="create_savepoint") as session:
+        config = Config(workspace_id=workspace_id, slug=f"c-{new_id().lower()}", title="x")
+        session.add(config)
+        session.flush()
+        session.add(
+            ConfigVersion(
+                id=new_id(),
+                config_id=config.id,
+                status="draft",
+                files_hash=files_hash,
+                manifest={},
+            )
+        )
+        session.flush()
+        version = release_draft(session, config.id, "1.0.0")
+        session.commit()
+    return version
+
+
+async def test_other_config_files_or_engine_versions_miss_the_cache(
+    world: World, db_connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = (await world.submit()).json()
+    _finish(db_connection, first["id"])
+    assert (await world.submit()).json()["cache_hit"] is True
+    # A version whose files differ (another files_hash) runs anew, with another run key.
+    changed = _release(db_connection, world.ws, "f" * 64)
+    other_files = (await world.submit(config_version_id=changed)).json()
+    assert other_files["cache_hit"] is False
+    assert other_files["status"] == "queued"
+    assert other_files["run_key"] != first["run_key"]
+    # Another document with the same bytes is the same run: equal inputs, equal outputs.
+    twin = db_connection.execute(
+        select(Document.sha256).where(Document.id == world.document_id)
+    ).scalar_one()
+    hit = (await world.submit(document_id=_twin_document(db_connection, world, twin))).json()
+    assert hit["cache_hit"] is True
+    assert hit["cache_hit_of_id"] == first["id"]
+    # After an upgrade of the engine or its resources, nothing earlier is reused.
+    monkeypatch.setattr("ade_api.jobs.service.RESOURCE_VERSIONS", "engine-next")
+    upgraded = (await world.submit()).json()
+    assert upgraded["cache_hit"] is False
+    assert upgraded["run_key"] not in (first["run_key"], other_files["run_key"])
+
+
+def _twin_document(db_connection: Connection, world: World, sha256: str) -> str:
+    """A second document row in the world's workspace with the same content hash."""
+    original = db_connection.execute(select(Document).where(Document.id == world.document_id)).one()
+    twin_id = new_id()
+    with Session(bind=db_connection, join_transaction_mode="create_savepoint") as session:
+        session.add(
+            Document(
+                id=twin_id,
+                workspace_id=world.ws,
+                original_filename="twin.csv",
+                content_type=original.content_type,
+                file_type=original.file_type,
+                size=original.size,
+                sha256=sha256,
+                storage_key=original.storage_key,
+            )
+        )
+        session.commit()
+    return twin_id
+
+
 async def test_cache_hits_never_cross_workspaces(
     world: World,
     db_connection: Connection,
@@ -167,28 +238,10 @@ async def test_cache_hits_never_cross_workspaces(
         db_connection.execute(select(Document.sha256).where(Document.id == other_doc)).scalar_one()
         == sha
     )
-    with Session(bind=db_connection, join_transaction_mode="create_savepoint") as session:
-        from ade_api.testing import release_draft
-        from ade_db.models import Config
-
-        config = Config(workspace_id=other_ws, slug="x", title="x")
-        session.add(config)
-        session.flush()
-        draft_id = new_id()
-        source = session.get(ConfigVersion, world.version_id)
-        assert source is not None
-        session.add(
-            ConfigVersion(
-                id=draft_id,
-                config_id=config.id,
-                status="draft",
-                files_hash=source.files_hash,
-                manifest={},
-            )
-        )
-        session.flush()
-        version = release_draft(session, config.id, "1.0.0")
-        session.commit()
+    files_hash = db_connection.execute(
+        select(ConfigVersion.files_hash).where(ConfigVersion.id == world.version_id)
+    ).scalar_one()
+    version = _release(db_connection, other_ws, files_hash)
     response = await world.client.post(
         f"/api/v1/workspaces/{other_ws}/jobs",
         json={"document_id": other_doc, "config_version_id": version},
@@ -258,6 +311,45 @@ async def test_idempotency_key_replays_the_first_submission(world: World) -> Non
     assert second.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
     assert world.queued_ids() == [first.json()["id"]]
+
+
+async def test_an_idempotency_key_never_replays_another_workspaces_job(
+    world: World,
+    make_user: MakeUser,
+    auth_headers: AuthHeaders,
+    make_workspace: MakeWorkspace,
+    make_document: MakeDocument,
+    make_config_version: MakeConfigVersion,
+) -> None:
+    key = {"Idempotency-Key": "nightly-42"}
+    mine = await world.client.post(
+        world.jobs,
+        json={"document_id": world.document_id, "config_version_id": world.version_id},
+        headers={**world.headers, **key},
+    )
+    assert mine.status_code == 202
+    stranger = make_user()
+    other_ws = make_workspace(stranger)
+    theirs = await world.client.post(
+        f"/api/v1/workspaces/{other_ws}/jobs",
+        json={
+            "document_id": make_document(other_ws),
+            "config_version_id": make_config_version(other_ws),
+        },
+        headers={**auth_headers(stranger), **key},
+    )
+    # The same key in another workspace is a new submission, not a replay of ours.
+    assert theirs.status_code == 202, theirs.text
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+    assert theirs.json()["workspace_id"] == other_ws
+    # And each workspace's key still replays its own job.
+    again = await world.client.post(
+        world.jobs,
+        json={"document_id": world.document_id, "config_version_id": world.version_id},
+        headers={**world.headers, **key},
+    )
+    assert again.json()["id"] == mine.json()["id"]
 
 
 async def test_submit_succeeds_even_when_the_queue_is_down(

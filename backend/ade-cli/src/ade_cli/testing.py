@@ -27,6 +27,7 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +43,28 @@ from ade_db.types import new_id
 from ade_worker.embedded_redis import EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[4]  # the checkout (tests only run from one)
+#: Set by ./scripts/test (as CI runs it): a tool a test needs fails the test when missing,
+#: rather than skipping it, as ADE_TEST_REQUIRE_POSTGRES and ADE_TEST_REQUIRE_REDIS do.
+REQUIRE_TOOLS = "ADE_TEST_REQUIRE_TOOLS"
+
+
+def need_tools(*names: str) -> None:
+    """Skip the test when one of the commands is not on PATH; fail it under REQUIRE_TOOLS."""
+    missing = [name for name in names if shutil.which(name) is None]
+    if not missing:
+        return
+    message = f"needs {' and '.join(missing)} on PATH"
+    if os.environ.get(REQUIRE_TOOLS, "") in {"1", "true", "yes"}:
+        pytest.fail(f"{message} ({REQUIRE_TOOLS}=1)")
+    pytest.skip(message)
+
+
+def need_tools_of(item: pytest.Item) -> None:
+    """`pytest_runtest_setup`'s half of `@pytest.mark.needs_tools("curl", "jq")`."""
+    for mark in item.iter_markers("needs_tools"):
+        need_tools(*mark.args)
+
+
 SHELL_LANGS = frozenset({"bash", "sh", "shell", "console", "zsh"})
 FENCE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 MARKER = re.compile(r"<!--\s*(not run|background)\s*(?::\s*(.*?))?\s*-->\s*$")

@@ -7,6 +7,7 @@ A new page with commands fails here until a test runs it.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -46,9 +47,110 @@ def test_every_page_with_commands_is_run_by_a_test(doc_blocks: list[Block]) -> N
     for page, test_file in RUN_BY.items():
         if page not in runnable_pages:
             continue
-        source = (HERE / test_file).read_text(encoding="utf-8")
-        # The runner names the page it runs (its file name at least).
-        assert Path(page).name in source, f"{test_file} does not run {page}"
+        runs = pages_run_by(HERE / test_file)
+        # Mentioning the page is not enough: a `run_page` call must run it, all of its blocks.
+        assert any(page.endswith(run) and Path(page).name in run for run in runs), (
+            f"{test_file} does not run {page} (it runs {sorted(runs)})"
+        )
+
+
+def _path_parts(node: ast.expr) -> list[str]:
+    """The string parts of a path expression: `ROOT / "docs" / "x.md"` -> ["docs", "x.md"]."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _path_parts(node.left) + _path_parts(node.right)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    return []
+
+
+def pages_run_by(test_file: Path) -> set[str]:
+    """The pages (as "docs/x/y.md" tails) that `run_page` calls in `test_file` run whole.
+
+    A call's page is a path expression, or a name assigned one in the module or the calling
+    function; a call with `blocks=` runs only some blocks and does not count.
+    """
+    tree = ast.parse(test_file.read_text(encoding="utf-8"))
+    module_names = {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    runs: set[str] = set()
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        names = module_names | {
+            target.id: node.value
+            for node in ast.walk(function)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        for call in ast.walk(function):
+            if not (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "run_page"
+                and call.args
+                and not any(keyword.arg == "blocks" for keyword in call.keywords)
+            ):
+                continue
+            runs |= _pages_in(call.args[0], names, functions)
+    return runs
+
+
+def _pages_in(
+    node: ast.expr, names: dict[str, ast.expr], functions: dict[str, ast.FunctionDef]
+) -> set[str]:
+    """The page a `run_page` argument stands for. A call (a copy of the page with other URLs
+    written in) stands for the pages its arguments or, for a function of the module, its body
+    name."""
+    if isinstance(node, ast.Name) and node.id in names:
+        node = names[node.id]
+    parts = _path_parts(node)
+    if parts and parts[-1].endswith(".md"):
+        return {"/".join(parts)}
+    if not isinstance(node, ast.Call):
+        return set()
+    found: set[str] = set()
+    for arg in node.args:
+        found |= _pages_in(arg, names, functions)
+    if isinstance(node.func, ast.Name) and node.func.id in functions:
+        for inner in ast.walk(functions[node.func.id]):
+            if isinstance(inner, ast.Name) and inner.id in names:
+                found |= _pages_in(inner, names, {})
+    return found
+
+
+def test_coverage_counts_only_a_page_a_test_really_runs(tmp_path: Path) -> None:
+    test_file = tmp_path / "test_page.py"
+    test_file.write_text(
+        "PAGE = ROOT / 'docs' / 'how-to' / 'deploy.md'\n"
+        "NAMED = ROOT / 'docs' / 'reference' / 'cli.md'  # mentioned, never run\n"
+        "def test_page(run_page, clone):\n"
+        "    run_page(PAGE, timeout=60)\n"
+        "    run_page(clone.path / 'README.md', cwd=clone.path)\n"
+        "    page = clone.path / 'docs' / 'quickstart.md'\n"
+        "    run_page(page)\n"
+        "    run_page(ROOT / 'docs' / 'how-to' / 'tune-detection.md', blocks=[])\n"
+        "    run_page(with_url(OTHER, 'x'))\n"
+        "    run_page(rewritten('y'))\n"
+        "OTHER = ROOT / 'docs' / 'how-to' / 'run-many-workers.md'\n"
+        "LAST = ROOT / 'docs' / 'how-to' / 'move-to-postgresql.md'\n"
+        "def rewritten(url):\n"
+        "    return LAST.read_text().replace('u', url)\n",
+        encoding="utf-8",
+    )
+    assert pages_run_by(test_file) == {
+        "docs/how-to/deploy.md",
+        "README.md",
+        "docs/quickstart.md",
+        "docs/how-to/run-many-workers.md",
+        "docs/how-to/move-to-postgresql.md",
+    }
 
 
 def test_a_block_not_run_says_why(doc_blocks: list[Block]) -> None:

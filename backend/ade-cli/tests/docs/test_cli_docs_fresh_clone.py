@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 
-from ade_cli.testing import RunPage
+from ade_cli.testing import RunPage, need_tools
 from ade_worker.embedded_redis import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
@@ -77,8 +77,7 @@ def new_user_env(bin_dir: Path, port: int) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def clone() -> Iterator[Clone]:
-    if not (shutil.which("curl") and shutil.which("jq")):
-        pytest.skip("the quickstart needs curl and jq")
+    need_tools("curl", "jq")  # the quickstart's commands use them
     # Not under pytest's temp root: `ade sandbox setup` lets the sandbox user search the
     # clone's parents with an ACL, and every pytest session that starts meanwhile (another
     # xdist worker's, a developer's) chmods that root back to 0700, which voids the ACL.

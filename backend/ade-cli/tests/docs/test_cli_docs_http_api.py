@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
@@ -57,9 +56,7 @@ EXPECTED_STATUSES = [
     "202",  # cancelling the slow job
 ]
 
-needs_curl_and_jq = pytest.mark.skipif(
-    not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq"
-)
+needs_curl_and_jq = pytest.mark.needs_tools("curl", "jq")
 
 
 # --------------------------------------------------------------------------- parsing the page

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ pytestmark = [
     pytest.mark.e2e,
     pytest.mark.redis,
     pytest.mark.postgres,
-    pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="curl, jq"),
+    pytest.mark.needs_tools("curl", "jq"),
 ]
 
 RunPage = Callable[..., Any]  # the docs conftest's `run_page` fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import python_calamine
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not shutil.which("jq"), reason="the page uses jq"),
+    pytest.mark.needs_tools("jq"),
 ]
 
 RunPage = Callable[..., Any]  # the docs conftest's `run_page` fixture

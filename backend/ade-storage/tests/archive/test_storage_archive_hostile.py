@@ -270,12 +270,15 @@ def bomb() -> bytes:
 
 
 def _measure(data: bytes) -> tuple[ArchiveError, int, float]:
+    """The error, the peak of traced memory, and the CPU seconds this thread spent: CPU time,
+    not wall time, so that a loaded machine does not fail the test. Inflating the 50 MiB would
+    take about 0.1 s of CPU and 50 MiB of memory; the memory bound is the sharp check."""
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.thread_time()
     try:
         with pytest.raises(ArchiveError) as info:
             _read(data)
-        elapsed = time.perf_counter() - started
+        elapsed = time.thread_time() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -287,7 +290,7 @@ def test_storage_archive_rejects_zip_bomb_without_inflating_it(bomb: bytes) -> N
     assert isinstance(error, ArchiveLimitError)
     assert error.member == "bomb.txt"
     assert peak < 2 * MiB  # the archive itself is already in memory; nothing was inflated
-    assert elapsed < 2.0
+    assert elapsed < 1.0
 
 
 def test_storage_archive_bomb_rejected_by_ratio_when_size_limits_are_generous(
@@ -309,7 +312,7 @@ def test_storage_archive_bomb_with_lying_size_header_is_cut_off(bomb: bytes) -> 
     assert "CRC" in error.reason
     assert error.member == "bomb.txt"
     assert peak < 2 * MiB
-    assert elapsed < 2.0
+    assert elapsed < 1.0
 
 
 def test_storage_archive_lying_header_never_yields_more_than_declared(bomb: bytes) -> None:
