@@ -352,3 +352,50 @@ def test_no_run_end_when_the_config_cannot_be_loaded(
     art = json.loads((out / "artifact.json").read_text())
     assert "run_end_saw" not in art
     assert art["error"]["type"] == "config"
+
+
+# ------------------------------------------------------------------------- mapping_changed_by
+
+ONLY_LOOKS = """
+def run(*, table=None, tables=None, logger, **_):
+    for t in tables or [table]:
+        logger.info(f"looked at {dict(t['mapping'])}")
+"""
+DROPS_PHONE = """
+def run(*, table=None, tables=None, **_):
+    for t in (tables or [table])[-1:]:
+        t["mapping"]["phone"] = None
+"""
+RETURNS_SAME = """
+def run(*, table=None, **_):
+    return {"mapping": dict(table["mapping"])}
+"""
+
+
+def test_mapping_changed_by_names_only_the_hooks_that_changed_it(
+    tmp_path: Path, xlsx: Callable[..., Path], config_dir: Callable[..., Path]
+) -> None:
+    files = {
+        "hooks/looks.py": ONLY_LOOKS,
+        "hooks/drops.py": DROPS_PHONE,
+        "hooks/same.py": RETURNS_SAME,
+    }
+    for stage, order in (
+        ("after_mapping", ["hooks/looks.py", "hooks/drops.py", "hooks/same.py"]),
+        ("before_save", ["hooks/looks.py", "hooks/drops.py"]),
+    ):
+        out = tmp_path / stage
+        out.mkdir()
+        wb = xlsx([{"name": "First", "rows": TABLE_A}, {"name": "Second", "rows": TABLE_B}])
+        hooks = {stage: order}
+        config = config_dir(fields=FIELDS, hooks=hooks, files=files)
+        result = run(wb, config, out)
+        assert result.ok, result.error
+        first, second = (s["tables"][0] for s in result.artifact["sheets"])
+        # Hooks that only looked, or handed back the mapping they got, are not named.
+        assert second["mapping_changed_by"] == ["hooks/drops.py"], stage
+        assert second["unmapped_fields"] == ["phone"], stage
+        if stage == "before_save":  # it changed only the last table
+            assert first["mapping_changed_by"] == []
+        else:
+            assert first["mapping_changed_by"] == ["hooks/drops.py"]

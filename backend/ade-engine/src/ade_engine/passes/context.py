@@ -123,12 +123,17 @@ class RunContext:
             },
         )
 
-    def hooks(self, stage: str, table: dict[str, Any] | None = None) -> Any:
+    def hooks(self, stage: str, table: dict[str, Any] | None = None) -> list[str]:
         """Call every hook of ``stage`` in manifest order; a dict one returns for a ``table``
-        replaces its mapping (its ``mapping`` key, or the dict itself)."""
-        result = None
+        replaces its mapping (its ``mapping`` key, or the dict itself). Returns the hooks
+        whose call changed the table's mapping (in place or by returning one)."""
+        changed = []
         for rel, fn in self.config.hooks.get(stage, []):
+            before = dict(table["mapping"]) if table is not None else None
             result = self.call_hook(rel, fn, stage, table=table)
-            if table is not None and isinstance(result, dict):
-                table["mapping"] = result.get("mapping", result)
-        return result
+            if table is not None:
+                if isinstance(result, dict):
+                    table["mapping"] = result.get("mapping", result)
+                if table["mapping"] != before:
+                    changed.append(rel)
+        return changed

@@ -64,10 +64,11 @@ def map_tables(ctx: RunContext, found: Found) -> list[TablePlan]:
         changed_by: list[str] = []
         if ctx.config.hooks.get("after_mapping"):
             before = dict(hook_table["mapping"])
-            ctx.hooks("after_mapping", hook_table)
+            changers = ctx.hooks("after_mapping", hook_table)
             mapping = _hook_mapping(ctx, hook_table, letters, "after_mapping")
             if hook_table["mapping"] != before:
-                changed_by = [rel for rel, _ in ctx.config.hooks["after_mapping"]]
+                # Only the hooks that changed it: one that looked and left it is no author.
+                changed_by = changers
             hook_table["mapping"] = _letters(ctx, mapping, letters)
         record = _table_record(ctx, table, board, mapping, changed_by)
         sheet_record = next(s for s in ctx.artifact["sheets"] if s["name"] == sheet.name)
@@ -105,10 +106,14 @@ def before_save(ctx: RunContext, plans: list[TablePlan]) -> None:
     hooks = ctx.config.hooks.get("before_save", [])
     if hooks:
         before = [dict(plan.view["mapping"]) for plan in plans]
+        changers: list[list[str]] = [[] for _ in plans]
         for rel, fn in hooks:
+            seen = [dict(plan.view["mapping"]) for plan in plans]
             ctx.call_hook(rel, fn, "before_save", tables=[plan.view for plan in plans])
-        rels = [rel for rel, _ in hooks]
-        for plan, old in zip(plans, before, strict=True):
+            for index, plan in enumerate(plans):
+                if plan.view.get("mapping") != seen[index]:
+                    changers[index].append(rel)
+        for plan, old, rels in zip(plans, before, changers, strict=True):
             view = plan.view
             if view.get("mapping") == old:
                 continue
