@@ -137,12 +137,9 @@ def run(
     try:
         with contextlib.ExitStack() as stack:
             try:
-                sink.emit(
-                    "run.started",
-                    input=input_path.name,
-                    config=str(config_path),
-                    out_dir=str(out_dir),
-                )
+                # Names, not paths: events travel to clients, and a path would tell them
+                # where the server keeps its files.
+                sink.emit("run.started", input=input_path.name, config=config_path.name)
                 if overwrites_input:
                     raise InputError(
                         f"the input is {output_path}, which the run would overwrite; "
