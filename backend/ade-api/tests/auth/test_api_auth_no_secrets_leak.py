@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from ade_api.logging import JsonFormatter
 from ade_db.models import User
+from ade_worker.logs import JsonFormatter
 
 pytestmark = pytest.mark.anyio
 

@@ -8,7 +8,8 @@ import logging
 import httpx
 import pytest
 
-from ade_api.logging import JsonFormatter, request_id_var
+from ade_api.logging import RequestIdFilter, request_id_var
+from ade_worker.logs import JsonFormatter
 
 pytestmark = pytest.mark.anyio
 
@@ -58,8 +59,17 @@ def test_log_lines_made_while_serving_carry_the_request_id() -> None:
     record = logging.makeLogRecord({"msg": "working", "levelno": logging.INFO, "name": "x"})
     token = request_id_var.set("ctx-1")
     try:
+        assert RequestIdFilter().filter(record)
         line = json.loads(JsonFormatter().format(record))
     finally:
         request_id_var.reset(token)
     assert line["request_id"] == "ctx-1"
     assert line["message"] == "working"
+    # A record that names its own request keeps it.
+    own = logging.makeLogRecord({"msg": "m", "name": "x", "request_id": "own"})
+    token = request_id_var.set("ctx-2")
+    try:
+        RequestIdFilter().filter(own)
+    finally:
+        request_id_var.reset(token)
+    assert json.loads(JsonFormatter().format(own))["request_id"] == "own"

@@ -52,8 +52,9 @@ def log_transition(
     request_id: str | None,
     **extra: Any,
 ) -> None:
-    """One JSON line per state change, to correlate with the API's request logs."""
-    record = {
+    """One log record per state change, its fields top-level in the JSON line
+    (`ade_worker.logs`), to correlate with the API's request logs."""
+    fields = {
         "event": "job.transition",
         "job_id": job_id,
         "status": status,
@@ -61,7 +62,7 @@ def log_transition(
         "request_id": request_id,
         **extra,
     }
-    log.info(json.dumps(record, default=str, sort_keys=True))
+    log.info("job %s: %s", job_id, status, extra=fields)
 
 
 def safe_error(error: dict[str, Any] | None, default_type: str = "WorkerError") -> dict[str, Any]:

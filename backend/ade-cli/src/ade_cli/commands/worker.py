@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import typer
 
 from ade_cli.commands.sandbox import warn_about_sandbox
@@ -19,13 +17,14 @@ def start_command(
 ) -> None:
     """Take jobs from the queue and run them until stopped (Ctrl-C finishes the current job)."""
     from ade_cli.errors import CliError
+    from ade_worker.logs import configure_json_logging
     from ade_worker.settings import WorkerSettings
     from ade_worker.worker import WorkerNameTakenError, run_worker
 
     settings = WorkerSettings()
     if name:
         settings = settings.model_copy(update={"worker_name": name})
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s")
+    configure_json_logging(settings.log_level)  # RQ's own messages included
     prepare_data_dir(create=False)
     open_engine().dispose()  # names the database, and refuses one that does not exist
     warn_about_sandbox("worker")
