@@ -48,6 +48,10 @@ class AdeWorker(Worker):
     def fork_work_horse(self, job: RqJob, queue: Queue) -> None:
         # Noted before the fork: in the horse, getppid() would already say 1 if we had died.
         self._ade_worker_pid = os.getpid()
+        # The sandbox's warm start lives in this process (horses use it): restart it if it died.
+        from ade_worker.tasks import runtime
+
+        runtime().jail.problem()
         super().fork_work_horse(job, queue)
 
     def main_work_horse(self, job: RqJob, queue: Queue) -> None:
