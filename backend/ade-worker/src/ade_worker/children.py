@@ -71,6 +71,9 @@ class WarmChild:
         ended = self.run.ended(still_open)
         if ended is not None:
             self.channels.status.ran = self.run.ran
+            if still_open:  # all it had to say: the pipes' ends went with the run's init
+                self.channels.selector.unregister(self.run.fd)
+                os.close(self.run.fd)
         return ended
 
     def wait(self) -> tuple[int, float]:

@@ -212,10 +212,13 @@ class Zygote:
                 raise ZygoteDownError(f"bubblewrap could not be started: {failure[0]}")
             ours.settimeout(START_SECONDS)
             try:
-                ready = ours.recv(16)
+                ready = ours.recv(4096)
             except TimeoutError:
                 ready = b""
             ours.settimeout(None)
+            if ready.startswith(b"failed: "):
+                reason = ready.removeprefix(b"failed: ").decode("utf-8", "replace")
+                raise ZygoteDownError(f"a run's jail cannot be built here: {reason}")
             if ready != b"ready":
                 errors.seek(0)
                 lines = errors.read().decode("utf-8", "replace").strip().splitlines()

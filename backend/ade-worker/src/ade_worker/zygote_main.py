@@ -54,10 +54,14 @@ RUNS = "/runs"  # ADE_SANDBOX_DIR/runs, searchable but not listable
 VENDORS = "/vendors"  # ADE_SANDBOX_DIR/vendor: shared, read-only requirement installs
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x00020000, 0x02000000, 0x04000000
 CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x20000000, 0x40000000
+#: A run's own namespaces (the user namespace is the zygote's: it cannot make another).
+NAMESPACES = (
+    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
+)
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT = 1, 2, 4, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NAME, PR_CAPBSET_DROP = 1, 4, 15, 24
 PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 47, 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
@@ -76,6 +80,11 @@ def _check(result: int, what: str) -> None:
 
 def _prctl(option: int, arg: int = 0, arg3: int = 0) -> int:
     return int(libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(arg3), 0, 0))
+
+
+def _name(name: str) -> None:
+    """What ps and /proc/PID/comm call this process (they all run the zygote's command line)."""
+    libc.prctl(PR_SET_NAME, ctypes.c_char_p(name.encode()), 0, 0, 0)
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
@@ -102,9 +111,14 @@ def _build_filesystem(spec: dict[str, Any]) -> None:
         target = os.path.join(JOB, name)
         _mount(source, target, None, MS_BIND | MS_REC)
         _mount("none", target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _hide_views()
+
+
+def _hide_views() -> None:
     for view in (RUNS, VENDORS):
-        # Gone from this job's mount namespace (the zygote's view is untouched); if the kernel
-        # refuses the unmount, an empty read-only tmpfs covers it instead.
+        # Gone from this job's mount namespace (the zygote's view is untouched); where the
+        # kernel refuses the unmount (mounts a namespace inherited from a more privileged user
+        # namespace are locked together), an empty read-only tmpfs nobody may open covers it.
         if libc.umount2(view.encode(), MNT_DETACH) != 0:
             _mount("tmpfs", view, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0")
 
@@ -142,6 +156,7 @@ def _set_limits(limits: list[list[int]]) -> None:
 
 def _engine(spec: dict[str, Any]) -> None:
     """The engine process: the job's environment, memory limit and argv; then the engine."""
+    _name("ade-engine")
     _set_limits(spec["late_limits"])
     os.environ.clear()
     os.environ.update(spec["env"])
@@ -180,6 +195,7 @@ def _init(spec: dict[str, Any], fds: list[int], alive: int) -> None:
     else:
         os._exit(SETUP_FAILED)
     _prctl(PR_SET_DUMPABLE, 0)  # what the job leaves running cannot ptrace its init
+    _name("ade-run-init")
     # The job's socket is not passed on; the pipes go where the engine expects them, the
     # rest is closed (moved high first: a source may sit on another's target number).
     _, out, err, events, results, ran = (fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds)
@@ -236,6 +252,7 @@ def _stream_output() -> None:
 
 def _supervise(zygote: int, spec: dict[str, Any], fds: list[int]) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's SIG_IGN would hide our child
+    _name("ade-run")
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != zygote:
         os._exit(SETUP_FAILED)
@@ -247,17 +264,7 @@ def _supervise(zygote: int, spec: dict[str, Any], fds: list[int]) -> None:
     alive_r, alive_w = os.pipe()
     ran_r, ran_w = os.pipe()
     os.set_blocking(alive_r, False)
-    _check(
-        libc.unshare(
-            CLONE_NEWNS
-            | CLONE_NEWPID
-            | CLONE_NEWNET
-            | CLONE_NEWIPC
-            | CLONE_NEWUTS
-            | CLONE_NEWCGROUP
-        ),
-        "unshare",
-    )
+    _check(libc.unshare(NAMESPACES), "unshare")
     init = os.fork()
     if init == 0:
         try:
@@ -279,8 +286,48 @@ def _supervise(zygote: int, spec: dict[str, Any], fds: list[int]) -> None:
 # ------------------------------------------------------------------------------ the zygote
 
 
+def _self_test() -> str | None:
+    """Build a run's jail once, with nothing in it: what this host refuses (a seccomp profile,
+    a kernel without a namespace) shows here, at start, and the worker stays cold, instead of
+    failing every run. None when it works, else the reason."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(read_end)
+            _check(libc.unshare(NAMESPACES), "unshare")
+            init = os.fork()
+            if init == 0:
+                try:
+                    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+                    _mount("tmpfs", JOB, "tmpfs", MS_NOSUID | MS_NODEV, "size=65536,mode=0755")
+                    _hide_views()
+                    _loopback_up()
+                    socket.sethostname("ade-sandbox")
+                    _drop_capabilities()
+                except BaseException as exc:
+                    os.write(write_end, str(exc).encode()[:1000])
+                    os._exit(SETUP_FAILED)
+                os._exit(0)
+            os._exit(os.waitstatus_to_exitcode(os.waitpid(init, 0)[1]))
+        except BaseException as exc:
+            os.write(write_end, str(exc).encode()[:1000])
+        finally:
+            os._exit(SETUP_FAILED)
+    os.close(write_end)
+    status = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+    with os.fdopen(read_end, "rb") as reasons:
+        reason = reasons.read().decode("utf-8", "replace")
+    return None if status == 0 else reason or f"the test run exited with {status}"
+
+
 def serve(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
+    _name("ade-zygote")
+    problem = _self_test()
+    if problem is not None:
+        control.send(f"failed: {problem}".encode())
+        return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
     zygote = os.getpid()
     sys.stdout.flush()
