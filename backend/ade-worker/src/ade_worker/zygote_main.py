@@ -147,6 +147,41 @@ def _drop_capabilities() -> None:
     data = bytes(24)  # two __user_cap_data_struct, all zero
     _check(libc.capset(header, data), "capset")
     _check(_prctl(PR_SET_NO_NEW_PRIVS, 1), "no_new_privs")
+    _refuse_keyrings()
+
+
+#: Per architecture: the audit arch and the key-management calls (add_key, request_key,
+#: keyctl). Runs share the zygote's user namespace, and with it the sandbox user's keyrings:
+#: a run may not use them (a cold run has keyrings of its own, no run needs any).
+_KEY_CALLS = {"x86_64": (0xC000003E, (248, 249, 250)), "aarch64": (0xC00000B7, (217, 218, 219))}
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO, EPERM = 0x7FFF0000, 0x00050000, 1
+BPF_LD_W_ABS, BPF_JEQ_K, BPF_JGE_K, BPF_RET_K = 0x20, 0x15, 0x35, 0x06
+
+
+def _refuse_keyrings() -> None:
+    """A seccomp filter: the key-management calls (and, on x86_64, every x32 call) fail with
+    EPERM. Other architectures keep the calls: see docs/explanation/security.md."""
+    arch = _KEY_CALLS.get(os.uname().machine)
+    if arch is None:
+        return
+    audit_arch, (add_key, request_key, keyctl) = arch
+    deny = SECCOMP_RET_ERRNO | EPERM
+    program = [
+        (BPF_LD_W_ABS, 0, 0, 4),  # seccomp_data.arch
+        (BPF_JEQ_K, 0, 6, audit_arch),  # another ABI: allowed as before (to ALLOW)
+        (BPF_LD_W_ABS, 0, 0, 0),  # seccomp_data.nr
+        (BPF_JGE_K, 4, 0, 0x40000000),  # x32 numbers: refused
+        (BPF_JEQ_K, 3, 0, add_key),
+        (BPF_JEQ_K, 2, 0, request_key),
+        (BPF_JEQ_K, 1, 0, keyctl),
+        (BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),
+        (BPF_RET_K, 0, 0, deny),
+    ]
+    filters = b"".join(struct.pack("HBBI", *instruction) for instruction in program)
+    buffer = ctypes.create_string_buffer(filters)
+    fprog = struct.pack("HxxxxxxP", len(program), ctypes.addressof(buffer))
+    _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog, 0, 0), "seccomp")
 
 
 def _set_limits(limits: list[list[int]]) -> None:

@@ -43,7 +43,9 @@ def write_seen(body: str) -> str:
     return f"import ctypes, errno, socket\n{body}\n{save}"
 
 
-def test_a_run_has_no_capabilities_and_cannot_gain_any(tmp_path: Path, warm: Jail) -> None:
+def test_a_run_has_no_capabilities_nor_keyrings_and_cannot_gain_any(
+    tmp_path: Path, warm: Jail
+) -> None:
     code = write_seen(
         """
 libc = ctypes.CDLL(None, use_errno=True)
@@ -52,11 +54,14 @@ data = (ctypes.c_uint32 * 6)()
 libc.capget(header, data)
 bounding = [cap for cap in range(64) if libc.prctl(23, cap, 0, 0, 0) == 1]
 userns = libc.unshare(0x10000000)
+keyring = libc.syscall(250, 0, -4, 0)  # keyctl(KEYCTL_GET_KEYRING_ID, the user keyring)
+keyring_errno = ctypes.get_errno()
 seen = {
     "capabilities": list(data),
     "bounding": bounding,
     "no_new_privs": libc.prctl(39, 0, 0, 0, 0),
     "userns": errno.errorcode[ctypes.get_errno()] if userns else "ok",
+    "keyring": errno.errorcode[keyring_errno] if keyring == -1 else "ok",
     "uid": os.getuid(),
     "pid": os.getpid(),
     "sid": os.getsid(0),
@@ -68,6 +73,8 @@ seen = {
     assert seen["bounding"] == []
     assert seen["no_new_privs"] == 1
     assert seen["userns"] in ("ENOSPC", "EPERM")  # no further user namespaces
+    if os.uname().machine == "x86_64":  # the user keyring the runs' user namespace shares
+        assert seen["keyring"] == "EPERM"
     assert seen["uid"] == warm.user.uid
     assert seen["pid"] == 2  # the run's own PID namespace: its init is 1, the engine 2
     assert seen["sid"] == 1  # the session its init started, no one else's
