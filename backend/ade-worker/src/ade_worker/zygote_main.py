@@ -310,11 +310,18 @@ def _supervise(zygote: int, spec: dict[str, Any], fds: list[int]) -> None:
             os._exit(SETUP_FAILED)
     for fd in (*fds[1:], alive_r, ran_w):
         os.close(fd)
+    # Until the init ends; if the worker's end of the run's socket closes first (the process
+    # that ran it died: a killed work horse), the run goes with it, as a cold one would.
+    ended = os.pidfd_open(init)
+    ready, _, _ = select.select([ended, job], [], [])
+    if ended not in ready:
+        os.kill(init, signal.SIGKILL)
     _, status, usage = os.wait4(init, 0)
     ran = os.read(ran_r, 1) == b"r"
     cpu = usage.ru_utime + usage.ru_stime
     report = {"exit": os.waitstatus_to_exitcode(status), "cpu": cpu, "ran": ran}
-    job.send(json.dumps(report).encode())
+    with contextlib.suppress(OSError):
+        job.send(json.dumps(report).encode())
     os._exit(0)
 
 

@@ -303,3 +303,34 @@ def test_a_forked_work_horse_uses_its_workers_zygote_and_never_starts_one(warm: 
     assert os.read(read_end, 1) == b"1"
     os.waitpid(pid, 0)
     os.close(read_end)
+
+
+def test_a_run_dies_with_the_process_that_started_it(tmp_path: Path, warm: Jail) -> None:
+    # A work horse killed mid-run (the zygote is its worker's and lives on): the run's
+    # supervisor sees the horse's end of the run's socket close and kills the run.
+    job = job_folder(tmp_path / "job", 'logger.info("ready")\ntime.sleep(60)\n')
+    read_end, write_end = os.pipe()
+    horse = os.fork()
+    if horse == 0:  # runs the job, says when the run is up, then is SIGKILLed
+        try:
+            os.close(read_end)
+
+            def on_event(event: dict[str, Any]) -> None:
+                if event.get("message") == "ready":
+                    os.write(write_end, b"1")
+
+            run_engine(job, limits=LIMITS, jail=warm, on_event=on_event)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        assert os.read(read_end, 1) == b"1"
+        run = descendants(os.getpid())
+        assert any(p.name == "ade-engine" for p in run)
+    finally:
+        os.kill(horse, signal.SIGKILL)
+        os.waitpid(horse, 0)
+        os.close(read_end)
+    assert_gone([p for p in run if p.pid != horse])
+    assert warm.zygote is not None
+    assert warm.zygote.up()
