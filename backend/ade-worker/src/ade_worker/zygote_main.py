@@ -313,7 +313,7 @@ def _supervise(zygote: int, spec: dict[str, Any], fds: list[int]) -> None:
     # Until the init ends; if the worker's end of the run's socket closes first (the process
     # that ran it died: a killed work horse), the run goes with it, as a cold one would.
     ended = os.pidfd_open(init)
-    ready, _, _ = select.select([ended, job], [], [])
+    ready, _, _ = select.select([ended, job.fileno()], [], [])
     if ended not in ready:
         os.kill(init, signal.SIGKILL)
     _, status, usage = os.wait4(init, 0)
