@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import gc
 import json
 import locale  # noqa: F401  (the engine's first run imports it)
 import os
@@ -371,6 +372,7 @@ def serve(control_fd: int) -> None:
         control.send(f"failed: {problem}".encode())
         return
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped by the kernel
+    gc.freeze()  # what is imported stays shared: a run's collections do not copy its pages
     zygote = os.getpid()
     sys.stdout.flush()
     sys.stderr.flush()
