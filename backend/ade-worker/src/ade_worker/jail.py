@@ -14,6 +14,9 @@ process set-up. The jailed process
   (the kernel enforces the total bytes a run may write) holding ``output/`` and ``tmp/``, with
   ``input/``, ``config/`` and ``vendor/`` bound read-only from a staging folder.
 
+A warm run (:mod:`ade_worker.zygote`) has every property above, with its namespaces (but the
+user namespace, its zygote's) made per run below the zygote's jail.
+
 The staging folder (``ADE_SANDBOX_DIR``, ``runs/<id>/``) exists because the sandbox user must
 be able to reach what is bound: the data dir stays private to the service (mode 0700), and
 each run gets a copy of its input and config in a folder only the sandbox user's group can

@@ -6,6 +6,9 @@ The worker (jobs) and the API (config plans, dry-runs and import checks) both ca
 * **jailed** (the default; see :mod:`ade_worker.jail`): inside bubblewrap, as the sandbox user,
   with no network, no host ``/proc``, no data dir, and a size-capped ``/job``; the job's input
   and config are staged for it and its ``output/`` comes back as a tar stream on a pipe;
+  **warm** when the jail has a zygote that is up (``ADE_SANDBOX_WARM``, the worker; see
+  :mod:`ade_worker.zygote`): forked from it into a jail of its own, the same pipes handed over,
+  the end reported by the run's supervisor; **cold** otherwise (a bubblewrap per run);
 * **unjailed** (``ADE_SANDBOX=none``, one trusted user only): in the job folder itself.
 
 Either way the child gets an environment built from scratch (no ``ADE_*`` settings, secrets or
