@@ -192,9 +192,7 @@ def _spawn(
 def _spawn_warm(
     job_dir: Path,
     channels: RunChannels,
-    *,
     zygote: Zygote,
-    jail: Jail,
     run_dir: Path,
     limits: SandboxLimits,
     extra_args: Sequence[str],
@@ -202,7 +200,7 @@ def _spawn_warm(
     """Hand the run to the zygote (raises ZygoteDownError when it is not there)."""
     assert channels.spool is not None
     vendor = job_dir / "vendor"
-    shared = jail.share_vendor(vendor) if _has_packages(vendor) else None
+    shared = zygote.jail.share_vendor(vendor) if _has_packages(vendor) else None
     settings = rlimits(limits, jailed=True)
     early = [(n, *v) for n, v in settings if n != resource.RLIMIT_AS]
     late = [(n, *v) for n, v in settings if n == resource.RLIMIT_AS]
@@ -267,17 +265,9 @@ def run_engine(
             channels.spool = ResultSpool(spool_path, limits.disk_mb * _MB + _MB)
         started = time.monotonic()
         zygote = jail.zygote if jail is not None and python is None else None
-        if zygote is not None and jail is not None and run_dir is not None and zygote.up():
+        if zygote is not None and run_dir is not None and zygote.up():
             try:
-                run = _spawn_warm(
-                    job_dir,
-                    channels,
-                    zygote=zygote,
-                    jail=jail,
-                    run_dir=run_dir,
-                    limits=limits,
-                    extra_args=extra_args,
-                )
+                run = _spawn_warm(job_dir, channels, zygote, run_dir, limits, extra_args)
                 child = WarmChild(run, channels)
             except ZygoteDownError as exc:
                 log.warning("sandbox: the warm start failed, running cold: %s", exc)
