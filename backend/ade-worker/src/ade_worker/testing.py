@@ -208,12 +208,12 @@ def descendants(pid: int) -> list[HostProcess]:
     todo = list(children.get(pid, []))
     # A warm start's zygote (bwrap and the python under it) is no run's: its runs are.
     zygotes = zygote_pids()
-    while any(p.pid in zygotes or p.ppid in zygotes for p in todo):
-        todo = [
-            c
-            for p in todo
-            for c in (children.get(p.pid, []) if p.pid in zygotes or p.ppid in zygotes else [p])
-        ]
+
+    def zygote(process: HostProcess) -> bool:  # its bwrap, or the zygote right below that
+        return process.pid in zygotes or process.ppid in zygotes
+
+    while any(zygote(p) for p in todo):
+        todo = [c for p in todo for c in (children.get(p.pid, []) if zygote(p) else [p])]
     while todo:
         process = todo.pop()
         found.append(process)
