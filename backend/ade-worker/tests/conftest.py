@@ -13,7 +13,7 @@ from ade_worker.jail import Jail
 from ade_worker.settings import WorkerSettings
 
 # Session fixtures: a real redis-server, and the real sandbox jail.
-from ade_worker.testing import jail, jail_provider, real_redis, sandbox_root  # noqa: F401
+from ade_worker.testing import jail, jail_provider, jails, real_redis, sandbox_root  # noqa: F401
 
 
 @pytest.fixture
@@ -45,11 +45,11 @@ def worker_settings() -> WorkerSettings:
     return WorkerSettings(_env_file=None, queue_name="test-jobs")
 
 
-@pytest.fixture(params=["jailed", "unjailed"])
+@pytest.fixture(params=["cold", "warm", "unjailed"])
 def jail_or_none(request: pytest.FixtureRequest) -> Jail | None:
-    """The production jail, then None (``ADE_SANDBOX=none``): for the few sandbox tests that
-    must hold in both modes. The jail is only asked for when it is used."""
+    """The production jail (cold, then warm), then None (``ADE_SANDBOX=none``): for the few
+    sandbox tests that must hold in every mode. The jail is only asked for when it is used."""
     if request.param == "unjailed":
         return None
-    found: Jail = request.getfixturevalue("jail")
+    found: Jail = request.getfixturevalue("jails").get(request.param)
     return found

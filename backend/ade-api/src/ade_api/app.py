@@ -93,7 +93,7 @@ def create_app(
     app.state.sandbox = Sandbox(
         storage.layout,
         sandbox_config.limits(),
-        jail=sandbox_config.jail_provider(),
+        jail=sandbox_config.jail_provider(warm=False),
         max_concurrent=settings.dry_run_max_concurrent,
         retention_seconds=settings.dry_run_retention_seconds,
         installer=queue_settings.installer,

@@ -91,17 +91,21 @@ def report(stack: Stack, job: dict[str, Any]) -> dict[str, Any]:
 
 
 def sandbox_processes() -> list[int]:
-    """Host pids of every process running as the sandbox user."""
+    """Host pids of every process running as the sandbox user, but the workers' zygotes (the
+    warm start: `ade-zygote` and the bwrap above it run no config code and outlive jobs)."""
     uid = resolve_user(TEST_SANDBOX_USER).uid
-    found = []
+    found: dict[int, tuple[str, int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if entry.stat().st_uid == uid:
-                    found.append(int(entry.name))
-            except FileNotFoundError:
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    found[int(entry.name)] = ((entry / "comm").read_text().strip(), int(stat[1]))
+            except (FileNotFoundError, ProcessLookupError):
                 continue
-    return found
+    zygotes = {pid for pid, (name, _) in found.items() if name == "ade-zygote"}
+    kept = zygotes | {found[pid][1] for pid in zygotes}
+    return [pid for pid in found if pid not in kept]
 
 
 def files_under(folder: Path) -> set[str]:

@@ -14,6 +14,9 @@ process set-up. The jailed process
   (the kernel enforces the total bytes a run may write) holding ``output/`` and ``tmp/``, with
   ``input/``, ``config/`` and ``vendor/`` bound read-only from a staging folder.
 
+A warm run (:mod:`ade_worker.zygote`) has every property above, with its namespaces (but the
+user namespace, its zygote's) made per run below the zygote's jail.
+
 The staging folder (``ADE_SANDBOX_DIR``, ``runs/<id>/``) exists because the sandbox user must
 be able to reach what is bound: the data dir stays private to the service (mode 0700), and
 each run gets a copy of its input and config in a folder only the sandbox user's group can
@@ -33,9 +36,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ade_db.types import new_id
 from ade_worker.jail_host import (
@@ -45,7 +49,13 @@ from ade_worker.jail_host import (
     find_bwrap,
     resolve_user,
     runtime_paths,
+    share_with_group,
+    system_dirs,
+    walk,
 )
+
+if TYPE_CHECKING:
+    from ade_worker.zygote import Zygote
 
 __all__ = [
     "JOB_ROOT",
@@ -63,8 +73,6 @@ __all__ = [
 STAGED = ("input", "config")
 #: What the jail's /job looks like from inside.
 JOB_ROOT = "/job"
-#: Top-level host folders that may be symlinks (merged /usr) or real folders.
-SYSTEM_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 #: Staged runs older than this are removed by the next run (leftovers of a killed worker).
 STALE_RUN_SECONDS = 3600.0
 
@@ -77,6 +85,8 @@ class Jail:
     user: SandboxUser
     root: Path  # ADE_SANDBOX_DIR
     runtime: tuple[Path, ...]
+    #: The warm start (:mod:`ade_worker.zygote`) runs go through when it is up; None: cold only.
+    zygote: Zygote | None = field(default=None, compare=False, repr=False)
 
     # ------------------------------------------------------------------ set-up
 
@@ -195,7 +205,7 @@ class Jail:
                 shutil.copytree(source, target, symlinks=True, copy_function=shutil.copyfile)
             else:
                 target.mkdir()
-            _share_with_group(target, self.user.gid)
+            share_with_group(target, self.user.gid)
         return run
 
     def share_vendor(self, vendor: Path) -> Path:
@@ -213,7 +223,7 @@ class Jail:
         try:
             copy = building / "site"
             shutil.copytree(source, copy, symlinks=True, copy_function=shutil.copyfile)
-            for path in _walk(copy):
+            for path in walk(copy):
                 if not path.is_symlink():
                     # Public packages: readable by all, writable by nobody but us.
                     path.chmod(0o755 if path.is_dir() else 0o644)
@@ -239,6 +249,39 @@ class Jail:
 
     # ------------------------------------------------------------------ the command
 
+    def base_args(self, capabilities: Sequence[str]) -> list[str]:
+        """What every jail shares: its namespaces, a new session, an empty environment and the
+        read-only system and runtime folders (``capabilities``: what bwrap leaves it)."""
+        args = [
+            self.bwrap,
+            "--unshare-user",
+            "--unshare-pid",
+            # The command is the namespace's init, waited for by bwrap itself: with bwrap's
+            # own init in between, bwrap exits before reaping it and the engine's CPU time
+            # never reaches our wait4 (a kill at the hard CPU limit would look like an
+            # outside SIGKILL, and be retried).
+            "--as-pid-1",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            *capabilities,
+            "--clearenv",
+            "--hostname",
+            "ade-sandbox",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+        ]
+        args += system_dirs()
+        args += ["--dev", "/dev"]
+        for path in self.runtime:
+            args += ["--ro-bind", str(path), str(path)]
+        return args
+
     def command(
         self,
         run_dir: Path,
@@ -253,37 +296,7 @@ class Jail:
     ) -> list[str]:
         """bwrap's argv: the namespaces, the filesystem, then a shell that runs `inner` and,
         once it has ended, streams /job/output as a tar archive to `results_fd`."""
-        args = [
-            self.bwrap,
-            "--unshare-user",
-            "--unshare-pid",
-            # The shell below is the namespace's init, waited for by bwrap itself: with bwrap's
-            # own init in between, bwrap exits before reaping it and the engine's CPU time
-            # never reaches our wait4 (a kill at the hard CPU limit would look like an
-            # outside SIGKILL, and be retried).
-            "--as-pid-1",
-            "--unshare-net",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--unshare-cgroup-try",
-            "--disable-userns",
-            "--die-with-parent",
-            "--new-session",
-            "--cap-drop",
-            "ALL",
-            "--clearenv",
-            "--hostname",
-            "ade-sandbox",
-            "--json-status-fd",
-            str(status_fd),
-            "--ro-bind",
-            "/usr",
-            "/usr",
-        ]
-        args += _system_dirs()
-        args += ["--dev", "/dev"]
-        for path in self.runtime:
-            args += ["--ro-bind", str(path), str(path)]
+        args = self.base_args(["--cap-drop", "ALL", "--json-status-fd", str(status_fd)])
         args += ["--size", str(disk_bytes), "--tmpfs", JOB_ROOT]
         for name in ("output", "tmp", "logs"):
             args += ["--dir", f"{JOB_ROOT}/{name}"]
@@ -320,51 +333,25 @@ class Jail:
         return switch
 
 
-def _system_dirs() -> list[str]:
-    """/bin, /lib, ... as the host has them: symlinks into /usr stay symlinks."""
-    args: list[str] = []
-    for name in SYSTEM_DIRS:
-        host = Path("/") / name
-        if host.is_symlink():
-            args += ["--symlink", os.readlink(host), str(host)]
-        elif host.is_dir():
-            args += ["--ro-bind", str(host), str(host)]
-    return args
-
-
-def _share_with_group(root: Path, gid: int) -> None:
-    """Make a staged tree readable by `gid` only; links inside it are dropped (a config file
-    is never a link, and a link could point the sandbox user at anything we can read)."""
-    for path in _walk(root):
-        st = path.lstat()
-        if stat.S_ISLNK(st.st_mode):
-            path.unlink()
-            continue
-        os.chown(path, -1, gid, follow_symlinks=False)
-        os.chmod(path, 0o750 if stat.S_ISDIR(st.st_mode) else 0o640)
-
-
-def _walk(root: Path) -> Iterable[Path]:
-    yield root
-    for dirpath, dirnames, filenames in os.walk(root):
-        base = Path(dirpath)
-        for name in (*dirnames, *filenames):
-            yield base / name
-
-
-#: Jails that passed their checks in this process, by (user, root).
+#: Jails that passed their checks in this process, by (user, root); and their warm variants.
 _WORKING: dict[tuple[str, Path], Jail] = {}
+_WARM: dict[tuple[str, Path], Jail] = {}
 
 
 class JailProvider:
     """The process's jail, set up on first use: a working jail is kept; a failed set-up is
     tried again on the next use (an operator may have fixed it), and each use until then
-    raises JailUnavailableError. ``enabled=False`` (``ADE_SANDBOX=none``) gives None."""
+    raises JailUnavailableError. ``enabled=False`` (``ADE_SANDBOX=none``) gives None.
 
-    def __init__(self, *, enabled: bool, user: str, root: Path) -> None:
+    ``warm=True`` (``ADE_SANDBOX_WARM``, the worker's default) gives the jail its zygote, started
+    with it and restarted by the next ``get`` after it died (the worker calls ``get`` before
+    each job, in its own process); runs go cold while it is down."""
+
+    def __init__(self, *, enabled: bool, user: str, root: Path, warm: bool = False) -> None:
         self.enabled = enabled
         self.user = user
         self.root = root
+        self.warm = warm
         self._jail: Jail | None = None
         self._lock = threading.Lock()
 
@@ -375,8 +362,16 @@ class JailProvider:
             if self._jail is None:
                 key = (self.user, self.root)
                 # One check per host set-up and process: several apps (tests) share it.
-                self._jail = _WORKING.get(key) or Jail.create(user=self.user, root=self.root)
-                _WORKING[key] = self._jail
+                cold = _WORKING.get(key) or Jail.create(user=self.user, root=self.root)
+                _WORKING[key] = cold
+                self._jail = cold
+                if self.warm:
+                    from ade_worker.zygote import Zygote
+
+                    self._jail = _WARM.get(key) or replace(cold, zygote=Zygote(cold))
+                    _WARM[key] = self._jail
+            if self._jail.zygote is not None:
+                self._jail.zygote.ensure()
             return self._jail
 
     def problem(self) -> str | None:

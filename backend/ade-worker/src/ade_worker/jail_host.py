@@ -12,6 +12,7 @@ import pwd
 import shutil
 import stat
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,3 +154,39 @@ def acl_allows_search(path: Path, uid: int) -> bool:
         elif kind == "mask":
             mask = perms
     return granted is not None and "x" in granted and "x" in mask
+
+
+#: Top-level host folders that may be symlinks (merged /usr) or real folders.
+SYSTEM_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+
+
+def system_dirs() -> list[str]:
+    """/bin, /lib, ... as the host has them: symlinks into /usr stay symlinks."""
+    args: list[str] = []
+    for name in SYSTEM_DIRS:
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), str(host)]
+    return args
+
+
+def share_with_group(root: Path, gid: int) -> None:
+    """Make a staged tree readable by `gid` only; links inside it are dropped (a config file
+    is never a link, and a link could point the sandbox user at anything we can read)."""
+    for path in walk(root):
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            path.unlink()
+            continue
+        os.chown(path, -1, gid, follow_symlinks=False)
+        os.chmod(path, 0o750 if stat.S_ISDIR(st.st_mode) else 0o640)
+
+
+def walk(root: Path) -> Iterable[Path]:
+    yield root
+    for dirpath, dirnames, filenames in os.walk(root):
+        base = Path(dirpath)
+        for name in (*dirnames, *filenames):
+            yield base / name

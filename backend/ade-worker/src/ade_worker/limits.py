@@ -99,19 +99,10 @@ def _rlimit(limit: int, value: int) -> tuple[int, int]:
 SANDBOX_NICENESS = 10
 
 
-def limit_setter(
-    limits: SandboxLimits, *, then: Callable[[], None] | None = None
-) -> Callable[[], None]:
-    """The preexec_fn that applies ``limits`` in the child between fork and exec, then calls
-    ``then`` (the jail's switch to the sandbox user, which must come last).
-
-    Everything is computed here, in the parent, so the child runs as little Python as possible
-    between fork and exec. preexec_fn is not safe in general when the parent has other threads
-    (one of them could hold a lock the child then needs); the function below only calls prctl
-    (through a ctypes function loaded at import), setrlimit and set*id, taking no Python-level
-    locks, which keeps it safe enough for threaded callers (the worker's heartbeat thread, the
-    API).
-    """
+def rlimits(limits: SandboxLimits, *, jailed: bool) -> list[tuple[int, tuple[int, int]]]:
+    """The rlimits of one run, in the order they are applied (RLIMIT_AS last: the forked child
+    still maps its parent's memory, and later allocations could fail under a smaller limit).
+    ``jailed``: RLIMIT_NPROC too, counted per user, so only meaningful for the sandbox user."""
     _, cpu_hard_inherited = resource.getrlimit(resource.RLIMIT_CPU)
     cpu_soft = limits.cpu_seconds
     # The hard limit is a few seconds later: at the soft limit the kernel sends SIGXCPU (which
@@ -126,12 +117,26 @@ def limit_setter(
         (resource.RLIMIT_FSIZE, _rlimit(resource.RLIMIT_FSIZE, limits.file_size_mb * _MB)),
         (resource.RLIMIT_NOFILE, _rlimit(resource.RLIMIT_NOFILE, limits.open_files)),
     ]
-    if then is not None:
-        # Counted per user on the host: only meaningful for the sandbox user, never for ours.
+    if jailed:
         settings.append((resource.RLIMIT_NPROC, _rlimit(resource.RLIMIT_NPROC, limits.processes)))
-    # Last: the forked child still maps the parent's memory until exec, and later
-    # allocations in this function could fail under a limit smaller than that.
     settings.append((resource.RLIMIT_AS, _rlimit(resource.RLIMIT_AS, limits.memory_mb * _MB)))
+    return settings
+
+
+def limit_setter(
+    limits: SandboxLimits, *, then: Callable[[], None] | None = None
+) -> Callable[[], None]:
+    """The preexec_fn that applies ``limits`` in the child between fork and exec, then calls
+    ``then`` (the jail's switch to the sandbox user, which must come last).
+
+    Everything is computed here, in the parent, so the child runs as little Python as possible
+    between fork and exec. preexec_fn is not safe in general when the parent has other threads
+    (one of them could hold a lock the child then needs); the function below only calls prctl
+    (through a ctypes function loaded at import), setrlimit and set*id, taking no Python-level
+    locks, which keeps it safe enough for threaded callers (the worker's heartbeat thread, the
+    API).
+    """
+    settings = rlimits(limits, jailed=then is not None)
 
     parent = os.getpid()
 

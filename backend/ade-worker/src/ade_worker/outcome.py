@@ -157,3 +157,13 @@ def outcome_for_exit(
     if detail:
         message = f"{message}: {detail}"
     return "crashed", {"type": "Crashed", "message": message}, False
+
+
+def jail_failed(stderr: str) -> dict[str, Any]:
+    """bubblewrap (or a warm run's init) gave up before starting the engine: the jail itself
+    could not be set up."""
+    prefixes = ("bwrap:", "ade-zygote:")
+    reasons = [line for line in stderr.splitlines() if line.startswith(prefixes)]
+    reason = reasons[-1].split(":", 1)[1].strip() if reasons else "no reason given"
+    message = f"the sandbox jail could not be set up: {reason}"
+    return {"type": "SandboxUnavailable", "message": message}

@@ -6,6 +6,9 @@ The worker (jobs) and the API (config plans, dry-runs and import checks) both ca
 * **jailed** (the default; see :mod:`ade_worker.jail`): inside bubblewrap, as the sandbox user,
   with no network, no host ``/proc``, no data dir, and a size-capped ``/job``; the job's input
   and config are staged for it and its ``output/`` comes back as a tar stream on a pipe;
+  **warm** when the jail has a zygote that is up (``ADE_SANDBOX_WARM``, the worker; see
+  :mod:`ade_worker.zygote`): forked from it into a jail of its own, the same pipes handed over,
+  the end reported by the run's supervisor; **cold** otherwise (a bubblewrap per run);
 * **unjailed** (``ADE_SANDBOX=none``, one trusted user only): in the job folder itself.
 
 Either way the child gets an environment built from scratch (no ``ADE_*`` settings, secrets or
@@ -19,8 +22,9 @@ child runs. How the child ended becomes a :class:`SandboxOutcome` (:mod:`ade_wor
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -31,9 +35,25 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ade_worker.channels import ResultSpool, RunChannels, extract_results
+from ade_worker.children import Child, ColdChild, WarmChild
 from ade_worker.jail import JOB_ROOT, Jail
-from ade_worker.limits import SANDBOX_NICENESS, SandboxLimits, die_with_parent, limit_setter
-from ade_worker.outcome import SandboxOutcome, SandboxStatus, outcome_for_exit, tail
+from ade_worker.limits import (
+    SANDBOX_NICENESS,
+    SandboxLimits,
+    die_with_parent,
+    limit_setter,
+    rlimits,
+)
+from ade_worker.outcome import (
+    SandboxOutcome,
+    SandboxStatus,
+    jail_failed,
+    outcome_for_exit,
+    tail,
+)
+from ade_worker.zygote import EVENTS_FD, WarmRun, Zygote, ZygoteDownError, warm_spec
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "SANDBOX_NICENESS",
@@ -93,29 +113,6 @@ def engine_command(
         str(job_dir),
         *extra_args,
     ]
-
-
-def _kill_group(pgid: int) -> None:
-    """SIGKILL every process in the group (the child and whatever it started)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-def _reap(pid: int) -> tuple[int, float] | None:
-    """(returncode, CPU seconds used) once ``pid`` has exited, else None (non-blocking).
-
-    os.wait4 rather than Popen.poll: it also reports the child's CPU time, which tells a
-    kernel SIGKILL at the hard CPU limit from an outside SIGKILL.
-    """
-    done, status, usage = os.wait4(pid, os.WNOHANG)
-    if done == 0:
-        return None
-    return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
-
-
-def _wait(pid: int) -> tuple[int, float]:
-    _, status, usage = os.wait4(pid, 0)
-    return os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
 
 
 def _prepare(job_dir: Path) -> Path:
@@ -192,6 +189,44 @@ def _spawn(
             os.close(fd)
 
 
+def _spawn_warm(
+    job_dir: Path,
+    channels: RunChannels,
+    zygote: Zygote,
+    run_dir: Path,
+    limits: SandboxLimits,
+    extra_args: Sequence[str],
+) -> WarmRun:
+    """Hand the run to the zygote (raises ZygoteDownError when it is not there)."""
+    assert channels.spool is not None
+    vendor = job_dir / "vendor"
+    shared = zygote.jail.share_vendor(vendor) if _has_packages(vendor) else None
+    settings = rlimits(limits, jailed=True)
+    early = [(n, *v) for n, v in settings if n != resource.RLIMIT_AS]
+    late = [(n, *v) for n, v in settings if n == resource.RLIMIT_AS]
+    spec = warm_spec(
+        run=run_dir.name,
+        vendor=shared.name if shared is not None else None,
+        argv=["--job-dir", JOB_ROOT, "--events-fd", str(EVENTS_FD), *extra_args],
+        env=sandbox_env(Path(JOB_ROOT)),
+        disk_bytes=limits.disk_mb * _MB,
+        limits=early,
+        late_limits=late,
+        nice=SANDBOX_NICENESS,
+    )
+    fds = [
+        channels.pipe(channels.stdout.feed),
+        channels.pipe(channels.stderr.feed),
+        channels.pipe(channels.relay),
+        channels.pipe(channels.spool.feed),
+    ]
+    try:
+        return zygote.submit(spec, fds)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def _has_packages(vendor: Path) -> bool:
     return vendor.is_dir() and any(vendor.iterdir())
 
@@ -207,36 +242,50 @@ def run_engine(
     poll_interval: float = 0.1,
     python: str | None = None,
 ) -> SandboxOutcome:
-    """Run ``python -m ade_engine --job-dir job_dir *extra_args`` in the sandbox: in `jail`,
-    or unjailed when `jail` is None (``ADE_SANDBOX=none``).
+    """Run ``python -m ade_engine --job-dir job_dir *extra_args`` in the sandbox: in `jail`
+    (warm, through its zygote, when it has one that is up; else cold), or unjailed when `jail`
+    is None (``ADE_SANDBOX=none``).
 
     Blocks until the child has ended. ``on_event`` receives every accepted event in order, on
     this thread, while the child runs; ``should_cancel`` is asked every ``poll_interval``
-    seconds. If either callback raises, the child's process group is killed and reaped and the
-    exception propagates. A child that cannot be started at all (no such interpreter,
-    preexec_fn failed) raises as well: that is a worker problem, not a job outcome.
+    seconds (the run's end is seen at once, not at the next poll). If either callback raises,
+    the run is killed and reaped and the exception propagates. A child that cannot be started
+    at all (no such interpreter, preexec_fn failed) raises as well: that is a worker problem,
+    not a job outcome.
     """
     job_dir = Path(job_dir).resolve()
     logs = _prepare(job_dir)
     channels = RunChannels(logs, limits, on_event)
     run_dir: Path | None = None
     spool_path = logs / ".results.tar"
+    child: Child | None = None
     try:
         if jail is not None:
             run_dir = jail.stage(job_dir)
             channels.spool = ResultSpool(spool_path, limits.disk_mb * _MB + _MB)
         started = time.monotonic()
-        proc = _spawn(
-            job_dir,
-            channels,
-            jail=jail,
-            run_dir=run_dir,
-            limits=limits,
-            extra_args=extra_args,
-            python=python,
-        )
-        channels.watch_exit(proc.pid)
-        stopped, ended = _supervise(proc, channels, limits, should_cancel, poll_interval, started)
+        zygote = jail.zygote if jail is not None and python is None else None
+        if zygote is not None and run_dir is not None and zygote.up():
+            try:
+                run = _spawn_warm(job_dir, channels, zygote, run_dir, limits, extra_args)
+                child = WarmChild(run, channels)
+            except ZygoteDownError as exc:
+                log.warning("sandbox: the warm start failed, running cold: %s", exc)
+                channels.close()
+                channels = RunChannels(logs, limits, on_event)
+                channels.spool = ResultSpool(spool_path, limits.disk_mb * _MB + _MB)
+        if child is None:
+            proc = _spawn(
+                job_dir,
+                channels,
+                jail=jail,
+                run_dir=run_dir,
+                limits=limits,
+                extra_args=extra_args,
+                python=python,
+            )
+            child = ColdChild(proc, channels)
+        stopped, ended = _supervise(child, channels, limits, should_cancel, poll_interval, started)
         elapsed_ms = round((time.monotonic() - started) * 1000)
         spool = channels.spool
         channels.close()
@@ -244,14 +293,16 @@ def run_engine(
             extract_results(spool_path, job_dir / "output", max_bytes=limits.disk_mb * _MB)
     finally:
         channels.close()
+        if child is not None:
+            child.close()
         spool_path.unlink(missing_ok=True)
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
-    return _outcome(job_dir, channels, jail, stopped, ended, elapsed_ms, limits)
+    return _outcome(job_dir, channels, jail, child.lost, stopped, ended, elapsed_ms, limits)
 
 
 def _supervise(
-    proc: subprocess.Popen[bytes],
+    child: Child,
     channels: RunChannels,
     limits: SandboxLimits,
     should_cancel: Callable[[], bool] | None,
@@ -259,19 +310,26 @@ def _supervise(
     started: float,
 ) -> tuple[Literal["timeout", "cancelled", "output"] | None, tuple[int, float]]:
     """Relay the child's pipes until it ends, is cancelled, runs out of time or writes too
-    much back; then kill its whole group and read what is left in the pipes."""
-    pgid = proc.pid  # a new session's leader is also its process group's leader
+    much back; then kill the whole run and read what is left in the pipes.
+
+    The run's end wakes the select at once (a pidfd for a cold child, the supervisor's report
+    for a warm one); ``poll_interval`` only paces the cancel check and the wall clock."""
     stopped: Literal["timeout", "cancelled", "output"] | None = None
     ended: tuple[int, float] | None = None
+    next_check = time.monotonic() + poll_interval
     try:
         while True:
-            ended = _reap(proc.pid)
+            ended = child.ended()
             if ended is not None:
                 break
-            channels.pump(poll_interval)
-            if should_cancel is not None and should_cancel():
-                stopped = "cancelled"
-                break
+            now = time.monotonic()
+            deadline = min(next_check, started + limits.wall_seconds)
+            channels.pump(max(0.0, deadline - now))
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + poll_interval
+                if should_cancel is not None and should_cancel():
+                    stopped = "cancelled"
+                    break
             if time.monotonic() - started >= limits.wall_seconds:
                 stopped = "timeout"
                 break
@@ -279,19 +337,16 @@ def _supervise(
                 stopped = "output"
                 break
         if ended is None:
-            _kill_group(pgid)
-            ended = _wait(proc.pid)
+            child.kill()
+            ended = child.wait()
         # Also after a normal exit: config code may have left background processes behind.
-        _kill_group(pgid)
+        child.kill()
         channels.drain(DRAIN_SECONDS)
     except BaseException:
-        _kill_group(pgid)
+        child.kill()
         if ended is None:
-            ended = _wait(proc.pid)
+            ended = child.wait()
         raise
-    finally:
-        # We reaped the child with os.wait4; tell Popen so it never waits for a reused pid.
-        proc.returncode = ended[0] if ended is not None else proc.returncode
     if stopped is not None and ended[0] != -signal.SIGKILL:
         # The child ended on its own between our last look and the kill: report that instead.
         stopped = None
@@ -302,6 +357,7 @@ def _outcome(
     job_dir: Path,
     channels: RunChannels,
     jail: Jail | None,
+    lost: bool,
     stopped: Literal["timeout", "cancelled", "output"] | None,
     ended: tuple[int, float],
     elapsed_ms: int,
@@ -324,22 +380,18 @@ def _outcome(
         return SandboxOutcome(
             "failed", None, elapsed_ms, {"type": "DiskLimit", "message": message}, False, stderr
         )
+    if lost:
+        message = "the sandbox's warm start (its zygote) stopped during the run"
+        error = {"type": "Crashed", "message": message}
+        return SandboxOutcome("crashed", None, elapsed_ms, error, True, stderr)
     if jail is not None:
         # An exit of its own without running the command: bubblewrap could not set up the
         # jail. (Killed by a signal, it was someone else's kill: judged like any other below.)
         if not channels.status.ran and returncode >= 0:
             return SandboxOutcome(
-                "failed", returncode, elapsed_ms, _jail_failed(stderr), False, stderr
+                "failed", returncode, elapsed_ms, jail_failed(stderr), False, stderr
             )
         if 128 < returncode < 128 + 65:
             returncode = 128 - returncode  # the jail's shell reports a death by signal N as 128+N
     status, exit_error, retryable = outcome_for_exit(job_dir, returncode, cpu_used, stderr, limits)
     return SandboxOutcome(status, returncode, elapsed_ms, exit_error, retryable, stderr)
-
-
-def _jail_failed(stderr: str) -> dict[str, Any]:
-    """bubblewrap exited before starting the child: the jail itself could not be set up."""
-    reasons = [line for line in stderr.splitlines() if line.startswith("bwrap:")]
-    reason = reasons[-1].removeprefix("bwrap:").strip() if reasons else "no reason given"
-    message = f"the sandbox jail could not be set up: {reason}"
-    return {"type": "SandboxUnavailable", "message": message}

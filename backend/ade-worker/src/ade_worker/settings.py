@@ -99,6 +99,14 @@ class SandboxSettings(BaseSettings):
             "single trusted user on a laptop only."
         ),
     )
+    warm: bool = Field(
+        True,
+        description=(
+            "Jobs start warm: a zygote per worker that has imported the engine forks each run "
+            "into a jail of its own (see docs/explanation/security.md); `false`: every run "
+            "starts bubblewrap and the engine afresh (the cold path, also the fallback)."
+        ),
+    )
     user: str = Field("ade-sandbox", description="The unprivileged host user jails run as.")
     dir: Path = Field(
         Path("/var/lib/ade-sandbox"),
@@ -145,6 +153,12 @@ class SandboxSettings(BaseSettings):
             events_mb=self.events_mb,
         )
 
-    def jail_provider(self) -> JailProvider:
-        """The jail these settings ask for (None inside when `ADE_SANDBOX=none`)."""
-        return JailProvider(enabled=self.mode == "jail", user=self.user, root=self.dir)
+    def jail_provider(self, *, warm: bool | None = None) -> JailProvider:
+        """The jail these settings ask for (None inside when `ADE_SANDBOX=none`); `warm`
+        overrides ADE_SANDBOX_WARM (the API's short runs stay cold)."""
+        return JailProvider(
+            enabled=self.mode == "jail",
+            user=self.user,
+            root=self.dir,
+            warm=self.warm if warm is None else warm,
+        )

@@ -31,6 +31,7 @@ from ade_engine.scaffold import example_files
 from ade_storage import BlobStore, StorageLayout
 from ade_worker.embedded_redis import EmbeddedRedis, find_redis_server, redis_server_process
 from ade_worker.jail import Jail, JailProvider, JailUnavailableError
+from ade_worker.zygote import zygote_pids
 
 #: The sandbox user the test suite's jails run as (`ade sandbox setup` creates it).
 TEST_SANDBOX_USER = os.environ.get("ADE_TEST_SANDBOX_USER", "ade-sandbox")
@@ -68,14 +69,42 @@ def jail_provider(sandbox_root: Path) -> JailProvider:
     return JailProvider(enabled=True, user=TEST_SANDBOX_USER, root=sandbox_root)
 
 
+class Jails:
+    """The session's jails by start: "cold" (bubblewrap per run) and "warm" (its zygote)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._found: dict[str, Jail] = {}
+
+    def get(self, kind: str) -> Jail:
+        if kind not in self._found:
+            warm = kind == "warm"
+            provider = JailProvider(enabled=True, user=TEST_SANDBOX_USER, root=self.root, warm=warm)
+            try:
+                found = provider.get()
+            except JailUnavailableError as exc:
+                pytest.fail(f"the sandbox jail is needed by this test: {exc}")
+            assert found is not None
+            if warm and (found.zygote is None or not found.zygote.up()):
+                problem = found.zygote.problem if found.zygote is not None else "no zygote"
+                pytest.fail(f"the sandbox's warm start is needed by this test: {problem}")
+            self._found[kind] = found
+        found = self._found[kind]
+        if found.zygote is not None:
+            found.zygote.ensure()  # a test may have killed it
+        return found
+
+
 @pytest.fixture(scope="session")
-def jail(jail_provider: JailProvider) -> Jail:
-    try:
-        found = jail_provider.get()
-    except JailUnavailableError as exc:
-        pytest.fail(f"the sandbox jail is needed by this test: {exc}")
-    assert found is not None
-    return found
+def jails(sandbox_root: Path) -> Jails:
+    return Jails(sandbox_root)
+
+
+@pytest.fixture(params=["cold", "warm"])
+def jail(request: pytest.FixtureRequest, jails: Jails) -> Jail:
+    """The production jail, once cold (bubblewrap per run) and once warm (through its zygote,
+    ADE_SANDBOX_WARM): every test of the jail holds for both starts."""
+    return jails.get(str(request.param))
 
 
 # -- seeding jobs straight into the database (worker tests, end-to-end tests) -----------------
@@ -177,6 +206,14 @@ def descendants(pid: int) -> list[HostProcess]:
         children.setdefault(process.ppid, []).append(process)
     found: list[HostProcess] = []
     todo = list(children.get(pid, []))
+    # A warm start's zygote (bwrap and the python under it) is no run's: its runs are.
+    zygotes = zygote_pids()
+
+    def zygote(process: HostProcess) -> bool:  # its bwrap, or the zygote right below that
+        return process.pid in zygotes or process.ppid in zygotes
+
+    while any(zygote(p) for p in todo):
+        todo = [c for p in todo for c in (children.get(p.pid, []) if zygote(p) else [p])]
     while todo:
         process = todo.pop()
         found.append(process)

@@ -171,12 +171,14 @@ time.sleep(4)
 
 
 def _runs_a_job(pid: int) -> bool:
-    """Whether `pid` is `python -m ade_engine --job-dir ...` (not the jail's start-up probe)."""
+    """Whether `pid` is `python -m ade_engine --job-dir ...` (not the jail's start-up probe),
+    or, started warm, the engine process the zygote forked (named `ade-engine`)."""
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        name = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return False
-    return b"ade_engine" in argv and b"--job-dir" in argv
+    return (b"ade_engine" in argv and b"--job-dir" in argv) or name == "ade-engine"
 
 
 def _engine_pid(worker_pid: int, timeout: float = 20) -> int:

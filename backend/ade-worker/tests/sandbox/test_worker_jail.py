@@ -115,7 +115,8 @@ def test_a_failed_set_up_is_tried_again_and_a_working_jail_kept(
     jail: Jail, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A root of its own: a jail that passed its checks is shared per (user, root) in a process.
-    provider = JailProvider(enabled=True, user=TEST_SANDBOX_USER, root=jail.root / "retry")
+    root = jail.root / ("retry-warm" if jail.zygote is not None else "retry")
+    provider = JailProvider(enabled=True, user=TEST_SANDBOX_USER, root=root)
     monkeypatch.setattr(jail_module, "find_bwrap", lambda: None)
     for _ in range(2):  # each use fails while the cause is there
         with pytest.raises(JailUnavailableError, match="bwrap"):
@@ -129,7 +130,7 @@ def test_a_failed_set_up_is_tried_again_and_a_working_jail_kept(
     assert provider.problem() is None
     monkeypatch.setattr(jail_module, "find_bwrap", lambda: None)
     assert provider.get() is found  # checked once, then kept
-    again = JailProvider(enabled=True, user=TEST_SANDBOX_USER, root=jail.root / "retry")
+    again = JailProvider(enabled=True, user=TEST_SANDBOX_USER, root=root)
     assert again.get() is found  # and shared with every provider of the same set-up
 
 
@@ -289,12 +290,19 @@ def connect():
         return errno.errorcode.get(exc.errno, "timeout")
     return "ok"
 
+def listing(path):
+    try:
+        return os.listdir(path)
+    except OSError as exc:
+        return errno.errorcode[exc.errno]
+
 seen = {
     "root": sorted(os.listdir("/")),
     "exists": {path: os.path.exists(path) for path in HOST_PATHS},
     "created": {path: create(path) for path in WRITE_TARGETS},
     "connect": connect(),
     "hostname": socket.gethostname(),
+    "views": {path: listing(path) for path in ("/runs", "/vendors") if os.path.isdir(path)},
 }
 with open("output/seen.json", "w") as fh:
     json.dump(seen, fh)
@@ -328,6 +336,13 @@ def test_config_code_sees_nothing_of_the_host(tmp_path: Path, jail: Jail) -> Non
     seen = json.loads((job / "output" / "seen.json").read_text())
     # Only what bwrap was told to mount: system folders, the runtime's top folders and /job.
     allowed = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "dev", "job"}
+    if jail.zygote is not None:
+        # Warm: where the zygote sees the staged runs and vendors, emptied for the run.
+        allowed |= {"runs", "vendors"}
+        # Unmounted, or covered by an empty tmpfs nobody may open (mounts the run's namespace
+        # inherited are locked to it): either way nothing of another run.
+        assert set(seen["views"]) == {"/runs", "/vendors"}
+        assert all(found in ([], "EACCES") for found in seen["views"].values()), seen["views"]
     runtime_tops = {path.parts[1] for path in jail.runtime}
     assert set(seen["root"]) <= allowed | runtime_tops
     # The host's own folders are not there (one may appear as the way to the runtime, e.g.

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from ade_worker import sandbox as sandbox_module
+from ade_worker import zygote as zygote_module
 from ade_worker.jail import Jail
 from ade_worker.sandbox import SANDBOX_NICENESS, SandboxLimits, run_engine
 from ade_worker.testing import EXAMPLE_COLUMN, config_line, job_folder
@@ -261,10 +263,14 @@ def test_usage_errors_and_extra_args(
 
 
 def test_a_jail_that_cannot_be_set_up_is_not_blamed_on_the_config(
-    tmp_path: Path, jail: Jail
+    tmp_path: Path, jail: Jail, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A runtime folder gone since the jail was checked: bwrap gives up before the engine runs.
+    # A runtime folder gone since the jail was checked: bwrap gives up before the engine runs;
+    # warm, the run's staging folder gone: the run's init gives up before the engine runs.
     broken = dataclasses.replace(jail, runtime=(*jail.runtime, tmp_path / "gone"))
+    if jail.zygote is not None:
+        real = zygote_module.warm_spec
+        monkeypatch.setattr(sandbox_module, "warm_spec", lambda **kw: real(**{**kw, "run": "gone"}))
     job = job_folder(tmp_path)
     events: list[dict[str, Any]] = []
     outcome = run_engine(job, limits=LIMITS, jail=broken, on_event=events.append)

@@ -82,7 +82,7 @@ class Ready:
             # session's redis-server and PostgreSQL, say).
             below = {p.pid: p for p in descendants(os.getpid())}
             launched = next(p for p in below.values() if p.nspid == self.data["pid"])
-            while launched.ppid != os.getpid():
+            while launched.ppid != os.getpid() and launched.ppid in below:
                 launched = below[launched.ppid]
             self.launched = launched
             self.processes = [launched, *descendants(launched.pid)]

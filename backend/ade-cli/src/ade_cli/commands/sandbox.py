@@ -17,7 +17,7 @@ def check_command() -> None:
     from ade_worker.settings import SandboxSettings
 
     settings = SandboxSettings()
-    provider = settings.jail_provider()
+    provider = settings.jail_provider(warm=False)
     if not provider.enabled:
         typer.echo("sandbox: off (ADE_SANDBOX=none): config code runs unjailed, as ADE's user")
         return
@@ -27,6 +27,15 @@ def check_command() -> None:
     typer.echo(
         f"sandbox: jail available (bubblewrap, as user {settings.user!r}, in {settings.dir})"
     )
+    if settings.warm:
+        jail = settings.jail_provider(warm=True).get()
+        zygote = jail.zygote if jail is not None else None
+        if zygote is not None and zygote.up():
+            typer.echo("sandbox: warm start available (a zygote per worker, ADE_SANDBOX_WARM)")
+            zygote.stop()
+        else:
+            reason = zygote.problem if zygote is not None else None
+            typer.echo(f"sandbox: warm start unavailable, jobs start cold: {reason}")
 
 
 @app.command("setup")
@@ -52,7 +61,8 @@ def warn_about_sandbox(role: str) -> None:
     """At start-up: say loudly when config code will run unjailed, or cannot run at all."""
     from ade_worker.settings import SandboxSettings
 
-    provider = SandboxSettings().jail_provider()
+    # Cold: the check needs no zygote (the worker starts its own).
+    provider = SandboxSettings().jail_provider(warm=False)
     if not provider.enabled:
         typer.secho(
             f"warning ({role}): ADE_SANDBOX=none: config code runs unjailed, as ADE's own user, "
