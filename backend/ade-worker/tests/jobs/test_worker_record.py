@@ -85,11 +85,13 @@ def test_succeeded(
     assert job.output_path == f"jobs/{claimed.job_id}/output/normalized.xlsx"
     assert job.error is None
     assert _events(sessions, claimed.job_id)[-1] == ("job.succeeded", {"metrics": METRICS})
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "ade_worker.jobs"]
-    assert lines[-1]["job_id"] == claimed.job_id
-    assert lines[-1]["status"] == "succeeded"
-    assert lines[-1]["attempt"] == 1
-    assert lines[-1]["request_id"] == "req-42"
+    # The transition's fields are the record's own (top-level keys of its JSON log line).
+    last = [r for r in caplog.records if r.name == "ade_worker.jobs"][-1].__dict__
+    assert last["event"] == "job.transition"
+    assert last["job_id"] == claimed.job_id
+    assert last["status"] == "succeeded"
+    assert last["attempt"] == 1
+    assert last["request_id"] == "req-42"
 
 
 def test_an_artifact_a_hook_broke_records_no_metrics(

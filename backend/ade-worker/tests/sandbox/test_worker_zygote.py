@@ -212,7 +212,9 @@ def test_the_zygote_dying_mid_run_fails_the_run_cleanly_and_is_restarted(
 
     def on_event(event: dict[str, Any]) -> None:
         if event.get("message") == "ready":
-            run_processes.extend(descendants(os.getpid()))
+            # The sandbox user's: other children of this process (a test's redis-server) are
+            # no run's.
+            run_processes.extend(p for p in descendants(os.getpid()) if p.uid == warm.user.uid)
             os.kill(old, signal.SIGKILL)  # bwrap: the zygote and every run in it go with it
 
     started = time.monotonic()
@@ -324,7 +326,7 @@ def test_a_run_dies_with_the_process_that_started_it(tmp_path: Path, warm: Jail)
     os.close(write_end)
     try:
         assert os.read(read_end, 1) == b"1"
-        run = descendants(os.getpid())
+        run = [p for p in descendants(os.getpid()) if p.uid == warm.user.uid]
         assert any(p.name == "ade-engine" for p in run)
     finally:
         os.kill(horse, signal.SIGKILL)
