@@ -240,6 +240,23 @@ def test_a_worker_that_was_reconciled_away_changes_nothing(
     assert record_failure(sessions, taken, {"type": "x", "message": "y"}).status == "failed"
 
 
+def test_a_job_another_worker_holds_is_not_recorded_even_at_the_same_attempt(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore, layout: StorageLayout
+) -> None:
+    # Claims always count a new attempt, so the attempt alone would tell; ownership is the
+    # worker too, for a row whose worker changed without one (a database restored from a
+    # backup, an operator's fix).
+    claimed, job_dir = _running(sessions, blobs, layout)
+    _artifact(job_dir)
+    with sessions() as session:
+        session.execute(update(Job).where(Job.id == claimed.job_id).values(worker_id="other:1"))
+        session.commit()
+    done = record_outcome(sessions, claimed, outcome("succeeded"), job_dir=job_dir, max_attempts=3)
+    assert (done.status, done.requeue) == (None, False)
+    job = _job(sessions, claimed.job_id)
+    assert (job.status, job.worker_id, job.attempts) == ("running", "other:1", claimed.attempt)
+
+
 def test_long_messages_are_cut(
     sessions: sessionmaker[Session], blobs: LocalBlobStore, layout: StorageLayout
 ) -> None:
