@@ -54,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         help="only check the config package and write output/plan.json (no input needed)",
     )
     parser.add_argument(
+        "--input-name",
+        default=None,
+        help="the input's name as its user knows it (the upload's), for the artifact and events;"
+        " default: the file's own name",
+    )
+    parser.add_argument(
         "--events-fd",
         type=int,
         default=None,
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             events_path=job / "logs" / "events.ndjson",
             events_stream=events_stream,
             artifact_path=job / "output" / "artifact.json",
+            input_name=args.input_name,
         )
     except Exception as exc:  # e.g. an unwritable output folder: one line, exit 1
         sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")

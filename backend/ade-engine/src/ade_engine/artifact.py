@@ -41,9 +41,10 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def new_artifact(input_path: Path) -> Artifact:
-    """The artifact skeleton every run starts from."""
-    info: InputInfo = {"name": Path(input_path).name, "sha256": None, "size": None}
+def new_artifact(input_path: Path, name: str | None = None) -> Artifact:
+    """The artifact skeleton every run starts from; `name` is the input's (default: its file
+    name)."""
+    info: InputInfo = {"name": name or Path(input_path).name, "sha256": None, "size": None}
     try:
         info["size"] = Path(input_path).stat().st_size
         info["sha256"] = sha256_file(input_path)

@@ -104,6 +104,7 @@ def run(
     events_path: Path | None = None,
     events_stream: IO[str] | None = None,
     artifact_path: Path | None = None,
+    input_name: str | None = None,
 ) -> RunResult:
     """Run one input through one config package.
 
@@ -130,7 +131,9 @@ def run(
         if not _same_file(stale, input_path):
             with contextlib.suppress(OSError):
                 stale.unlink(missing_ok=True)
-    artifact = new_artifact(input_path)
+    # The name the input's user knows it by (an upload's), not where it was staged.
+    name = input_name or input_path.name
+    artifact = new_artifact(input_path, name)
     sink = EventSink(events_path, on_event, stream=events_stream)
     error: EngineError | None = None
     ctx: RunContext | None = None
@@ -139,7 +142,7 @@ def run(
             try:
                 # Names, not paths: events travel to clients, and a path would tell them
                 # where the server keeps its files.
-                sink.emit("run.started", input=input_path.name, config=config_path.name)
+                sink.emit("run.started", input=name, config=config_path.name)
                 if overwrites_input:
                     raise InputError(
                         f"the input is {output_path}, which the run would overwrite; "

@@ -58,6 +58,23 @@ def test_job_folder_happy_path(
     assert any(e["event"] == "log" and e["message"] == "vendored" for e in events)
 
 
+def test_the_input_is_named_as_its_user_knows_it(
+    tmp_path: Path, xlsx: Callable[..., Path], roster_config: Path
+) -> None:
+    job = make_job(tmp_path / "job", xlsx([{"name": "S", "rows": ROWS}]), roster_config)
+    staged = next((job / "input").iterdir()).name
+    proc = engine("--job-dir", str(job), "--input-name", "Q1 members (final).xlsx")
+    assert proc.returncode == 0, proc.stderr
+    art = json.loads((job / "output" / "artifact.json").read_text())
+    assert art["input"]["name"] == "Q1 members (final).xlsx"
+    started = json.loads((job / "logs" / "events.ndjson").read_text().splitlines()[0])
+    assert started["input"] == "Q1 members (final).xlsx"
+    # Without it, the staged file's own name.
+    again = engine("--job-dir", str(job))
+    assert again.returncode == 0, again.stderr
+    assert json.loads((job / "output" / "artifact.json").read_text())["input"]["name"] == staged
+
+
 def test_cwd_is_the_default_job_folder(
     tmp_path: Path, xlsx: Callable[..., Path], roster_config: Path
 ) -> None:

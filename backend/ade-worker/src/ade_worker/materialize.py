@@ -81,6 +81,19 @@ class ConfigFilesError(MaterializeError):
     error_type = "ConfigError"
 
 
+@dataclass(frozen=True)
+class MaterializedJob:
+    """A job folder ready to run, and the input's name as its user knows it (the upload's: the
+    staged file is `input/source<suffix>`, a storage name that stays internal)."""
+
+    dir: Path
+    input_name: str
+
+    @property
+    def engine_args(self) -> list[str]:
+        return ["--input-name", self.input_name]
+
+
 def materialize_job(
     session: Session,
     claimed: ClaimedJob,
@@ -88,8 +101,8 @@ def materialize_job(
     layout: StorageLayout,
     blobs: BlobStore,
     installer: Installer,
-) -> Path:
-    """Build the job folder for `claimed` and return it."""
+) -> MaterializedJob:
+    """Build the job folder for `claimed`; return it with the document's name."""
     job_dir = layout.job_dir(claimed.job_id)
     if job_dir.is_symlink() or job_dir.is_file():
         job_dir.unlink()
@@ -99,10 +112,10 @@ def materialize_job(
     for name in ("input", "config", "output", "logs", "tmp"):
         (job_dir / name).mkdir(mode=0o700)
 
-    _copy_input(session, claimed, job_dir / "input", blobs)
+    name = _copy_input(session, claimed, job_dir / "input", blobs)
     requirements = _write_config(session, claimed, job_dir / "config")
     prepare_vendor(job_dir, requirements, layout=layout, installer=installer)
-    return job_dir
+    return MaterializedJob(job_dir, name)
 
 
 def prepare_vendor(
@@ -125,7 +138,8 @@ def prepare_vendor(
         vendor.mkdir(mode=0o700)
 
 
-def _copy_input(session: Session, claimed: ClaimedJob, input_dir: Path, blobs: BlobStore) -> None:
+def _copy_input(session: Session, claimed: ClaimedJob, input_dir: Path, blobs: BlobStore) -> str:
+    """Stage the document as `input/source<suffix>`; return the name it was uploaded as."""
     document = session.get(Document, claimed.document_id)
     if document is None:
         raise InputError("the job's document no longer exists")
@@ -141,6 +155,7 @@ def _copy_input(session: Session, claimed: ClaimedJob, input_dir: Path, blobs: B
         raise InputError("the document's file is missing from storage") from exc
     except UnsafePathError as exc:
         raise InputError(f"the document's storage key is unsafe: {exc}") from exc
+    return document.original_filename
 
 
 def _write_config(session: Session, claimed: ClaimedJob, config_dir: Path) -> bytes | None:

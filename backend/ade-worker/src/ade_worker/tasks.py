@@ -232,20 +232,26 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
             # Fail closed: without its jail, config code does not run at all.
             jail = rt.jail.get()
             with rt.sessions() as session:
-                job_dir = materialize_job(
+                job = materialize_job(
                     session,
                     claimed,
                     layout=rt.layout,
                     blobs=rt.blobs,
                     installer=rt.settings.installer,
                 )
+            job_dir = job.dir
 
             def should_cancel() -> bool:
                 relay.maybe_flush()
                 return heartbeat.should_cancel()
 
             outcome = run_engine(
-                job_dir, limits=rt.limits, jail=jail, on_event=relay, should_cancel=should_cancel
+                job_dir,
+                limits=rt.limits,
+                jail=jail,
+                extra_args=job.engine_args,
+                on_event=relay,
+                should_cancel=should_cancel,
             )
         # The events not yet relayed are written with the outcome, in its transaction.
         return record_outcome(

@@ -48,9 +48,13 @@ def _materialize(
     installer: Installer | None = None,
 ) -> Path:
     with sessions() as session:
-        return materialize_job(
+        job = materialize_job(
             session, claimed, layout=layout, blobs=blobs, installer=installer or Installer()
         )
+    # The engine is told the upload's name; the staged file keeps its storage name.
+    assert job.input_name.startswith("members.")  # seed_job's upload name
+    assert job.engine_args == ["--input-name", job.input_name]
+    return job.dir
 
 
 def test_builds_the_folder_the_engine_expects(

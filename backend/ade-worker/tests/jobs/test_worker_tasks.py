@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -73,7 +74,9 @@ def assert_good_job_succeeds(
     assert job.artifact_path is not None
     output = data_dir / job.output_path
     assert output.is_file()
-    assert (data_dir / job.artifact_path).is_file()
+    artifact = json.loads((data_dir / job.artifact_path).read_text())
+    # The name it was uploaded as, not the staged file's storage name (input/source.csv).
+    assert artifact["input"]["name"] == "members.csv"
     sheet = openpyxl.load_workbook(output).worksheets[0]
     assert sheet.max_row == 6  # header and five members
     types = _types(sessions, job_id)

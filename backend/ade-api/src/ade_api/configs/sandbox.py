@@ -156,6 +156,7 @@ class Sandbox:
         suffix: str,
         *,
         timeout_seconds: float,
+        input_name: str | None = None,
     ) -> DryRunReport:
         """Run the draft on a document; the folder stays for `retention_seconds` so its
         preview output can be downloaded, then a later dry-run prunes it."""
@@ -169,7 +170,11 @@ class Sandbox:
             limits = dataclasses.replace(
                 self.limits, wall_seconds=min(self.limits.wall_seconds, timeout_seconds)
             )
-            outcome = run_engine(workdir, limits=limits, jail=jail, on_event=events.append)
+            # The engine names the input as its user knows it (the upload's name).
+            named = ["--input-name", input_name] if input_name else []
+            outcome = run_engine(
+                workdir, limits=limits, jail=jail, extra_args=named, on_event=events.append
+            )
             artifact = read_artifact(workdir)
             output = workdir / "output" / "normalized.xlsx"
             return DryRunReport(

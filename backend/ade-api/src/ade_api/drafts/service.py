@@ -356,6 +356,7 @@ def dry_run(
             source,
             PurePosixPath(document.storage_key).suffix,
             timeout_seconds=timeout_seconds,
+            input_name=document.original_filename,
         )
     return _preview(report, document.id, draft.files_hash, sandbox.retention_seconds)
 
