@@ -5,13 +5,26 @@ from __future__ import annotations
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from ade_db.engine import create_db_engine, create_session_factory, is_sqlite, normalize_url
 from ade_db.settings import DatabaseSettings
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    """A SQLite database with ADE's set-up and a table `t (v INTEGER PRIMARY KEY)`."""
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (v INTEGER PRIMARY KEY)"))
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def test_default_url_is_sqlite_under_the_data_dir(
@@ -67,126 +80,96 @@ def test_sqlite_engine_creates_its_folder_owner_only_and_sets_pragmas(tmp_path: 
         engine.dispose()
 
 
-def test_savepoints_roll_back_only_their_own_work_on_sqlite(tmp_path: Path) -> None:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE t (v INTEGER)"))
-        session = create_session_factory(engine)()
-        with session.begin():
-            session.execute(text("INSERT INTO t VALUES (1)"))
-            nested = session.begin_nested()
-            session.execute(text("INSERT INTO t VALUES (2)"))
-            nested.rollback()
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT v FROM t")).scalars().all() == [1]
-    finally:
-        engine.dispose()
+def test_savepoints_roll_back_only_their_own_work_on_sqlite(engine: Engine) -> None:
+    session = create_session_factory(engine)()
+    with session.begin():
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        nested = session.begin_nested()
+        session.execute(text("INSERT INTO t VALUES (2)"))
+        nested.rollback()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT v FROM t")).scalars().all() == [1]
 
 
-def test_sqlite_read_then_write_survives_a_concurrent_commit(tmp_path: Path) -> None:
+def test_sqlite_read_then_write_survives_a_concurrent_commit(engine: Engine) -> None:
     # In WAL mode a transaction that read first cannot write after another connection
     # committed ("database is locked" at once). ADE begins transactions at the first write.
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE t (v INTEGER)"))
-        sessions = create_session_factory(engine)
-        first, second = sessions(), sessions()
-        assert first.execute(text("SELECT count(*) FROM t")).scalar() == 0
-        second.execute(text("INSERT INTO t VALUES (1)"))
-        second.commit()
-        first.execute(text("INSERT INTO t VALUES (2)"))
-        first.commit()
-        with engine.connect() as connection:
-            assert sorted(connection.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
-        first.close()
-        second.close()
-    finally:
-        engine.dispose()
+    sessions = create_session_factory(engine)
+    first, second = sessions(), sessions()
+    assert first.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    second.execute(text("INSERT INTO t VALUES (1)"))
+    second.commit()
+    first.execute(text("INSERT INTO t VALUES (2)"))
+    first.commit()
+    with engine.connect() as connection:
+        assert sorted(connection.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
+    first.close()
+    second.close()
 
 
-def test_sqlite_readers_are_not_blocked_by_a_writer_and_rollback_undoes(tmp_path: Path) -> None:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE t (v INTEGER)"))
-        sessions = create_session_factory(engine)
-        writer, reader = sessions(), sessions()
-        writer.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock now
-        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
-        writer.rollback()
-        assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
-        writer.close()
-        reader.close()
-    finally:
-        engine.dispose()
+def test_sqlite_readers_are_not_blocked_by_a_writer_and_rollback_undoes(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+    writer, reader = sessions(), sessions()
+    writer.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock now
+    assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    writer.rollback()
+    assert reader.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    writer.close()
+    reader.close()
 
 
-def test_sqlite_writers_of_one_process_take_turns_in_order(tmp_path: Path) -> None:
+def test_sqlite_writers_of_one_process_take_turns_in_order(engine: Engine) -> None:
     # A writer waiting for another of the same process is let in as soon as the first
     # commits, not after SQLite's busy handler's next sleep (steps of up to 100 ms).
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE t (v INTEGER)"))
-        sessions = create_session_factory(engine)
-        first = sessions()
-        first.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
-        waited: list[float] = []
+    sessions = create_session_factory(engine)
+    first = sessions()
+    first.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
+    waited: list[float] = []
 
-        def second_writer() -> None:
-            with sessions() as second:
-                started = time.perf_counter()
-                second.execute(text("INSERT INTO t VALUES (2)"))
-                waited.append(time.perf_counter() - started)
-                second.commit()
+    def second_writer() -> None:
+        with sessions() as second:
+            started = time.perf_counter()
+            second.execute(text("INSERT INTO t VALUES (2)"))
+            waited.append(time.perf_counter() - started)
+            second.commit()
 
-        thread = threading.Thread(target=second_writer)
-        thread.start()
-        time.sleep(0.3)  # the second writer waits meanwhile
-        assert not waited
-        first.commit()
-        thread.join(10)
-        assert waited
-        assert waited[0] >= 0.3
-        first.close()
-        with engine.connect() as connection:
-            assert sorted(connection.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
-    finally:
-        engine.dispose()
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.3)  # the second writer waits meanwhile
+    assert not waited
+    first.commit()
+    thread.join(10)
+    assert waited
+    assert waited[0] >= 0.3
+    first.close()
+    with engine.connect() as connection:
+        assert sorted(connection.execute(text("SELECT v FROM t")).scalars()) == [1, 2]
 
 
-def test_sqlite_a_rolled_back_or_failed_writer_lets_the_next_one_in(tmp_path: Path) -> None:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE t (v INTEGER PRIMARY KEY)"))
-        sessions = create_session_factory(engine)
-        with sessions() as session:
-            session.execute(text("INSERT INTO t VALUES (1)"))
-            session.rollback()
-        with sessions() as session:
+def test_sqlite_a_rolled_back_or_failed_writer_lets_the_next_one_in(engine: Engine) -> None:
+    sessions = create_session_factory(engine)
+    with sessions() as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        session.rollback()
+    with sessions() as session:
+        session.execute(text("INSERT INTO t VALUES (2)"))
+        with pytest.raises(Exception, match="UNIQUE"):
             session.execute(text("INSERT INTO t VALUES (2)"))
-            with pytest.raises(Exception, match="UNIQUE"):
-                session.execute(text("INSERT INTO t VALUES (2)"))
-            session.rollback()
-        with sessions() as session:  # closed mid-transaction: the pool rolls it back
-            session.execute(text("INSERT INTO t VALUES (3)"))
-        done = threading.Event()
+        session.rollback()
+    with sessions() as session:  # closed mid-transaction: the pool rolls it back
+        session.execute(text("INSERT INTO t VALUES (3)"))
+    done = threading.Event()
 
-        def writer() -> None:
-            with sessions() as session:
-                session.execute(text("INSERT INTO t VALUES (4)"))
-                session.commit()
-            done.set()
+    def writer() -> None:
+        with sessions() as session:
+            session.execute(text("INSERT INTO t VALUES (4)"))
+            session.commit()
+        done.set()
 
-        threading.Thread(target=writer).start()
-        assert done.wait(2), "a writer was kept waiting by one that had ended"
-        with engine.connect() as connection:
-            assert list(connection.execute(text("SELECT v FROM t")).scalars()) == [4]
-    finally:
-        engine.dispose()
+    threading.Thread(target=writer).start()
+    assert done.wait(2), "a writer was kept waiting by one that had ended"
+    with engine.connect() as connection:
+        assert list(connection.execute(text("SELECT v FROM t")).scalars()) == [4]
 
 
 def test_sqlite_a_writer_of_another_process_gets_in_soon_after_the_lock_is_freed(
