@@ -74,7 +74,7 @@ def _passes(ctx: RunContext, input_path: Path, output_path: Path) -> None:
     """Every pass in order, from ``run_start`` to the saved output (see the module docstring)."""
     artifact = ctx.artifact
     ctx.hooks("run_start")
-    ctx.workbook = wb = open_workbook(input_path)
+    ctx.workbook = wb = open_workbook(input_path, artifact["input"]["name"])
     artifact["input"]["format"] = wb.format
     details = {k: v for k, v in wb.details.items() if not k.startswith("_")}
     artifact["input"].update(cast(InputInfo, details))  # CSV: encoding and the like

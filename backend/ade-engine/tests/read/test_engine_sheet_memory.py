@@ -126,8 +126,8 @@ def run_capturing_workbook(
 ) -> tuple[Any, Workbook]:
     opened: list[Workbook] = []
 
-    def spy(path: Path) -> Workbook:
-        wb = open_workbook(path)
+    def spy(path: Path, name: str | None = None) -> Workbook:
+        wb = open_workbook(path, name)
         opened.append(wb)
         return wb
 

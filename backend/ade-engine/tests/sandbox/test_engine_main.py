@@ -69,6 +69,15 @@ def test_the_input_is_named_as_its_user_knows_it(
     assert art["input"]["name"] == "Q1 members (final).xlsx"
     started = json.loads((job / "logs" / "events.ndjson").read_text().splitlines()[0])
     assert started["input"] == "Q1 members (final).xlsx"
+    # A CSV's one sheet is named after it too, not after the staged file.
+    csv_job = tmp_path / "csv-job"
+    (csv_job / "input").mkdir(parents=True)
+    (csv_job / "input" / "source.csv").write_text("Member ID,Email\n1,a@x.org\n")
+    shutil.copytree(roster_config, csv_job / "config")
+    done = engine("--job-dir", str(csv_job), "--input-name", "members 2026.csv")
+    assert done.returncode == 0, done.stderr
+    sheets = json.loads((csv_job / "output" / "artifact.json").read_text())["sheets"]
+    assert [s["name"] for s in sheets] == ["members 2026"]
     # Without it, the staged file's own name.
     again = engine("--job-dir", str(job))
     assert again.returncode == 0, again.stderr

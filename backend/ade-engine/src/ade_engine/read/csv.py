@@ -107,7 +107,9 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-def open_csv(path: Path) -> Workbook:
+def open_csv(path: Path, name: str | None = None) -> Workbook:
+    """A CSV as a one-sheet workbook; the sheet is named after `name` (the input's name as its
+    user knows it), else the file's."""
     encoding = detect_encoding(path)
     errors = "replace" if encoding == "cp1252" else "strict"
     with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
@@ -127,7 +129,7 @@ def open_csv(path: Path) -> Workbook:
                 yield typed
 
     spill = RowSpill(blocks)
-    sheet = Sheet(name=path.stem[:31] or "Sheet1", index=0, typed_text=True)
+    sheet = Sheet(name=Path(name or path.name).stem[:31] or "Sheet1", index=0, typed_text=True)
     sheet._rows = spill.rows
     sheet._release = spill.close
     return Workbook(

@@ -56,10 +56,11 @@ def sniff_format(path: Path) -> str:
     raise InputError(f"{path.name} is not a valid {ext} file (corrupt or not a spreadsheet)")
 
 
-def open_workbook(path: Path) -> Workbook:
-    """Open ``path`` for reading; raise :class:`InputError` with a clear message if it can't be."""
+def open_workbook(path: Path, name: str | None = None) -> Workbook:
+    """Open ``path`` for reading; raise :class:`InputError` with a clear message if it can't be.
+    ``name``: the input's name as its user knows it (a CSV's one sheet is named after it)."""
     path = Path(path)
     fmt = sniff_format(path)
     if fmt == "csv":
-        return open_csv(path)
+        return open_csv(path, name)
     return open_calamine(path, fmt)
