@@ -148,20 +148,18 @@ def report(results: Sequence[Result]) -> str:
         by_module[result.mutation.module][result.verdict] += 1
     lines += ["", f"{'module':<55} killed  survived  error  stale  score"]
     for module, counts in sorted(by_module.items()):
-        decided = counts["killed"] + counts["survived"]
-        score = f"{100 * counts['killed'] / decided:.0f}%" if decided else "-"
-        lines.append(
-            f"{module:<55} {counts['killed']:>6}  {counts['survived']:>8}  {counts['error']:>5}"
-            f"  {counts['stale']:>5}  {score:>5}"
-        )
-    total = Counter(result.verdict for result in results)
-    decided = total["killed"] + total["survived"]
-    lines.append(
-        f"{'all':<55} {total['killed']:>6}  {total['survived']:>8}  {total['error']:>5}"
-        f"  {total['stale']:>5}  "
-        + (f"{100 * total['killed'] / decided:.0f}%" if decided else "-").rjust(5)
-    )
+        lines.append(_score_line(module, counts))
+    lines.append(_score_line("all", Counter(result.verdict for result in results)))
     return "\n".join(lines)
+
+
+def _score_line(name: str, counts: Counter[str]) -> str:
+    decided = counts["killed"] + counts["survived"]
+    score = f"{100 * counts['killed'] / decided:.0f}%" if decided else "-"
+    return (
+        f"{name:<55} {counts['killed']:>6}  {counts['survived']:>8}  {counts['error']:>5}"
+        f"  {counts['stale']:>5}  {score:>5}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
