@@ -21,24 +21,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from ade_engine import init_config
+from small_run import job_folder  # bench/small_run.py, beside this script
+
 from ade_worker.jail import JailProvider
 from ade_worker.limits import SandboxLimits
 from ade_worker.sandbox import run_engine
-
-
-def job_folder(root: Path) -> Path:
-    job = root / "job"
-    (job / "input").mkdir(parents=True)
-    init_config(job / "config")
-    shutil.copy(job / "config" / "samples" / "members.csv", job / "input" / "members.csv")
-    return job
 
 
 def p90(values: list[float]) -> float:

@@ -34,6 +34,7 @@ HEAVY = "import numpy; from ade_engine.mapping import linear_sum_assignment as f
 
 
 def job_folder(root: Path) -> Path:
+    """A job folder holding the roster example config and its sample (also bench/sandbox.py's)."""
     job = root / "job"
     (job / "input").mkdir(parents=True)
     init_config(job / "config")
