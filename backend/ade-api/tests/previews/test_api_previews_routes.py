@@ -136,10 +136,11 @@ async def test_page_bounds_and_unknown_sheets_are_problems(
 async def test_an_unreadable_document_is_a_422_problem(
     world: World, make_document: MakeDocument
 ) -> None:
-    doc = make_document(world.ws, b"PK\x03\x04 broken", suffix=".xlsx")
+    doc = make_document(world.ws, b"PK\x03\x04 broken", suffix=".xlsx", name="Q1 report.xlsx")
     body = problem(await world.get(f"documents/{doc}/preview"), 422)
     assert body["type"].endswith("/unreadable-document")
-    assert "could not be read as xlsx" in body["detail"]
+    # Why, naming the file as it was uploaded (not its storage name, source.xlsx).
+    assert body["detail"].startswith("Q1 report.xlsx could not be read as xlsx")
 
 
 async def test_deleting_a_document_removes_its_preview(
