@@ -102,7 +102,9 @@ def test_the_detail_pages_are_accessible(
     timeline = page.get_by_role("list", name="Job timeline")
     page.locator("#timeline").evaluate("el => el.scrollIntoView({block: 'start'})")
     expect(timeline).to_contain_text(re.compile(r"job started.*Detect.*Map.*Rows.*job succeeded"))
-    passes = timeline.get_by_role("list", name="Rows passes").get_by_role("listitem")
+    passes = timeline.get_by_role("list", name="Rows: each pass's time", exact=True).get_by_role(
+        "listitem"
+    )
     expect(passes).to_have_text([re.compile(rf"^{name} \d+ ms$") for name in PASSES])
     screenshot("job-timeline")
     page.goto(f"{base(web_stack)}/w/{web_stack.ws}/documents/{seeded.document_id}")

@@ -54,7 +54,7 @@ describe('the job page', () => {
     expect(timeline.children).toHaveLength(5);
     expect(timeline.textContent).toMatch(/job queued.*job started.*Rows.*run completed.*job succeeded/);
     // Transform, validate and output ran together: one span, each pass's time inside it.
-    const passes = within(timeline).getByRole('list', { name: 'Rows passes' });
+    const passes = within(timeline).getByRole('list', { name: "Rows: each pass's time" });
     expect(within(passes).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['transform 40 ms', 'validate 10 ms', 'output 50 ms']);
     expect(within(timeline).getByText('1,200 of 1,200 rows')).toBeInTheDocument();
     expect(resumedAfter).toBe('2');

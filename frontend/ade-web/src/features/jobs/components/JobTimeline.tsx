@@ -35,7 +35,7 @@ function SpanDetail({ span }: { span: SpanEntry }) {
     <>
       <p className={styles.note}>{span.description}</p>
       {span.passes.length > 1 && (
-        <ul className={styles.passes} aria-label={`${span.label} passes`}>
+        <ul className={styles.passes} aria-label={`${span.label}: each pass's time`}>
           {span.passes.map((pass) => (
             <li key={pass.name}>
               {pass.name} <span className={styles.elapsed}>{pass.elapsedMs !== null ? formatDuration(pass.elapsedMs) : '…'}</span>
