@@ -182,7 +182,13 @@ def make_document(app: FastAPI, db_connection: Connection) -> MakeDocument:
     """A stored document (blob and row), as an upload would leave it; the roster sample by
     default."""
 
-    def make(workspace_id: str, content: bytes | None = None, suffix: str = ".csv") -> str:
+    def make(
+        workspace_id: str,
+        content: bytes | None = None,
+        suffix: str = ".csv",
+        *,
+        name: str | None = None,
+    ) -> str:
         data = ROSTER_SAMPLE.read_bytes() if content is None else content
         storage: Storage = app.state.storage
         document_id = new_id()
@@ -193,7 +199,7 @@ def make_document(app: FastAPI, db_connection: Connection) -> MakeDocument:
                 Document(
                     id=document_id,
                     workspace_id=workspace_id,
-                    original_filename=f"upload{suffix}",
+                    original_filename=name or f"upload{suffix}",
                     content_type="application/octet-stream",
                     file_type=suffix.lstrip("."),
                     size=len(data),

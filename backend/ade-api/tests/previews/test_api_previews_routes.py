@@ -65,14 +65,16 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 async def test_a_document_preview_pages_its_rows_as_the_engine_reads_them(
     world: World, make_document: MakeDocument
 ) -> None:
-    doc = make_document(world.ws)  # the roster sample: a title, a blank row, then the table
+    # The roster sample: a title, a blank row, then the table.
+    doc = make_document(world.ws, name="Q1 members.csv")
     response = await world.get(f"documents/{doc}/preview")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     page = response.json()
+    # The CSV's sheet is named after the upload, as in a job's results (not the storage name).
     assert page["sheets"] == [
         {
-            "name": "source",
+            "name": "Q1 members",
             "index": 0,
             "visibility": "visible",
             "rows": page["total"],
@@ -80,7 +82,7 @@ async def test_a_document_preview_pages_its_rows_as_the_engine_reads_them(
             "truncated": False,
         }
     ]
-    assert (page["sheet"], page["offset"], page["limit"]) == ("source", 0, 200)
+    assert (page["sheet"], page["offset"], page["limit"]) == ("Q1 members", 0, 200)
     assert page["total"] == len(page["rows"]) == 10
     # Row 2 (0-based) is the header the artifact's A3:I8 range starts on.
     assert page["rows"][2][0] == "Member #"
@@ -88,7 +90,7 @@ async def test_a_document_preview_pages_its_rows_as_the_engine_reads_them(
     # Typed as a run types them: an id with leading zeros stays text, "1,250.00" is a number.
     ada = page["rows"][3]
     assert (ada[0], ada[6], ada[8]) == ("000123", {"t": "date", "v": "1815-12-10"}, 1250)
-    second = await world.get(f"documents/{doc}/preview", offset=3, limit=2, sheet="source")
+    second = await world.get(f"documents/{doc}/preview", offset=3, limit=2, sheet="Q1 members")
     assert second.json()["rows"] == page["rows"][3:5]
 
 
@@ -128,16 +130,17 @@ async def test_page_bounds_and_unknown_sheets_are_problems(
         problem(await world.get(f"documents/{doc}/preview", **params), 422)
     missing = problem(await world.get(f"documents/{doc}/preview", sheet="Totals"), 404)
     assert "no sheet named 'Totals'" in missing["detail"]
-    assert "'source'" in missing["detail"]
+    assert "'upload'" in missing["detail"]  # the sheets there are: the upload's name
 
 
 async def test_an_unreadable_document_is_a_422_problem(
     world: World, make_document: MakeDocument
 ) -> None:
-    doc = make_document(world.ws, b"PK\x03\x04 broken", suffix=".xlsx")
+    doc = make_document(world.ws, b"PK\x03\x04 broken", suffix=".xlsx", name="Q1 report.xlsx")
     body = problem(await world.get(f"documents/{doc}/preview"), 422)
     assert body["type"].endswith("/unreadable-document")
-    assert "could not be read as xlsx" in body["detail"]
+    # Why, naming the file as it was uploaded (not its storage name, source.xlsx).
+    assert body["detail"].startswith("Q1 report.xlsx could not be read as xlsx")
 
 
 async def test_deleting_a_document_removes_its_preview(

@@ -54,8 +54,10 @@ def test_an_extract_is_made_once_and_then_read_from_disk(tmp_path: Path) -> None
     source = write_csv(tmp_path / "source.csv", 50)
     folder = tmp_path / "doc" / "preview"
     extracts = Extracts(ExtractLimits())
-    meta = extracts.ensure(source, folder)
-    assert [(s.name, s.rows, s.columns) for s in meta.sheets] == [("source", 51, 5)]
+    # The upload's name reaches the child (even one that looks like an option) and names the
+    # CSV's sheet; the storage name ("source") never shows.
+    meta = extracts.ensure(source, folder, "--Q1 members.csv")
+    assert [(s.name, s.rows, s.columns) for s in meta.sheets] == [("--Q1 members", 51, 5)]
     assert extracts.ensure(source, folder) == meta
     assert extracts.runs == 1
     assert sorted(p.name for p in folder.iterdir()) == ["0.idx", "0.jsonl", META]

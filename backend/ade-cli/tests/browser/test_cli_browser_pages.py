@@ -17,6 +17,7 @@ from ade_cli.testing_stack import Stack
 # Chromium logs every 4xx answer as a console error: expected where a test provokes one.
 CONFLICT = r"status of 409"
 NOT_FOUND = r"status of 404"
+PASSES = ("transform", "validate", "output")
 
 
 @dataclass
@@ -96,6 +97,16 @@ def test_the_detail_pages_are_accessible(
     expect(page.get_by_text("Succeeded").first).to_be_visible()
     screenshot("job")
     axe(page)
+    # The timeline: detect and map one after the other, then one span for the rows passes
+    # (they run together, a chunk at a time) with each pass's time inside it.
+    timeline = page.get_by_role("list", name="Job timeline")
+    page.locator("#timeline").evaluate("el => el.scrollIntoView({block: 'start'})")
+    expect(timeline).to_contain_text(re.compile(r"job started.*Detect.*Map.*Rows.*job succeeded"))
+    passes = timeline.get_by_role("list", name="Rows: each pass's time", exact=True).get_by_role(
+        "listitem"
+    )
+    expect(passes).to_have_text([re.compile(rf"^{name} \d+ ms$") for name in PASSES])
+    screenshot("job-timeline")
     page.goto(f"{base(web_stack)}/w/{web_stack.ws}/documents/{seeded.document_id}")
     expect(page.get_by_role("heading", name="members.csv")).to_be_visible()
     expect(page.get_by_role("grid").first).to_contain_text("Member roster export")

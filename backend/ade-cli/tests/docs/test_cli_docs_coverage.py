@@ -25,6 +25,7 @@ RUN_BY = {
     "docs/how-to/run-many-workers.md": "test_cli_docs_run_many_workers.py",
     "docs/how-to/move-to-postgresql.md": "test_cli_docs_move_to_postgresql.py",
     "docs/how-to/deploy.md": "test_cli_docs_deploy.py",
+    "docs/how-to/release.md": "test_cli_docs_release.py",
     "docs/reference/http-api.md": "test_cli_docs_http_api.py",
     "docs/reference/cli.md": "test_cli_docs_cli_reference.py",
     "docs/reference/routes.md": "test_cli_docs_routes.py",

@@ -168,19 +168,42 @@ def test_the_printed_setup_token_opens_first_run_setup_once(
 def test_start_fails_clearly_when_the_api_cannot_start(
     ade_env: dict[str, str], tmp_path: Path
 ) -> None:
-    # Something else already holds the port: the API exits, and so does `ade start`.
+    # The API cannot bind an address this machine does not have (TEST-NET-1): it exits, and
+    # so does `ade start`.
+    env = ade_env | {"ADE_API_HOST": "192.0.2.1"}
+    process = _start(env, tmp_path, free_port())
+    try:
+        _out, err = process.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("ade start kept running although its API could not start")
+    assert process.returncode == 1
+    assert "ade start: the api exited unexpectedly" in err
+
+
+def test_start_on_a_port_in_use_says_so_before_starting_anything(
+    ade_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Another ADE (or anything) listens on the port: one line saying what to do, no data dir,
+    # no setup token, no worker started and stopped again.
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = int(blocker.getsockname()[1])
         process = _start(ade_env, tmp_path, port)
         try:
-            _out, err = process.communicate(timeout=90)
+            out, err = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
-            pytest.fail("ade start kept running although its API could not start")
+            pytest.fail("ade start kept running although its port is in use")
     assert process.returncode == 1
-    assert "ade start: the api exited unexpectedly" in err
+    assert err.strip().splitlines()[-1] == (
+        f"ade: error: port {port} on 127.0.0.1 is already in use (another `ade start`?): stop "
+        f"what holds it, or start on another port: `ade start --port {port + 1}` "
+        f"(`./scripts/start --port {port + 1}`)"
+    )
+    assert "setup token" not in out
+    assert not (tmp_path / "data").exists()
 
 
 def _children(pid: int) -> dict[int, str]:

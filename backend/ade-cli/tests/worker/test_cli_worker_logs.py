@@ -61,3 +61,20 @@ def test_a_transition_is_one_json_line_with_its_fields_on_top() -> None:
         "running",
     )
     assert (record["attempt"], record["request_id"], record["by"]) == (2, "req-1", "reconciler")
+
+
+def test_uvicorns_coloured_copy_of_a_message_is_left_out() -> None:
+    # uvicorn logs "Started server process [%d]" with `color_message`, the same template with
+    # terminal colour codes: a JSON line carries the message once, without escape codes.
+    record = logging.makeLogRecord(
+        {
+            "name": "uvicorn.error",
+            "msg": "Started server process [%d]",
+            "args": (42,),
+            "color_message": "Started server process [\x1b[36m%d\x1b[0m]",
+        }
+    )
+    line = JsonFormatter().format(record)
+    assert json.loads(line)["message"] == "Started server process [42]"
+    assert "color_message" not in json.loads(line)
+    assert "\\u001b" not in line

@@ -6,6 +6,7 @@ can migrate its database with no alembic.ini and no source checkout.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from alembic import command
@@ -15,6 +16,18 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 SCRIPT_LOCATION = "ade_db:migrations"
+
+
+class _NoContextLines(logging.Filter):
+    """Drop the two lines alembic logs each time it opens a migration context ("Context impl
+    SQLiteImpl.", "Will assume non-transactional DDL."): every readiness check reads the
+    revision, so they filled the API's log; "Running upgrade ..." lines stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Context impl ", "Will assume "))
+
+
+logging.getLogger("alembic.runtime.migration").addFilter(_NoContextLines())
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -162,5 +163,24 @@ def test_0002_allows_discarded_versions_and_its_downgrade_removes_them(
         assert statuses == ["draft", "published"]
         with pytest.raises(IntegrityError):
             _add_version(engine, config_id, "discarded", None)
+    finally:
+        engine.dispose()
+
+
+def test_reading_the_revision_logs_nothing_but_an_upgrade_still_says_what_it_ran(
+    fresh_db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The API's readiness check reads the revision on every call: alembic's "Context impl
+    # SQLiteImpl." and "Will assume non-transactional DDL." lines filled its log.
+    engine = create_db_engine(fresh_db_url)
+    try:
+        with caplog.at_level(logging.INFO, logger="alembic"):
+            migrate.upgrade(engine)
+            ran = [r.getMessage() for r in caplog.records]
+            caplog.clear()
+            assert migrate.current_revision(engine) == migrate.head_revision()
+        assert caplog.records == []
+        assert any(message.startswith("Running upgrade") for message in ran), ran
+        assert not any(message.startswith(("Context impl", "Will assume")) for message in ran)
     finally:
         engine.dispose()

@@ -215,10 +215,14 @@ def _public_callable(module: types.ModuleType, name: str) -> Callable[..., Any] 
 
 
 def _check_callable(
-    fn: Callable[..., Any], label: str, root: Path, problems: list[ConfigProblem]
+    fn: Callable[..., Any], rel: str, name: str, root: Path, problems: list[ConfigProblem]
 ) -> None:
+    """A problem when ``fn`` (``name`` of module ``rel``) does not take ``**_``. The message
+    names the module only when the function is defined elsewhere (the problem's file and line
+    say where): `columns/x.py:3: detect_y must ...`, not `columns/x.py:3: columns/x.py: ...`."""
     if not accepts_var_keyword(fn):
         file, line = _func_location(fn, root)
+        label = name if file == rel else f"{rel}: {name}"
         problems.append(
             ConfigProblem(
                 message=f"{label} must accept keyword arguments only and end with **_",
@@ -248,10 +252,10 @@ def _load_modules(
         transform = _public_callable(module, "transform")
         validate = _public_callable(module, "validate")
         for name, fn in detectors:
-            _check_callable(fn, f"{spec.path}: {name}", root, problems)
+            _check_callable(fn, spec.path, name, root, problems)
         for label, fn in (("transform", transform), ("validate", validate)):
             if fn is not None:
-                _check_callable(fn, f"{spec.path}: {label}", root, problems)
+                _check_callable(fn, spec.path, label, root, problems)
         columns.append(
             ColumnModule(spec=spec, detectors=detectors, transform=transform, validate=validate)
         )
@@ -268,7 +272,7 @@ def _load_modules(
                 )
             )
             continue
-        _check_callable(fn, f"{rt.path}: classify", root, problems)
+        _check_callable(fn, rt.path, "classify", root, problems)
         row_types.append((rt, fn))
     hooks: dict[str, list[tuple[str, Callable[..., Any]]]] = {s: [] for s in HOOK_STAGES}
     for stage, paths in manifest.hooks.items():
@@ -282,7 +286,7 @@ def _load_modules(
                     ConfigProblem(message="hook module must define run()", file=rel, line=1)
                 )
                 continue
-            _check_callable(fn, f"{rel}: run", root, problems)
+            _check_callable(fn, rel, "run", root, problems)
             hooks[stage].append((rel, fn))
     return columns, row_types, hooks
 

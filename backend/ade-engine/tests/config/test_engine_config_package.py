@@ -167,3 +167,20 @@ def test_engine_settings_are_applied(config_dir: Callable[..., Path]) -> None:
     root = config_dir(engine={"incomplete_tables": "fail"})
     with load_config(root) as cfg:
         assert cfg.manifest.engine.incomplete_tables == "fail"
+
+
+def test_a_problem_names_its_file_once(config_dir: Callable[..., Path]) -> None:
+    # `ade config validate` printed "columns/email.py:1: columns/email.py: detect_x must ...".
+    root = config_dir(
+        modules={
+            "email": "def detect_x(*, values):\n    return 1\n",
+            # A detector defined in another file of the package: the module is named too.
+            "phone": "from ._shared import detect_shared\n",
+        },
+        files={"columns/_shared.py": "def detect_shared(*, values):\n    return 1\n"},
+    )
+    assert sorted(problems_of(root)) == [
+        "columns/_shared.py:1: columns/phone.py: detect_shared must accept keyword arguments"
+        " only and end with **_",
+        "columns/email.py:1: detect_x must accept keyword arguments only and end with **_",
+    ]

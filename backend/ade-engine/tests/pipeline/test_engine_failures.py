@@ -3,7 +3,9 @@ error came from config code), and no partial normalized.xlsx."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,9 +15,19 @@ import pytest
 from ade_engine import run
 
 
-def failed(tmp_path: Path, input_path: Path, config: Path) -> dict[str, Any]:
+def zipfile_without_workbook() -> bytes:
+    """A real zip named .xlsx with no workbook in it: the reader (calamine) refuses it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+    return buffer.getvalue()
+
+
+def failed(
+    tmp_path: Path, input_path: Path, config: Path, input_name: str | None = None
+) -> dict[str, Any]:
     out = tmp_path / "out"
-    result = run(input_path, config, out)
+    result = run(input_path, config, out, input_name=input_name)
     assert result.status == "failed"
     assert result.output_path is None
     assert not (out / "normalized.xlsx").exists()
@@ -28,20 +40,21 @@ def failed(tmp_path: Path, input_path: Path, config: Path) -> dict[str, Any]:
     return art
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("empty.csv", b"", "empty"),
-        ("blank.csv", b"\n,,\n\n", "no data"),
-        ("corrupt.xlsx", b"PK\x03\x04 not really a zip", "corrupt"),
-        (
-            "locked.xlsx",
-            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le"),
-            "encrypted",
-        ),
-        ("scan.pdf", b"%PDF-1.4", "unsupported"),
-    ],
-)
+UNREADABLE = [
+    ("empty.csv", b"", "empty"),
+    ("blank.csv", b"\n,,\n\n", "no data"),
+    ("corrupt.xlsx", b"PK\x03\x04 not really a zip", "corrupt"),
+    ("hollow.xlsx", zipfile_without_workbook(), "could not be read as xlsx"),
+    (
+        "locked.xlsx",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le"),
+        "encrypted",
+    ),
+    ("scan.pdf", b"%PDF-1.4", "unsupported"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE)
 def test_unreadable_input(
     tmp_path: Path, config_dir: Callable[..., Path], name: str, content: bytes, message: str
 ) -> None:
@@ -51,6 +64,19 @@ def test_unreadable_input(
     assert art["error"]["type"] == "input"
     assert message in art["error"]["message"]
     assert art["input"]["name"] == name
+
+
+@pytest.mark.parametrize(("name", "content", "message"), UNREADABLE)
+def test_an_unreadable_inputs_error_names_the_upload_not_the_staged_file(
+    tmp_path: Path, config_dir: Callable[..., Path], name: str, content: bytes, message: str
+) -> None:
+    # A job's input is staged as source<ext>; the user uploaded "Q1 <name>".
+    staged = tmp_path / f"source{Path(name).suffix}"
+    staged.write_bytes(content)
+    art = failed(tmp_path, staged, config_dir(), input_name=f"Q1 {name}")
+    assert message in art["error"]["message"]
+    assert f"Q1 {name}" in art["error"]["message"]
+    assert "source" not in art["error"]["message"]
 
 
 def test_empty_workbook(

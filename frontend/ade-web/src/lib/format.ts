@@ -6,6 +6,13 @@ export function formatDateTime(iso: string): string {
   return dateTime.format(new Date(iso));
 }
 
+const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+
+/** "19:31:05": the time of day to the second (a job's timeline, whose entries share a minute). */
+export function formatTime(iso: string): string {
+  return timeOfDay.format(new Date(iso));
+}
+
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 24 * 3600],
   ['month', 30 * 24 * 3600],

@@ -34,8 +34,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Bumped when the folder's layout or the cell encoding changes: older extracts are rebuilt.
-FORMAT = 1
+#: Bumped when the folder's layout, the cell encoding or the sheets' naming changes: older
+#: extracts are rebuilt. 2: a CSV's sheet is named after the upload (it was the storage name).
+FORMAT = 2
 META = "meta.json"
 #: One entry of a sheet's `.idx` file.
 OFFSET = struct.Struct("<Q")
@@ -168,13 +169,16 @@ class _Budget:
         return True
 
 
-def write_extract(source: Path, dest: Path, *, max_rows: int, max_bytes: int) -> ExtractMeta:
+def write_extract(
+    source: Path, dest: Path, *, max_rows: int, max_bytes: int, name: str | None = None
+) -> ExtractMeta:
     """Read ``source`` with the engine's reader and write its extract into folder ``dest``
-    (which must exist and be empty). Raises :class:`ade_engine.errors.InputError` when the
-    reader refuses the file."""
+    (which must exist and be empty). ``name``: the file's name as its user knows it (the
+    upload's; a CSV's one sheet is named after it, as in a job). Raises
+    :class:`ade_engine.errors.InputError` when the reader refuses the file."""
     from ade_engine.read import open_workbook
 
-    workbook = open_workbook(source)
+    workbook = open_workbook(source, name)
     meta = ExtractMeta(reader=reader_version())
     budget = _Budget(max_rows, max_bytes)
     try:
@@ -227,11 +231,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dest", type=Path)
     parser.add_argument("--max-rows", type=int, required=True)
     parser.add_argument("--max-bytes", type=int, required=True)
+    parser.add_argument("--name", default=None, help="the upload's name (names a CSV's sheet)")
     args = parser.parse_args(argv)
     from ade_engine.errors import InputError
 
     try:
-        write_extract(args.source, args.dest, max_rows=args.max_rows, max_bytes=args.max_bytes)
+        write_extract(
+            args.source,
+            args.dest,
+            max_rows=args.max_rows,
+            max_bytes=args.max_bytes,
+            name=args.name,
+        )
     except InputError as exc:
         sys.stdout.write(json.dumps({"error": str(exc)}) + "\n")
         return EXIT_UNREADABLE

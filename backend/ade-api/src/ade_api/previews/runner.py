@@ -93,8 +93,9 @@ class Extracts:
         self._slots = threading.BoundedSemaphore(limits.max_concurrent)
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
 
-    def ensure(self, source: Path, folder: Path) -> ExtractMeta:
-        """The extract of ``source`` in ``folder``, made now if missing (or out of date)."""
+    def ensure(self, source: Path, folder: Path, name: str | None = None) -> ExtractMeta:
+        """The extract of ``source`` in ``folder``, made now if missing (or out of date).
+        ``name``: the file's name as its user knows it (a CSV's sheet is named after it)."""
         meta = load_meta(folder)
         if meta is not None:
             return meta
@@ -104,7 +105,7 @@ class Extracts:
             if meta is not None:
                 return meta
             with self._slot():
-                return self._make(source, folder)
+                return self._make(source, folder, name)
 
     @contextmanager
     def _slot(self) -> Iterator[None]:
@@ -118,12 +119,12 @@ class Extracts:
         finally:
             self._slots.release()
 
-    def _make(self, source: Path, folder: Path) -> ExtractMeta:
+    def _make(self, source: Path, folder: Path, name: str | None) -> ExtractMeta:
         folder.parent.mkdir(parents=True, exist_ok=True)
         building = folder.with_name(f".{folder.name}-{secrets.token_hex(8)}")
         building.mkdir()
         try:
-            self._run(source, building)
+            self._run(source, building, name)
             _install(building, folder)
         finally:
             shutil.rmtree(building, ignore_errors=True)
@@ -132,7 +133,7 @@ class Extracts:
             raise RuntimeError(f"the extract in {folder} is incomplete after it was made")
         return meta
 
-    def _run(self, source: Path, dest: Path) -> None:
+    def _run(self, source: Path, dest: Path, name: str | None) -> None:
         limits = self.limits
         command = [
             sys.executable,
@@ -143,6 +144,7 @@ class Extracts:
             str(dest),
             f"--max-rows={limits.max_rows}",
             f"--max-bytes={limits.max_bytes}",
+            *([f"--name={name}"] if name else []),
         ]
         with self._count:
             self.runs += 1

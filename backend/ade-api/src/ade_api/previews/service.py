@@ -49,8 +49,10 @@ def _stored_file(storage: Storage, key: str | None, missing: str) -> Path:
     return path
 
 
-def _page(extracts: Extracts, source: Path, folder: Path, request: PageRequest) -> Page:
-    meta = extracts.ensure(source, folder)
+def _page(
+    extracts: Extracts, source: Path, folder: Path, request: PageRequest, name: str | None = None
+) -> Page:
+    meta = extracts.ensure(source, folder, name)
     position = find_sheet(meta, request.sheet)
     if position is None:
         names = ", ".join(repr(sheet.name) for sheet in meta.sheets) or "none"
@@ -61,10 +63,11 @@ def _page(extracts: Extracts, source: Path, folder: Path, request: PageRequest) 
 def document_preview(
     storage: Storage, extracts: Extracts, document: Document, request: PageRequest
 ) -> Page:
-    """A page of the document's source, as the engine reads it."""
+    """A page of the document's source, as the engine reads it in a job: a CSV's one sheet is
+    named after the upload (``Q1 members.csv`` -> ``Q1 members``), never the storage name."""
     source = _stored_file(storage, document.storage_key, "the document's content is missing")
     folder = storage.layout.document_preview_dir(document.workspace_id, document.id)
-    return _page(extracts, source, folder, request)
+    return _page(extracts, source, folder, request, document.original_filename)
 
 
 _NO_OUTPUT = {

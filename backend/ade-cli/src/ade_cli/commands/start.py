@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ import typer
 
 from ade_cli.commands.db import run_migrations
 from ade_cli.context import SHOWN_ENV, prepare_data_dir
+from ade_cli.errors import CliError
 from ade_cli.first_run import prepare_setup_token, web_address, web_lines
 from ade_cli.supervisor import Supervisor
 
@@ -32,6 +35,20 @@ def _redis(settings: WorkerSettings, redis_dir: Path) -> Iterator[EmbeddedRedis]
         yield redis
 
 
+def _port_in_use(host: str, port: int) -> bool:
+    """Whether another process listens on (host, port): bound the way uvicorn binds
+    (SO_REUSEADDR, so a closed connection's TIME_WAIT is not "in use"). Any other failure to
+    bind (an address not on this machine...) is left for the API to report."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        return exc.errno == errno.EADDRINUSE
+    return False
+
+
 def start_command(
     host: str | None = typer.Option(None, help="Interface for the API (default: ADE_API_HOST)."),
     port: int | None = typer.Option(None, help="Port for the API (default: ADE_API_PORT)."),
@@ -49,6 +66,14 @@ def start_command(
     api = ApiSettings()
     host = host or api.api_host
     port = port or api.api_port
+    # Before anything is made or started: else the data dir, a setup token and a worker came
+    # first, then the API's bind error among the JSON log lines.
+    if _port_in_use(host, port):
+        raise CliError(
+            f"port {port} on {host} is already in use (another `ade start`?): stop what holds "
+            f"it, or start on another port: `ade start --port {port + 1}` "
+            f"(`./scripts/start --port {port + 1}`)"
+        )
     layout = prepare_data_dir()
     head = run_migrations()
     with _redis(WorkerSettings(), layout.redis_dir) as redis:

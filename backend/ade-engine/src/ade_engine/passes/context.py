@@ -25,6 +25,11 @@ from ade_engine.write import XlsxWriter
 
 ProgressCallback = Callable[[int, int], None]
 
+#: The passes that run together, a chunk of rows at a time (:mod:`ade_engine.passes.rows`):
+#: their ``pass.started``/``pass.completed`` events carry ``group: "rows"`` so that a timeline
+#: can show them as one span with each pass's time inside it.
+ROWS_PASSES: frozenset[PassName] = frozenset({"transform", "validate", "output"})
+
 
 @dataclass
 class TablePlan:
@@ -46,7 +51,8 @@ class TablePlan:
 
 
 class Timers:
-    """Each pass's time, and its ``pass.started``/``pass.completed`` events."""
+    """Each pass's time, and its ``pass.started``/``pass.completed`` events (``name``, and
+    ``group: "rows"`` for the :data:`ROWS_PASSES`)."""
 
     def __init__(self, sink: EventSink) -> None:
         self.sink = sink
@@ -58,14 +64,21 @@ class Timers:
         if name not in self.started:
             self.started.add(name)
             self.order.append(name)
-            self.sink.emit("pass.started", name=name)
+            self.sink.emit("pass.started", name=name, **self._group(name))
 
     def add(self, name: PassName, seconds: float) -> None:
         self.ms[name] += seconds * 1000
 
     def complete(self, name: PassName, **data: Any) -> None:
         self.start(name)
-        self.sink.emit("pass.completed", name=name, elapsed_ms=round(self.ms[name]), **data)
+        elapsed_ms = round(self.ms[name])
+        self.sink.emit(
+            "pass.completed", name=name, elapsed_ms=elapsed_ms, **self._group(name), **data
+        )
+
+    @staticmethod
+    def _group(name: PassName) -> dict[str, str]:
+        return {"group": "rows"} if name in ROWS_PASSES else {}
 
     def records(self) -> list[PassRecord]:
         return [{"name": n, "elapsed_ms": round(self.ms[n])} for n in self.order]

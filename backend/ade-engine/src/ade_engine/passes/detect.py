@@ -98,7 +98,8 @@ def detect(ctx: RunContext, wb: Workbook) -> Found:
             board = score_table(table, ctx.config, matcher, ctx.state, ctx.logger)
             found.append((sheet, table, board))
     if not any_data:
-        raise InputError(f"{wb.path.name} has no data: every sheet is empty or hidden")
+        name = ctx.artifact["input"]["name"]  # the upload's name, not the staged file's
+        raise InputError(f"{name} has no data: every sheet is empty or hidden")
     ctx.artifact["metrics"]["tables_found"] = len(found)
     timers.add("detect", time.perf_counter() - t0)
     timers.complete("detect", tables=len(found))

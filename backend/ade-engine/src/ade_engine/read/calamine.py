@@ -31,9 +31,11 @@ _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-def open_calamine(path: Path, fmt: str) -> Workbook:
+def open_calamine(path: Path, fmt: str, name: str | None = None) -> Workbook:
+    """``name``: the file's name as its user knows it, for error messages (else the path's)."""
     import python_calamine as pc
 
+    shown = name or path.name
     ext = path.suffix.lower()
     try:
         if reader_for(ext) == fmt:
@@ -42,9 +44,9 @@ def open_calamine(path: Path, fmt: str) -> Workbook:
             fh = path.open("rb")
             wb = pc.CalamineWorkbook.from_filelike(fh)
     except pc.PasswordError as exc:
-        raise InputError(f"{path.name} is encrypted (password-protected): {exc}") from exc
+        raise InputError(f"{shown} is encrypted (password-protected): {exc}") from exc
     except Exception as exc:
-        raise InputError(f"{path.name} could not be read as {fmt}: corrupt file ({exc})") from exc
+        raise InputError(f"{shown} could not be read as {fmt}: corrupt file ({exc})") from exc
 
     hidden_cols: dict[str, set[int]] = {}
     if fmt == "xlsx":
@@ -64,17 +66,17 @@ def open_calamine(path: Path, fmt: str) -> Workbook:
             visibility=visibility,
             hidden_columns=hidden_cols.get(meta.name, set()),
         )
-        hooks = _calamine_rows_factory(wb, meta.name, sheet, path)
+        hooks = _calamine_rows_factory(wb, meta.name, sheet, shown)
         sheet._rows, sheet._prepare, sheet._park, sheet._release, sheet._cells = hooks
         sheets.append(sheet)
     return Workbook(path=path, format=fmt, sheets=sheets, details={"_close": wb.close})
 
 
 def _calamine_rows_factory(
-    wb: Any, name: str, sheet: Sheet, path: Path
+    wb: Any, name: str, sheet: Sheet, shown: str
 ) -> tuple[Any, Any, Any, Any, Any]:
     """The sheet's hooks: rows, prepare (load), park (copy the rows to disk, free calamine's
-    copy), release (free both) and loaded cells."""
+    copy), release (free both) and loaded cells. ``shown``: the file's name in errors."""
     state: dict[str, Any] = {}
 
     def load() -> Any:
@@ -82,7 +84,7 @@ def _calamine_rows_factory(
             try:
                 cs = wb.get_sheet_by_name(name)
             except Exception as exc:
-                raise InputError(f"{path.name}: sheet {name!r} could not be read: {exc}") from exc
+                raise InputError(f"{shown}: sheet {name!r} could not be read: {exc}") from exc
             start = cs.start
             sheet.col_offset = start[1] if start else 0
             sheet.merged = [(a[0], a[1], b[0], b[1]) for a, b in (cs.merged_cell_ranges or [])]

@@ -34,14 +34,29 @@ describe('the job page', () => {
         }
         resumedAfter = request.headers.get('Last-Event-ID');
         status = 'succeeded';
-        return sse(jobEvent(3, 'run.completed'), jobEvent(4, 'job.succeeded'));
+        const rows = { group: 'rows' };
+        return sse(
+          jobEvent(3, 'pass.started', { name: 'transform', ...rows }),
+          jobEvent(4, 'pass.started', { name: 'validate', ...rows }),
+          jobEvent(5, 'pass.started', { name: 'output', ...rows }),
+          jobEvent(6, 'progress', { rows: 1200, total: 1200 }),
+          jobEvent(7, 'pass.completed', { name: 'transform', elapsed_ms: 40, ...rows }),
+          jobEvent(8, 'pass.completed', { name: 'validate', elapsed_ms: 10, ...rows }),
+          jobEvent(9, 'pass.completed', { name: 'output', elapsed_ms: 50, ...rows }),
+          jobEvent(10, 'run.completed'),
+          jobEvent(11, 'job.succeeded'),
+        );
       }),
     );
     renderApp('/w/W1/jobs/J1');
     const timeline = await screen.findByRole('list', { name: 'Job timeline' });
     expect(await within(timeline).findByText('job succeeded')).toBeInTheDocument();
-    expect(within(timeline).getAllByRole('listitem')).toHaveLength(4);
-    expect(timeline.textContent).toMatch(/job queued.*job started.*run completed.*job succeeded/);
+    expect(timeline.children).toHaveLength(5);
+    expect(timeline.textContent).toMatch(/job queued.*job started.*Rows.*run completed.*job succeeded/);
+    // Transform, validate and output ran together: one span, each pass's time inside it.
+    const passes = within(timeline).getByRole('list', { name: "Rows: each pass's time" });
+    expect(within(passes).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['transform 40 ms', 'validate 10 ms', 'output 50 ms']);
+    expect(within(timeline).getByText('1,200 of 1,200 rows')).toBeInTheDocument();
     expect(resumedAfter).toBe('2');
     expect(await screen.findByText('Succeeded')).toBeInTheDocument();
     expect(screen.getByText('1,200')).toBeInTheDocument();
