@@ -1,7 +1,8 @@
-"""Streamed ``.xlsx`` sheets (python-calamine-plus) read the same rows as loaded ones
-(python-calamine): cell by cell, with their types, the used range's offset and the merged
-ranges; on generated workbooks (XlsxWriter with shared or inline strings, openpyxl, the 1904
-date system, sheets with no or a wrong ``<dimension>``) and the layout corpus."""
+"""Streamed ``.xlsx`` sheets (python-calamine-plus) read the same cells as loaded ones
+(python-calamine): every cell's value and type at its sheet row and column, the number of rows
+and the merged ranges; on generated workbooks (XlsxWriter with shared or inline strings,
+openpyxl, the 1904 date system, sheets with no or a wrong ``<dimension>``) and the layout
+corpus. (Streamed rows start at column A; loaded ones at the first column used.)"""
 
 from __future__ import annotations
 
@@ -20,23 +21,32 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ade_engine.read import calamine, open_workbook
-from ade_engine.read.xlsx_stream import Unstreamable, scan_sheet_xml, used_range
+from ade_engine.read.xlsx_stream import Unstreamable, scan_sheet_xml, sheet_rows
 
 NEVER, ALWAYS = 10**18, 0
 
 
+def cells_of(row: list[Any], offset: int) -> list[tuple[type, Any]]:
+    """A row from column A (``offset`` empty cells first), values with their types, without
+    its trailing empty cells."""
+    cells = [(str, "")] * offset + [(type(v), v) for v in row]
+    while cells and cells[-1] == (str, ""):
+        cells.pop()
+    return cells
+
+
 def read_all(path: Path, stream_cells: int, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Each sheet's name, offset, merged ranges, loads and rows (values with their types)."""
+    """Each sheet's name, merged ranges, loads and rows (cells from column A)."""
     monkeypatch.setattr(calamine, "STREAM_CELLS", stream_cells)
     wb = open_workbook(path)
     try:
         sheets = []
         for sheet in wb.sheets:
             sheet.prepare()
-            rows = [[(type(v), v) for v in row] for row in sheet.iter_rows()]
-            again = [[(type(v), v) for v in row] for row in sheet.iter_rows()]
+            rows = [cells_of(row, sheet.col_offset) for row in sheet.iter_rows()]
+            again = [cells_of(row, sheet.col_offset) for row in sheet.iter_rows()]
             assert again == rows
-            sheets.append((sheet.name, sheet.col_offset, sorted(sheet.merged), sheet.loads, rows))
+            sheets.append((sheet.name, sorted(sheet.merged), sheet.loads, rows))
             sheet.release()
         return sheets
     finally:
@@ -48,9 +58,9 @@ def assert_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     streamed = read_all(path, ALWAYS, monkeypatch)
     assert len(streamed) == len(loaded)
     for s, ld in zip(streamed, loaded, strict=True):
-        assert s[:4] == ld[:4]
-        assert len(s[4]) == len(ld[4]), s[0]
-        for r, (a, b) in enumerate(zip(s[4], ld[4], strict=True)):
+        assert s[:3] == ld[:3]
+        assert len(s[3]) == len(ld[3]), s[0]
+        for r, (a, b) in enumerate(zip(s[3], ld[3], strict=True)):
             assert a == b, f"{s[0]} row {r}"
     return loaded
 
@@ -101,10 +111,10 @@ def test_every_kind_of_cell_reads_the_same(
 ) -> None:
     path = xlsx([every_kind_sheet(), {"name": "Small", "rows": [["a", 1]]}, {"name": "Empty"}])
     (kinds, *_rest) = assert_same(path, monkeypatch)
-    rows = kinds[4]
-    assert kinds[1] == 2  # the used range starts at column C
-    assert rows[10][1:5] == [(str, ""), (str, ""), (float, 2.0), (str, 't="e"')]  # errors: ""
-    assert rows[4][5] == (str, "#N/A")  # text that looks like an error stays
+    rows = kinds[3]
+    assert rows[10][3:7] == [(str, ""), (str, ""), (float, 2.0), (str, 't="e"')]  # errors: ""
+    assert rows[4][7] == (str, "#N/A")  # text that looks like an error stays
+    assert rows[4][2] == (float, 7.0)  # whole numbers as floats, as python-calamine reads them
 
 
 def test_time_and_duration_cells_and_the_1904_date_system(
@@ -165,7 +175,7 @@ def test_an_error_cell_without_an_address_is_read_by_python_calamine(
     with zipfile.ZipFile(path) as zf, pytest.raises(Unstreamable):
         scan_sheet_xml(zf, "xl/worksheets/sheet1.xml")
     (sheet,) = assert_same(path, monkeypatch)
-    assert sheet[4][1][0] == (str, "")
+    assert sheet[3][1] == []
 
 
 def test_a_negative_zero_reads_as_zero_when_streamed(
@@ -173,35 +183,35 @@ def test_a_negative_zero_reads_as_zero_when_streamed(
 ) -> None:
     """The one difference left: the fork reads the number ``-0`` as the integer 0."""
     path = xlsx([{"name": "S", "rows": [["n"], [-0.0]]}])
-    loaded = read_all(path, NEVER, monkeypatch)[0][4][1]
-    streamed = read_all(path, ALWAYS, monkeypatch)[0][4][1]
+    loaded = read_all(path, NEVER, monkeypatch)[0][3][1]
+    streamed = read_all(path, ALWAYS, monkeypatch)[0][3][1]
     assert loaded == streamed == [(float, 0.0)]
     assert str(loaded[0][1]) == "-0.0" and str(streamed[0][1]) == "0.0"
 
 
-def test_an_empty_string_at_the_edge_is_not_in_the_streamed_range(
+def test_trailing_rows_of_empty_strings_are_not_read_when_streamed(
     xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The other difference: python-calamine's used range holds a cell of an empty string."""
-    path = xlsx([{"name": "S", "cells": {(0, 0): "", (1, 1): "a"}}])
-    loaded = read_all(path, NEVER, monkeypatch)[0]
-    streamed = read_all(path, ALWAYS, monkeypatch)[0]
-    assert (loaded[1], loaded[4]) == (0, [[(str, ""), (str, "")], [(str, ""), (str, "a")]])
-    assert (streamed[1], streamed[4]) == (1, [[(str, "")], [(str, "a")]])
+    """The other difference: python-calamine counts a cell of an empty string as used."""
+    path = xlsx([{"name": "S", "cells": {(0, 1): "a", (2, 0): ""}}])
+    loaded = read_all(path, NEVER, monkeypatch)[0][3]
+    streamed = read_all(path, ALWAYS, monkeypatch)[0][3]
+    assert loaded == [[(str, ""), (str, "a")], [], []]
+    assert streamed == [[(str, ""), (str, "a")]]
 
 
-def test_used_range_of_ragged_rows() -> None:
-    rows = [[], ["", ""], ["", "", "x"], ["", "y", "", "", ""], ["", "", "", "", "", "z"], [""]]
-    assert used_range(iter(rows)) == (2, 1, 4, 5)
-    assert used_range(iter([[""], []])) is None
+def test_trailing_empty_rows_are_dropped_and_errors_count() -> None:
+    rows = [["", "x"], ["", ""], ["#DIV/0!", ""], [""], [], ["", ""]]
+    assert list(sheet_rows(iter(rows), {(2, 0)})) == [["", "x"], ["", ""], ["", ""]]
+    assert list(sheet_rows(iter([[""], [5, True]]), set())) == [[""], [5.0, True]]
 
 
 CELL = st.one_of(
     st.none(),
     st.integers(-(2**60), 2**60),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
-    # no empty strings: python-calamine counts them in the used range, the stream cannot see
-    # them (a documented difference, shown below)
+    # no empty strings: python-calamine counts them as used cells, the stream cannot see them
+    # (a documented difference, shown above)
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8),
     st.sampled_from(["#N/A", "#DIV/0!", 't="e"', " "]),
     st.booleans(),

@@ -30,10 +30,8 @@ from ade_engine.read.xlsx_stream import (
     SheetPart,
     Unstreamable,
     scan_sheet_xml,
-    shaped_rows,
+    sheet_rows,
     stream_rows,
-    used_range,
-    with_cells,
     xlsx_sheet_parts,
 )
 
@@ -134,15 +132,15 @@ def _open_streamed(path: Path, fmt: str, parts: dict[str, SheetPart]) -> Workboo
 def _streamed_rows_factory(
     wb: Any, path: Path, member: str | None, sheet: Sheet, fallback: Any
 ) -> tuple[Any, Any, Any, Any, Any]:
-    """A streamed sheet's hooks: prepare finds the used range (one streaming pass), merged
-    ranges and error cells; every read streams the sheet again; nothing is held to park."""
+    """A streamed sheet's hooks: prepare finds the merged ranges and error cells (in the sheet's
+    XML bytes); every read streams the sheet again; nothing is held to park."""
     state: dict[str, Any] = {}
 
     def prepare() -> None:
         if "legacy" in state:
             state["legacy"][1]()
             return
-        if "bounds" in state:
+        if "errors" in state:
             return
         try:
             if member is None:
@@ -153,23 +151,17 @@ def _streamed_rows_factory(
             state["legacy"] = fallback(sheet)
             state["legacy"][1]()
             return
-        try:
-            bounds = with_cells(used_range(stream_rows(wb, sheet.name)), errors)
-        except Exception as exc:
-            raise InputError(f"{path.name}: sheet {sheet.name!r} could not be read: {exc}") from exc
-        sheet.col_offset = bounds[1] if bounds else 0
+        sheet.col_offset = 0
         sheet.merged = merged
         sheet.loads += 1
-        state["bounds"], state["errors"] = bounds, errors
+        state["errors"] = errors
 
     def rows() -> Iterator[list[Any]]:
         prepare()
         if "legacy" in state:
             legacy_rows: Iterator[list[Any]] = state["legacy"][0]()
             return legacy_rows
-        if state["bounds"] is None:
-            return iter(())
-        return shaped_rows(stream_rows(wb, sheet.name), state["bounds"], state["errors"])
+        return _read_errors(path, sheet.name, sheet_rows(stream_rows(wb, sheet.name), state["errors"]))
 
     def park() -> None:
         if "legacy" in state:
@@ -245,3 +237,11 @@ def _calamine_rows_factory(
         return 0 if cs is None or cs.start is None else int(cs.height) * int(cs.width)
 
     return rows, prepare, park, release, cells
+
+
+def _read_errors(path: Path, name: str, rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """``rows``, with a sheet the fork cannot parse reported as an input error."""
+    try:
+        yield from rows
+    except Exception as exc:
+        raise InputError(f"{path.name}: sheet {name!r} could not be read: {exc}") from exc

@@ -2,12 +2,14 @@
 
 python-calamine loads a whole sheet into memory (358-364 MiB for 200,000 x 20 cells);
 python-calamine-plus (a fork of it) decodes rows straight from the compressed sheet as they are
-iterated. Each read of a sheet streams it again. The rows are made the same as python-calamine's
-(:func:`~ade_engine.read.calamine.open_calamine`):
+iterated. Each read of a sheet streams it again. Every cell has the value python-calamine gives
+it (:func:`~ade_engine.read.calamine.open_calamine`), at the same sheet row and column:
 
-- the used range (first and last non-empty row and column, error cells included) is found by
-  a first streaming pass when the sheet is prepared; rows are then cut to it and padded to its
-  width, and rows after its last row are not read (python-calamine's ``start``/``end``);
+- rows start at column A (:attr:`Sheet.col_offset` 0; python-calamine's start at the first
+  column used, which would need a pass over the sheet before the first read to know), and are
+  as wide as the fork streams them (the sheet's ``<dimension>``, else up to their last cell);
+  rows after the last one with a value are dropped, as python-calamine ends at it. The engine's
+  outputs do not depend on this (its tests pass byte for byte with every sheet streamed);
 - whole numbers come back as ``int`` from the fork and are made ``float``;
 - error cells come back as their text (``"#DIV/0!"``) from the fork and as ``""`` from
   python-calamine: their positions (``t="e"``) and the merged ranges are found by scanning the
@@ -17,9 +19,8 @@ iterated. Each read of a sheet streams it again. The rows are made the same as p
 
 Differences left (tests/read/test_engine_xlsx_stream.py): a number stored as ``-0`` reads as
 ``0.0`` instead of ``-0.0`` (both clean to ``0``); a cell holding an empty string counts in
-python-calamine's used range but reads as an empty cell from the stream, so where such cells
-are the first or last of the used range, the streamed range is smaller (its rows hold the same
-non-empty values).
+python-calamine's used range but reads as an empty cell from the stream, so trailing rows that
+hold only such cells are not read.
 
 Only sheets over :data:`~ade_engine.read.calamine.STREAM_CELLS` are streamed: each read parses
 the sheet again, which costs more time than iterating a loaded sheet.
@@ -61,7 +62,7 @@ class SheetPart:
 
 
 class Unstreamable(Exception):
-    """The sheet cannot be read the same way as python-calamine reads it by streaming."""
+    """The sheet cannot be streamed with the same values as python-calamine reads."""
 
 
 def _col(letters: bytes) -> int:
@@ -148,70 +149,6 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str) -> tuple[list[Any], set[tup
     return merged, errors
 
 
-def used_range(rows: Iterator[list[Any]]) -> tuple[int, int, int, int] | None:
-    """``(first_row, first_col, last_row, last_col)`` of the non-empty cells, or None."""
-    r0 = c0 = r1 = c1 = -1
-    blank: list[str] = []
-    for r, row in enumerate(rows):
-        n = len(row)
-        if row.count("") == n:
-            continue
-        if len(blank) < n:
-            blank = [""] * n
-        if r0 < 0:
-            r0 = r
-            c0 = next(i for i, v in enumerate(row) if v != "")
-            c1 = n - 1 - next(i for i, v in enumerate(reversed(row)) if v != "")
-        else:
-            if c0 > 0 and row[:c0] != blank[:c0]:
-                c0 = next(i for i, v in enumerate(row) if v != "")
-            if n > c1 + 1 and row[c1 + 1 :] != blank[: n - c1 - 1]:
-                c1 = n - 1 - next(i for i, v in enumerate(reversed(row)) if v != "")
-        r1 = r
-    return None if r0 < 0 else (r0, c0, r1, c1)
-
-
-def with_cells(
-    bounds: tuple[int, int, int, int] | None, cells: set[tuple[int, int]]
-) -> tuple[int, int, int, int] | None:
-    """``bounds`` grown to hold ``cells`` (error cells: the stream shows their text, which
-    :func:`used_range` counted, but python-calamine counts them as cells too)."""
-    if not cells:
-        return bounds
-    rows, cols = [r for r, _ in cells], [c for _, c in cells]
-    r0, c0, r1, c1 = bounds or (min(rows), min(cols), max(rows), max(cols))
-    return min(r0, *rows), min(c0, *cols), max(r1, *rows), max(c1, *cols)
-
-
-def shaped_rows(
-    rows: Iterator[list[Any]],
-    bounds: tuple[int, int, int, int],
-    errors: set[tuple[int, int]],
-) -> Iterator[list[Any]]:
-    """Rows 0 to the last row of ``bounds``, cut to its columns and padded to its width,
-    whole numbers as floats and error cells empty: python-calamine's rows."""
-    _r0, c0, r1, c1 = bounds
-    width, end = c1 - c0 + 1, c1 + 1
-    pad = [""] * width
-    error_rows: dict[int, list[int]] = {}
-    for er, ec in errors:
-        if c0 <= ec <= c1:
-            error_rows.setdefault(er, []).append(ec - c0)
-    for r, row in enumerate(rows):
-        if r > r1:
-            return
-        if len(row) != end or c0:
-            row = row[c0:end]
-            if len(row) < width:
-                row += pad[len(row) :]
-        if int in set(map(type, row)):
-            row = [float(v) if v.__class__ is int else v for v in row]
-        if r in error_rows:
-            for c in error_rows[r]:
-                row[c] = ""
-        yield row
-
-
 def stream_rows(wb: Any, name: str) -> Iterator[list[Any]]:
     """Every row of sheet ``name`` from row 0, as the fork streams them. A workbook has one
     active stream: if another read started one meanwhile, this one starts again where it was."""
@@ -226,3 +163,28 @@ def stream_rows(wb: Any, name: str) -> Iterator[list[Any]]:
             return
         except pp.StreamInvalidated:
             continue
+
+
+def sheet_rows(rows: Iterator[list[Any]], errors: set[tuple[int, int]]) -> Iterator[list[Any]]:
+    """The streamed rows as the engine reads them: whole numbers as floats, error cells empty,
+    and no empty rows after the last one with a value (an error counts as one, as in
+    python-calamine). Empty rows are held as their widths until a row with a value comes, so
+    a sheet formatted down to its last row does not hold a million rows."""
+    error_rows: dict[int, list[int]] = {}
+    for er, ec in errors:
+        error_rows.setdefault(er, []).append(ec)
+    held: list[int] = []
+    for r, row in enumerate(rows):
+        if row.count("") == len(row):
+            held.append(len(row))
+            continue
+        if held:
+            yield from ([""] * n for n in held)
+            held = []
+        if int in set(map(type, row)):
+            row = [float(v) if v.__class__ is int else v for v in row]
+        if r in error_rows:
+            for c in error_rows[r]:
+                if c < len(row):
+                    row[c] = ""
+        yield row
