@@ -20,6 +20,7 @@ import xlsxwriter  # type: ignore[import-untyped]
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ade_engine.errors import InputError
 from ade_engine.read import calamine, open_workbook
 from ade_engine.read.xlsx_stream import Unstreamable, scan_sheet_xml, sheet_rows
 
@@ -167,15 +168,28 @@ def test_sheets_with_no_or_a_wrong_dimension_read_the_same(
         assert_same(path, monkeypatch)
 
 
-def test_an_error_cell_without_an_address_is_read_by_python_calamine(
+def test_a_sheet_of_cells_without_addresses_and_with_errors_is_read_by_python_calamine(
     xlsx: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Error cells are found by address; a writer that leaves out the addresses leaves them
+    out of every cell, which the first cell shows: such a sheet is scanned before it is read,
+    and loaded by python-calamine if it has error cells (streamed if it has none)."""
     src = xlsx([{"name": "S", "rows": [["a", "b"]], "formulas": {(1, 0): ("=1/0", "#DIV/0!")}}])
-    path = rewrite_sheet(src, tmp_path / "noref.xlsx", lambda d: d.replace(b'r="A2" ', b""))
+    cell_ref = re.compile(rb'(<c) r="[A-Z]+[0-9]+"')
+    path = rewrite_sheet(src, tmp_path / "noref.xlsx", lambda d: cell_ref.sub(rb"\1", d))
     with zipfile.ZipFile(path) as zf, pytest.raises(Unstreamable):
         scan_sheet_xml(zf, "xl/worksheets/sheet1.xml")
     (sheet,) = assert_same(path, monkeypatch)
-    assert sheet[3][1] == []
+    assert sheet[3] == [[(str, "a"), (str, "b")], []]
+
+    # Only the error cell without one: the stream cannot tell where the error is.
+    mixed = rewrite_sheet(src, tmp_path / "mixed.xlsx", lambda d: d.replace(b'r="A2" ', b""))
+    monkeypatch.setattr(calamine, "STREAM_CELLS", ALWAYS)
+    wb = open_workbook(mixed)
+    wb.sheets[0].prepare()
+    with pytest.raises(InputError, match="mixed.xlsx: sheet 'S' could not be read: .*address"):
+        list(wb.sheets[0].iter_rows())
+    wb.close()
 
 
 def test_a_negative_zero_reads_as_zero_when_streamed(
@@ -202,8 +216,21 @@ def test_trailing_rows_of_empty_strings_are_not_read_when_streamed(
 
 def test_trailing_empty_rows_are_dropped_and_errors_count() -> None:
     rows = [["", "x"], ["", ""], ["#DIV/0!", ""], [""], [], ["", ""]]
-    assert list(sheet_rows(iter(rows), {(2, 0)})) == [["", "x"], ["", ""], ["", ""]]
-    assert list(sheet_rows(iter([[""], [5, True]]), set())) == [[""], [5.0, True]]
+    assert list(sheet_rows(iter(rows), lambda: {(2, 0)})) == [["", "x"], ["", ""], ["", ""]]
+    assert list(sheet_rows(iter([[""], [5, True]]), set)) == [[""], [5.0, True]]
+
+
+def test_error_cells_are_asked_for_only_once_known_or_when_a_row_may_hold_one() -> None:
+    asked: list[int] = []
+
+    def errors() -> set[tuple[int, int]]:
+        asked.append(1)
+        return {(2, 1)}
+
+    rows = [["a", "b"], ["c", "#d"], ["e", "#DIV/0!"]]
+    out = list(sheet_rows(iter(rows), errors, ready=lambda: False))
+    assert out == [["a", "b"], ["c", "#d"], ["e", ""]]
+    assert asked == [1]  # at row 1 (text starting with "#"), once
 
 
 CELL = st.one_of(

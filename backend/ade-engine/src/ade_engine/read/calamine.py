@@ -28,8 +28,9 @@ from ade_engine.read.sheet import Sheet, Workbook
 from ade_engine.read.spill import RowSpill, block_of_rows
 from ade_engine.read.xlsx_stream import (
     SheetPart,
+    SheetScan,
     Unstreamable,
-    scan_sheet_xml,
+    cells_have_addresses,
     sheet_rows,
     stream_rows,
     xlsx_sheet_parts,
@@ -140,28 +141,37 @@ def _streamed_rows_factory(
         if "legacy" in state:
             state["legacy"][1]()
             return
-        if "errors" in state:
+        if "scan" in state:
             return
         try:
             if member is None:
                 raise Unstreamable("no sheet XML")
             with zipfile.ZipFile(path) as zf:
-                merged, errors = scan_sheet_xml(zf, member)
+                addressed = cells_have_addresses(zf, member)
+            scan = SheetScan(path, member)
+            if not addressed:  # an error cell among them could not be placed: find out now
+                scan.result()
         except (Unstreamable, zipfile.BadZipFile, KeyError, OSError):
             state["legacy"] = fallback(sheet)
             state["legacy"][1]()
             return
+        state["scan"] = scan
         sheet.col_offset = 0
-        sheet.merged = merged
+        sheet.merged = lambda: _scanned(path, sheet.name, scan)[0]
         sheet.loads += 1
-        state["errors"] = errors
 
     def rows() -> Iterator[list[Any]]:
         prepare()
         if "legacy" in state:
             legacy_rows: Iterator[list[Any]] = state["legacy"][0]()
             return legacy_rows
-        return _read_errors(path, sheet.name, sheet_rows(stream_rows(wb, sheet.name), state["errors"]))
+        scan = state["scan"]
+        rows = sheet_rows(
+            stream_rows(wb, sheet.name),
+            lambda: _scanned(path, sheet.name, scan)[1],
+            scan.done,
+        )
+        return _read_errors(path, sheet.name, rows)
 
     def park() -> None:
         if "legacy" in state:
@@ -239,9 +249,18 @@ def _calamine_rows_factory(
     return rows, prepare, park, release, cells
 
 
+def _scanned(path: Path, name: str, scan: SheetScan) -> tuple[list[Any], set[tuple[int, int]]]:
+    try:
+        return scan.result()
+    except Unstreamable as exc:
+        raise InputError(f"{path.name}: sheet {name!r} could not be read: {exc}") from exc
+
+
 def _read_errors(path: Path, name: str, rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
     """``rows``, with a sheet the fork cannot parse reported as an input error."""
     try:
         yield from rows
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(f"{path.name}: sheet {name!r} could not be read: {exc}") from exc

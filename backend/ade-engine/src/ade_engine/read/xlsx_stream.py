@@ -29,8 +29,10 @@ the sheet again, which costs more time than iterating a loaded sheet.
 from __future__ import annotations
 
 import re
+import threading
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -165,14 +167,19 @@ def stream_rows(wb: Any, name: str) -> Iterator[list[Any]]:
             continue
 
 
-def sheet_rows(rows: Iterator[list[Any]], errors: set[tuple[int, int]]) -> Iterator[list[Any]]:
+def sheet_rows(
+    rows: Iterator[list[Any]],
+    errors: Callable[[], set[tuple[int, int]]],
+    ready: Callable[[], bool] = lambda: True,
+) -> Iterator[list[Any]]:
     """The streamed rows as the engine reads them: whole numbers as floats, error cells empty,
     and no empty rows after the last one with a value (an error counts as one, as in
     python-calamine). Empty rows are held as their widths until a row with a value comes, so
-    a sheet formatted down to its last row does not hold a million rows."""
-    error_rows: dict[int, list[int]] = {}
-    for er, ec in errors:
-        error_rows.setdefault(er, []).append(ec)
+    a sheet formatted down to its last row does not hold a million rows.
+
+    ``errors()`` gives the error cells (it may wait for :class:`SheetScan`); until ``ready()``,
+    it is asked only when a row holds text starting with ``#``, which error cells stream as."""
+    error_rows: dict[int, list[int]] | None = None
     held: list[int] = []
     for r, row in enumerate(rows):
         if row.count("") == len(row):
@@ -183,8 +190,62 @@ def sheet_rows(rows: Iterator[list[Any]], errors: set[tuple[int, int]]) -> Itera
             held = []
         if int in set(map(type, row)):
             row = [float(v) if v.__class__ is int else v for v in row]
-        if r in error_rows:
+        if error_rows is None and (
+            ready() or any(v.__class__ is str and v[:1] == "#" for v in row)
+        ):
+            error_rows = {}
+            for er, ec in errors():
+                error_rows.setdefault(er, []).append(ec)
+        if error_rows and r in error_rows:
             for c in error_rows[r]:
                 if c < len(row):
                     row[c] = ""
         yield row
+
+
+class SheetScan:
+    """:func:`scan_sheet_xml` in a background thread, so that it overlaps the first read of the
+    sheet (zlib releases the GIL while it inflates). :meth:`result` waits for it."""
+
+    def __init__(self, path: Path, member: str) -> None:
+        self._done = threading.Event()
+        self._result: tuple[list[Any], set[tuple[int, int]]] = ([], set())
+        self._error: Exception | None = None
+        args = (path, member)
+        self._thread = threading.Thread(target=self._run, args=args, daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, member: str) -> None:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                self._result = scan_sheet_xml(zf, member)
+        except (Unstreamable, zipfile.BadZipFile, KeyError, OSError, zlib.error) as exc:
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self) -> tuple[list[Any], set[tuple[int, int]]]:
+        """Merged ranges and error cells; raises :class:`Unstreamable` if the scan failed."""
+        self._done.wait()
+        if self._error is not None:
+            raise Unstreamable(f"the sheet's XML could not be scanned: {self._error}")
+        return self._result
+
+    def errors(self) -> set[tuple[int, int]]:
+        return self.result()[1]
+
+
+def cells_have_addresses(zf: zipfile.ZipFile, member: str) -> bool:
+    """Whether the sheet's first cell has its ``r`` address (writers give every cell one, or
+    none): error cells are found by address."""
+    with zf.open(member) as fh:
+        head = fh.read(_CHUNK)
+    data = head.find(b"<sheetData")
+    cell = head.find(b"<c ", max(data, 0))
+    if data < 0 or cell < 0:
+        return True  # no cell in the first megabyte: nothing to tell from it
+    close = head.find(b">", cell)
+    return _CELL_REF.search(head, cell, close if close >= 0 else len(head)) is not None
