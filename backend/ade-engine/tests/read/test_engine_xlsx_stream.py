@@ -12,6 +12,7 @@ import re
 import sys
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from ade_engine.errors import InputError
 from ade_engine.read import calamine, open_workbook
-from ade_engine.read.xlsx_stream import Unstreamable, scan_sheet_xml, sheet_rows
+from ade_engine.read.xlsx_stream import UnstreamableError, scan_sheet_xml, sheet_rows
 
 NEVER, ALWAYS = 10**18, 0
 
@@ -162,9 +163,13 @@ def test_sheets_with_no_or_a_wrong_dimension_read_the_same(
 ) -> None:
     src = xlsx([every_kind_sheet()])
     dim = re.compile(rb'<dimension ref="[^"]*"/>')
-    for label, ref in (("none", b""), ("narrow", b'<dimension ref="E5:F6"/>'),
-                       ("wide", b'<dimension ref="A1:Z99"/>'), ("a1", b'<dimension ref="A1"/>')):
-        path = rewrite_sheet(src, tmp_path / f"{label}.xlsx", lambda d, r=ref: dim.sub(r, d))
+    for label, ref in (
+        ("none", b""),
+        ("narrow", b'<dimension ref="E5:F6"/>'),
+        ("wide", b'<dimension ref="A1:Z99"/>'),
+        ("a1", b'<dimension ref="A1"/>'),
+    ):
+        path = rewrite_sheet(src, tmp_path / f"{label}.xlsx", partial(dim.sub, ref))
         assert_same(path, monkeypatch)
 
 
@@ -177,7 +182,7 @@ def test_a_sheet_of_cells_without_addresses_and_with_errors_is_read_by_python_ca
     src = xlsx([{"name": "S", "rows": [["a", "b"]], "formulas": {(1, 0): ("=1/0", "#DIV/0!")}}])
     cell_ref = re.compile(rb'(<c) r="[A-Z]+[0-9]+"')
     path = rewrite_sheet(src, tmp_path / "noref.xlsx", lambda d: cell_ref.sub(rb"\1", d))
-    with zipfile.ZipFile(path) as zf, pytest.raises(Unstreamable):
+    with zipfile.ZipFile(path) as zf, pytest.raises(UnstreamableError):
         scan_sheet_xml(zf, "xl/worksheets/sheet1.xml")
     (sheet,) = assert_same(path, monkeypatch)
     assert sheet[3] == [[(str, "a"), (str, "b")], []]
@@ -187,7 +192,7 @@ def test_a_sheet_of_cells_without_addresses_and_with_errors_is_read_by_python_ca
     monkeypatch.setattr(calamine, "STREAM_CELLS", ALWAYS)
     wb = open_workbook(mixed)
     wb.sheets[0].prepare()
-    with pytest.raises(InputError, match="mixed.xlsx: sheet 'S' could not be read: .*address"):
+    with pytest.raises(InputError, match=r"mixed\.xlsx: sheet 'S' could not be read: .*address"):
         list(wb.sheets[0].iter_rows())
     wb.close()
 
@@ -200,7 +205,8 @@ def test_a_negative_zero_reads_as_zero_when_streamed(
     loaded = read_all(path, NEVER, monkeypatch)[0][3][1]
     streamed = read_all(path, ALWAYS, monkeypatch)[0][3][1]
     assert loaded == streamed == [(float, 0.0)]
-    assert str(loaded[0][1]) == "-0.0" and str(streamed[0][1]) == "0.0"
+    assert str(loaded[0][1]) == "-0.0"
+    assert str(streamed[0][1]) == "0.0"
 
 
 def test_trailing_rows_of_empty_strings_are_not_read_when_streamed(
@@ -239,7 +245,11 @@ CELL = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, width=64),
     # no empty strings: python-calamine counts them as used cells, the stream cannot see them
     # (a documented difference, shown above)
-    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=8),
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
+        min_size=1,
+        max_size=8,
+    ),
     st.sampled_from(["#N/A", "#DIV/0!", 't="e"', " "]),
     st.booleans(),
     st.dates(dt.date(1900, 3, 1), dt.date(2200, 1, 1)),
@@ -249,7 +259,9 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     grid=st.lists(st.lists(CELL, max_size=7), max_size=9),
     origin=st.tuples(st.integers(0, 4), st.integers(0, 4)),
@@ -269,7 +281,9 @@ def test_generated_workbooks_read_the_same(
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     dt_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     ws = wb.add_worksheet("G")
-    cells = {(origin[0] + i, origin[1] + j): v for i, row in enumerate(grid) for j, v in enumerate(row)}
+    cells = {
+        (origin[0] + i, origin[1] + j): v for i, row in enumerate(grid) for j, v in enumerate(row)
+    }
     for r, c in errors:
         cells[(r, c)] = ("=1/0", "#DIV/0!")
     for (r, c), v in sorted(cells.items()):
@@ -296,7 +310,8 @@ def _corpus() -> Any:
         spec = importlib.util.spec_from_file_location(
             name, root / "__init__.py", submodule_search_locations=[str(root)]
         )
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

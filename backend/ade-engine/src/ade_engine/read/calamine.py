@@ -29,7 +29,7 @@ from ade_engine.read.spill import RowSpill, block_of_rows
 from ade_engine.read.xlsx_stream import (
     SheetPart,
     SheetScan,
-    Unstreamable,
+    UnstreamableError,
     cells_have_addresses,
     sheet_rows,
     stream_rows,
@@ -145,13 +145,13 @@ def _streamed_rows_factory(
             return
         try:
             if member is None:
-                raise Unstreamable("no sheet XML")
+                raise UnstreamableError("no sheet XML")
             with zipfile.ZipFile(path) as zf:
                 addressed = cells_have_addresses(zf, member)
             scan = SheetScan(path, member)
             if not addressed:  # an error cell among them could not be placed: find out now
                 scan.result()
-        except (Unstreamable, zipfile.BadZipFile, KeyError, OSError):
+        except (UnstreamableError, zipfile.BadZipFile, KeyError, OSError):
             state["legacy"] = fallback(sheet)
             state["legacy"][1]()
             return
@@ -252,7 +252,7 @@ def _calamine_rows_factory(
 def _scanned(path: Path, name: str, scan: SheetScan) -> tuple[list[Any], set[tuple[int, int]]]:
     try:
         return scan.result()
-    except Unstreamable as exc:
+    except UnstreamableError as exc:
         raise InputError(f"{path.name}: sheet {name!r} could not be read: {exc}") from exc
 
 

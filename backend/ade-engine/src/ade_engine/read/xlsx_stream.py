@@ -63,7 +63,7 @@ class SheetPart:
     cells: int = 0
 
 
-class Unstreamable(Exception):
+class UnstreamableError(Exception):
     """The sheet cannot be streamed with the same values as python-calamine reads."""
 
 
@@ -133,13 +133,13 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str) -> tuple[list[Any], set[tup
                 if cell < 0:
                     if len(tail) > 0:
                         continue  # seen in the previous chunk's overlap
-                    raise Unstreamable("error cell without its <c> tag")
+                    raise UnstreamableError("error cell without its <c> tag")
                 close = buf.find(b">", cell)
                 if 0 <= close < i:
                     continue  # inside a value (inline text), not a cell's attribute
                 ref = _CELL_REF.search(buf, cell, close if close >= 0 else len(buf))
                 if ref is None:
-                    raise Unstreamable("error cell without an address")
+                    raise UnstreamableError("error cell without an address")
                 errors.add((int(ref.group(2)) - 1, _col(ref.group(1))))
             if b"<mergeCell" in buf:
                 for m in _MERGE.finditer(buf):
@@ -219,7 +219,7 @@ class SheetScan:
         try:
             with zipfile.ZipFile(path) as zf:
                 self._result = scan_sheet_xml(zf, member)
-        except (Unstreamable, zipfile.BadZipFile, KeyError, OSError, zlib.error) as exc:
+        except (UnstreamableError, zipfile.BadZipFile, KeyError, OSError, zlib.error) as exc:
             self._error = exc
         finally:
             self._done.set()
@@ -228,10 +228,10 @@ class SheetScan:
         return self._done.is_set()
 
     def result(self) -> tuple[list[Any], set[tuple[int, int]]]:
-        """Merged ranges and error cells; raises :class:`Unstreamable` if the scan failed."""
+        """Merged ranges and error cells; raises :class:`UnstreamableError` if the scan failed."""
         self._done.wait()
         if self._error is not None:
-            raise Unstreamable(f"the sheet's XML could not be scanned: {self._error}")
+            raise UnstreamableError(f"the sheet's XML could not be scanned: {self._error}")
         return self._result
 
     def errors(self) -> set[tuple[int, int]]:
