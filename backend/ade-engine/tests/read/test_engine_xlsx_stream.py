@@ -119,6 +119,31 @@ def test_every_kind_of_cell_reads_the_same(
     assert rows[4][2] == (float, 7.0)  # whole numbers as floats, as python-calamine reads them
 
 
+def test_two_sheets_read_at_once_each_read_all_their_rows(
+    xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fork has one active stream per workbook; a read that another one interrupted
+    starts again where it was."""
+    rows_a = [[f"a{i}", i] for i in range(30)]
+    rows_b = [[f"b{i}", -i] for i in range(20)]
+    path = xlsx([{"name": "A", "rows": rows_a}, {"name": "B", "rows": rows_b}])
+    monkeypatch.setattr(calamine, "STREAM_CELLS", ALWAYS)
+    wb = open_workbook(path)
+    a, b = wb.sheets
+    a.prepare()
+    b.prepare()
+    got_a: list[list[Any]] = []
+    ia, ib = a.iter_rows(), b.iter_rows()
+    got_b = []
+    for rb in ib:  # alternate: each next() starts the other sheet's stream again
+        got_a.append(next(ia))
+        got_b.append(rb)
+    got_a.extend(ia)
+    wb.close()
+    assert got_a == [[v, float(n)] for v, n in rows_a]
+    assert got_b == [[v, float(n)] for v, n in rows_b]
+
+
 def test_time_and_duration_cells_and_the_1904_date_system(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
