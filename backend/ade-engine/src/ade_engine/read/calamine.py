@@ -133,9 +133,32 @@ def _open_streamed(path: Path, fmt: str, parts: dict[str, SheetPart]) -> Workboo
 def _streamed_rows_factory(
     wb: Any, path: Path, member: str | None, sheet: Sheet, fallback: Any
 ) -> tuple[Any, Any, Any, Any, Any]:
-    """A streamed sheet's hooks: prepare finds the merged ranges and error cells (in the sheet's
-    XML bytes); every read streams the sheet again; nothing is held to park."""
+    """A streamed sheet's hooks: prepare starts finding the merged ranges and error cells (in
+    the sheet's XML bytes); the first read that runs to the end streams the sheet and copies its
+    rows to disk (:mod:`.spill`), later reads replay the copy (or stream the sheet again if it
+    could not be written); nothing is held in memory to park."""
     state: dict[str, Any] = {}
+
+    def streamed() -> Iterator[list[Any]]:
+        scan = state["scan"]
+        rows = sheet_rows(
+            stream_rows(wb, sheet.name),
+            lambda: _scanned(path, sheet.name, scan)[1],
+            scan.done,
+        )
+        return _read_errors(path, sheet.name, rows)
+
+    def blocks() -> Iterator[TypedBlock]:
+        rows = streamed()
+        while block := list(itertools.islice(rows, SPILL_ROWS)):
+            width = max(map(len, block))
+            typed = block_of_rows(
+                [r if len(r) == width else r + [""] * (width - len(r)) for r in block]
+            )
+            del block
+            yield typed
+
+    spill = RowSpill(blocks)
 
     def prepare() -> None:
         if "legacy" in state:
@@ -165,13 +188,7 @@ def _streamed_rows_factory(
         if "legacy" in state:
             legacy_rows: Iterator[list[Any]] = state["legacy"][0]()
             return legacy_rows
-        scan = state["scan"]
-        rows = sheet_rows(
-            stream_rows(wb, sheet.name),
-            lambda: _scanned(path, sheet.name, scan)[1],
-            scan.done,
-        )
-        return _read_errors(path, sheet.name, rows)
+        return spill.rows()
 
     def park() -> None:
         if "legacy" in state:
@@ -180,6 +197,7 @@ def _streamed_rows_factory(
     def release() -> None:
         if "legacy" in state:
             state.pop("legacy")[3]()
+        spill.close()
         state.clear()
 
     def cells() -> int:
