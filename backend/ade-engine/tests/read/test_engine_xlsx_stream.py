@@ -124,8 +124,8 @@ def test_two_sheets_read_at_once_each_read_all_their_rows(
 ) -> None:
     """The fork has one active stream per workbook; a read that another one interrupted
     starts again where it was."""
-    rows_a = [[f"a{i}", i] for i in range(30)]
-    rows_b = [[f"b{i}", -i] for i in range(20)]
+    rows_a: list[tuple[str, int]] = [(f"a{i}", i) for i in range(30)]
+    rows_b: list[tuple[str, int]] = [(f"b{i}", -i) for i in range(20)]
     path = xlsx([{"name": "A", "rows": rows_a}, {"name": "B", "rows": rows_b}])
     monkeypatch.setattr(calamine, "STREAM_CELLS", ALWAYS)
     wb = open_workbook(path)
