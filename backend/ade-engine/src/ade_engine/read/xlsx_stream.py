@@ -2,7 +2,8 @@
 
 python-calamine loads a whole sheet into memory (358-364 MiB for 200,000 x 20 cells);
 python-calamine-plus (a fork of it) decodes rows straight from the compressed sheet as they are
-iterated. Each read of a sheet streams it again. Every cell has the value python-calamine gives
+iterated. The first read that runs to the end also copies the rows to disk (:mod:`.spill`, in
+:mod:`.calamine`) and later reads replay the copy. Every cell has the value python-calamine gives
 it (:func:`~ade_engine.read.calamine.open_calamine`), at the same sheet row and column:
 
 - rows start at column A (:attr:`Sheet.col_offset` 0; python-calamine's start at the first
@@ -13,17 +14,19 @@ it (:func:`~ade_engine.read.calamine.open_calamine`), at the same sheet row and 
 - whole numbers come back as ``int`` from the fork and are made ``float``;
 - error cells come back as their text (``"#DIV/0!"``) from the fork and as ``""`` from
   python-calamine: their positions (``t="e"``) and the merged ranges are found by scanning the
-  sheet's XML bytes, which is decompressed once for that (no XML parse);
-- where that cannot be done (a sheet's XML is not where the workbook says, an error cell with
-  no ``r`` address), the sheet is read with python-calamine instead.
+  sheet's XML bytes (decompressed once for that, no XML parse) in a background thread
+  (:class:`SheetScan`) while the first rows are read;
+- where that cannot be done (a sheet's XML is not where the workbook says, cells without
+  ``r`` addresses among which are error cells), the sheet is read with python-calamine instead.
 
 Differences left (tests/read/test_engine_xlsx_stream.py): a number stored as ``-0`` reads as
 ``0.0`` instead of ``-0.0`` (both clean to ``0``); a cell holding an empty string counts in
 python-calamine's used range but reads as an empty cell from the stream, so trailing rows that
 hold only such cells are not read.
 
-Only sheets over :data:`~ade_engine.read.calamine.STREAM_CELLS` are streamed: each read parses
-the sheet again, which costs more time than iterating a loaded sheet.
+Only sheets over :data:`~ade_engine.read.calamine.STREAM_CELLS` are streamed: copying the rows,
+reading them back and making the values python-calamine's cost more CPU time than iterating a
+loaded sheet twice.
 """
 
 from __future__ import annotations
