@@ -13,6 +13,8 @@
    ``python -m ade_engine --job-dir JOB`` with the example config (``ade config init``) in a
    subprocess, timed end to end (interpreter start and imports included), its peak RSS read
    from ``os.wait4``. The bare read and the run alternate, so that both see the same load.
+   Each round also streams every row with python-calamine-plus (as the engine reads sheets
+   over ``STREAM_CELLS``), printed for reference.
 3. Prints one line per workbook, like the issue's table: best and median time of each, the
    ratio of the run to the bare read (best to best, median to median), the highest peak RSS
    of the run (MiB) and of the bare read, next to the targets (<= 2x the bare read, 200k
@@ -183,6 +185,21 @@ def bare_read(path: Path, repeat: int = 1) -> tuple[float, float]:
     return best, cpu
 
 
+def bare_stream_read(path: Path) -> tuple[float, float]:
+    """Every row of every sheet streamed by python-calamine-plus, as the engine reads sheets
+    over ``STREAM_CELLS`` (in this process); (seconds, CPU seconds)."""
+    import python_calamine_plus
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    wb = python_calamine_plus.CalamineWorkbook.from_path(str(path))
+    cells = 0
+    for name in wb.sheet_names:
+        for row in wb.stream_sheet_by_name(name):
+            cells += len(row)
+    wb.close()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
 def engine_run(
     path: Path,
     config: Path,
@@ -236,6 +253,7 @@ def xlsx_figure(
     bare: list[float] = []
     bare_cpu: list[float] = []
     bare_rss = 0.0
+    streamed: list[tuple[float, float, float]] = []
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in envs}
     for _ in range(repeat):
         out, rss = _child(["--child", "bare", str(path)])
@@ -243,6 +261,9 @@ def xlsx_figure(
         bare.append(wall)
         bare_cpu.append(cpu)
         bare_rss = max(bare_rss, rss)
+        out, rss = _child(["--child", "bare-stream", str(path)])
+        s_wall, s_cpu = map(float, out.strip().splitlines()[-1].split())
+        streamed.append((s_wall, s_cpu, rss))
         for name, env in envs.items():
             runs[name].append(engine_run(path, config, work, env=env))
     b_best, b_med = min(bare), _median(bare)
@@ -250,6 +271,11 @@ def xlsx_figure(
     print(
         f"{label}: bare calamine read {b_best:.2f}s best, {b_med:.2f}s median, "
         f"{c_best:.2f}s CPU (best), peak RSS {bare_rss:.0f} MiB"
+    )
+    print(
+        f"{label}: bare python-calamine-plus stream {min(w for w, _, _ in streamed):.2f}s best, "
+        f"{min(c for _, c, _ in streamed):.2f}s CPU (best), "
+        f"peak RSS {max(r for _, _, r in streamed):.0f} MiB (for reference)"
     )
     for name, results in runs.items():
         times = [t for t, _, _ in results]
@@ -281,6 +307,8 @@ def main() -> None:
             generate_csv(Path(args.child[1]), int(args.child[2]), cols=int(args.child[3]))
         elif args.child[0] == "bare":
             print(*bare_read(Path(args.child[1])))
+        elif args.child[0] == "bare-stream":
+            print(*bare_stream_read(Path(args.child[1])))
         elif args.child[0] == "bare-csv":
             print(bare_csv_read(Path(args.child[1])))
         elif args.child[0] == "csv-reader":

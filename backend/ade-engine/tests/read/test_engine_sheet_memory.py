@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from ade_engine import pipeline, run
-from ade_engine.read import SheetPool, Workbook, open_workbook
+from ade_engine.read import SheetPool, Workbook, calamine, open_workbook
 
 HEADER = ["Member ID", "First Name", "Last Name", "Email", "Phone", "Amount", "City", "Notes"]
 
@@ -91,6 +91,14 @@ def fast_xlsx(path: Path, sheets: int, rows: int) -> Path:
     return path
 
 
+@pytest.fixture
+def loaded_sheets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sheets loaded whole by python-calamine (as ``.xls``/``.ods`` sheets are) rather than
+    streamed: the pool decides which stay loaded."""
+    monkeypatch.setattr(calamine, "STREAM_CELLS", 10**18)
+
+
+@pytest.mark.usefixtures("loaded_sheets")
 def test_pool_keeps_other_sheets_within_the_budget(tmp_path: Path) -> None:
     wb = open_workbook(fast_xlsx(tmp_path / "five.xlsx", sheets=5, rows=99))
     cells = 100 * 8  # header + 99 rows, 8 columns
@@ -176,7 +184,9 @@ CHILD = """
 import json, re, sys
 from pathlib import Path
 import ade_engine.pipeline as pipeline
+import ade_engine.read.calamine as calamine
 pipeline.RETAIN_CELLS = int(sys.argv[4])
+calamine.STREAM_CELLS = 0 if sys.argv[5] == "stream" else 10**18
 result = pipeline.run(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
 with open("/proc/self/status") as fh:
     peak_kb = int(re.search(r"VmHWM:\\s+(\\d+)", fh.read())[1])
@@ -185,9 +195,11 @@ print(json.dumps({"status": result.status, "rows": result.metrics["rows_processe
 """
 
 
-def peak_mb(source: Path, config: Path, out: Path, retain: int) -> tuple[float, int]:
+def peak_mb(
+    source: Path, config: Path, out: Path, retain: int, read: str = "load"
+) -> tuple[float, int]:
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(source), str(config), str(out), str(retain)],
+        [sys.executable, "-c", CHILD, str(source), str(config), str(out), str(retain), read],
         capture_output=True,
         text=True,
         check=True,
@@ -221,6 +233,45 @@ def test_peak_memory_stays_flat_across_sheets(
     # ...and the second costs at most about one sheet: the allocator cannot hand all of the
     # first sheet's freed memory to the next parse (Python objects were made in between).
     assert strict5 - base < 1.5 * sheet, figures
+
+
+READ_CHILD = """
+import re, sys
+from pathlib import Path
+import ade_engine.read.calamine as calamine
+from ade_engine.read import open_workbook
+calamine.STREAM_CELLS = 0 if sys.argv[2] == "stream" else 10**18
+wb = open_workbook(Path(sys.argv[1]))
+(sheet,) = wb.sheets
+sheet.prepare()
+rows = sum(1 for _ in sheet.iter_rows()) + sum(1 for _ in sheet.iter_rows())
+with open("/proc/self/status") as fh:
+    print(rows, int(re.search(r"VmHWM:\\s+(\\d+)", fh.read())[1]) / 1024)
+"""
+
+
+def read_peak_mb(source: Path, read: str) -> float:
+    """Peak RSS of a child that prepares the workbook's one sheet and reads its rows twice."""
+    proc = subprocess.run(
+        [sys.executable, "-c", READ_CHILD, str(source), read],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows, peak = proc.stdout.split()
+    assert int(rows) > 0
+    return float(peak)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_a_streamed_sheet_is_not_held_in_memory(tmp_path: Path) -> None:
+    small = fast_xlsx(tmp_path / "small.xlsx", sheets=1, rows=10_000)
+    big = fast_xlsx(tmp_path / "big.xlsx", sheets=1, rows=60_000)
+    loaded = read_peak_mb(big, "load") - read_peak_mb(small, "load")
+    streamed = read_peak_mb(big, "stream") - read_peak_mb(small, "stream")
+    figures = {"loaded": loaded, "streamed": streamed}
+    assert loaded > 20, figures  # python-calamine's copy of 400,000 more cells
+    assert streamed < 0.1 * loaded, figures
 
 
 def text_csv(path: Path, rows: int) -> Path:

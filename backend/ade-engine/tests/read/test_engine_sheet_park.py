@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ade_engine import pipeline, run
-from ade_engine.read import Sheet, open_workbook, spill
+from ade_engine.read import Sheet, calamine, open_workbook, spill
 
 TYPES_SHEET: dict[str, Any] = {
     "name": "Types",
@@ -30,6 +30,13 @@ TYPES_SHEET: dict[str, Any] = {
     "merges": [(0, 1, 0, 4, "A merged title")],
     "formulas": {(6, 3): ("=B4*2", 2), (6, 4): ("=1/0", "#DIV/0!")},
 }
+
+
+@pytest.fixture(autouse=True)
+def loaded_sheets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parking is for sheets loaded whole by python-calamine (``.xls``, ``.ods``, and
+    ``.xlsx`` without streaming); streamed sheets hold nothing to park."""
+    monkeypatch.setattr(calamine, "STREAM_CELLS", 10**18)
 
 
 def typed_rows(sheet: Sheet) -> list[list[tuple[type, Any]]]:
@@ -131,13 +138,15 @@ def test_outputs_do_not_depend_on_how_sheets_are_kept(
     sheets.insert(1, {"name": "Notes", "rows": [["just some notes"]]})
     source = xlsx(sheets)
     results = {}
-    for label, retain, room in (
-        ("every sheet kept loaded", 10**12, True),
-        ("the sheets over a budget of 500 cells parked", 500, True),
-        ("every sheet parked", 0, True),
-        ("released and parsed again (no room for copies)", 0, False),
+    for label, retain, room, stream in (
+        ("every sheet kept loaded", 10**12, True, False),
+        ("the sheets over a budget of 500 cells parked", 500, True, False),
+        ("every sheet parked", 0, True, False),
+        ("released and parsed again (no room for copies)", 0, False, False),
+        ("streamed (python-calamine-plus)", 0, False, True),
     ):
         monkeypatch.setattr(pipeline, "RETAIN_CELLS", retain)
+        monkeypatch.setattr(calamine, "STREAM_CELLS", 0 if stream else 10**18)
         if not room:
             monkeypatch.setattr(spill, "_temporary_file", lambda: None)
         results[label] = outputs(source, roster_config, tmp_path / label.replace(" ", "-"))

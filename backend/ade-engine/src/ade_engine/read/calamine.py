@@ -1,5 +1,9 @@
 """Spreadsheets (``.xlsx``, ``.xlsm``, ``.xls``, ``.ods``) read with python-calamine.
 
+``.xlsx``/``.xlsm`` sheets are streamed with python-calamine-plus instead (:mod:`.xlsx_stream`),
+giving the same rows without holding a sheet in memory; python-calamine reads the other formats,
+and any workbook or sheet the fork cannot read the same way.
+
 Calamine gives formulas' cached values, dates and datetimes typed by their number format, sheet
 visibility and merged ranges. Hidden columns of ``.xlsx``/``.xlsm`` sheets come from the sheet
 XML's ``<cols>`` element, read with a streaming parser that stops at ``<sheetData>``. A sheet is
@@ -13,22 +17,32 @@ from __future__ import annotations
 import itertools
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
-
-from defusedxml import ElementTree as SafeET
 
 from ade_engine.errors import InputError
 from ade_engine.formats import reader_for
 from ade_engine.read.csvtype import TypedBlock
 from ade_engine.read.sheet import Sheet, Workbook
 from ade_engine.read.spill import RowSpill, block_of_rows
+from ade_engine.read.xlsx_stream import (
+    SheetPart,
+    SheetScan,
+    UnstreamableError,
+    cells_have_addresses,
+    sheet_rows,
+    stream_rows,
+    xlsx_sheet_parts,
+)
 
 #: Rows of a sheet copied to disk together when it is parked (:mod:`.spill`).
 SPILL_ROWS = 4096
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+#: Sheets of more cells than this (by their ``<dimension>``, else estimated from the size of
+#: their XML) are streamed (:mod:`.xlsx_stream`) instead of loaded whole: python-calamine holds
+#: about 90 bytes a cell, so a loaded sheet stays under about 220 MiB (tests set 0 to stream
+#: every sheet, or a huge number to stream none, and compare).
+STREAM_CELLS = 2_500_000
 
 
 def open_calamine(path: Path, fmt: str, name: str | None = None) -> Workbook:
@@ -36,6 +50,17 @@ def open_calamine(path: Path, fmt: str, name: str | None = None) -> Workbook:
     import python_calamine as pc
 
     shown = name or path.name
+    parts: dict[str, SheetPart] = {}
+    if fmt == "xlsx":
+        try:
+            parts = xlsx_sheet_parts(path)
+        except (zipfile.BadZipFile, ParseError, KeyError, OSError, ValueError):
+            parts = {}
+        big = [p for p in parts.values() if p.cells > STREAM_CELLS]
+        if big:
+            streamed = _open_streamed(path, fmt, parts, shown)
+            if streamed is not None:
+                return streamed
     ext = path.suffix.lower()
     try:
         if reader_for(ext) == fmt:
@@ -47,13 +72,15 @@ def open_calamine(path: Path, fmt: str, name: str | None = None) -> Workbook:
         raise InputError(f"{shown} is encrypted (password-protected): {exc}") from exc
     except Exception as exc:
         raise InputError(f"{shown} could not be read as {fmt}: corrupt file ({exc})") from exc
+    sheets = _sheets(wb, parts)
+    for sheet in sheets:
+        hooks = _calamine_rows_factory(wb, sheet.name, sheet, shown)
+        sheet._rows, sheet._prepare, sheet._park, sheet._release, sheet._cells = hooks
+    return Workbook(path=path, format=fmt, sheets=sheets, details={"_close": wb.close})
 
-    hidden_cols: dict[str, set[int]] = {}
-    if fmt == "xlsx":
-        try:
-            hidden_cols = _xlsx_hidden_columns(path)
-        except (zipfile.BadZipFile, ParseError, KeyError, OSError, ValueError):
-            hidden_cols = {}
+
+def _sheets(wb: Any, parts: dict[str, SheetPart]) -> list[Sheet]:
+    """The workbook's worksheets (chart sheets and others left out), without their hooks."""
     sheets: list[Sheet] = []
     for index, meta in enumerate(wb.sheets_metadata):
         visibility = str(meta.visible).rsplit(".", 1)[-1].lower()
@@ -64,12 +91,123 @@ def open_calamine(path: Path, fmt: str, name: str | None = None) -> Workbook:
             index=index,
             visible=visibility == "visible",
             visibility=visibility,
-            hidden_columns=hidden_cols.get(meta.name, set()),
+            hidden_columns=set(parts[meta.name].hidden) if meta.name in parts else set(),
         )
-        hooks = _calamine_rows_factory(wb, meta.name, sheet, shown)
-        sheet._rows, sheet._prepare, sheet._park, sheet._release, sheet._cells = hooks
         sheets.append(sheet)
-    return Workbook(path=path, format=fmt, sheets=sheets, details={"_close": wb.close})
+    return sheets
+
+
+def _open_streamed(
+    path: Path, fmt: str, parts: dict[str, SheetPart], shown: str
+) -> Workbook | None:
+    """The workbook with its sheets over :data:`STREAM_CELLS` streamed by python-calamine-plus
+    (the others loaded by python-calamine), or None when the fork cannot open it
+    (python-calamine then reads it, and words the error if it fails too)."""
+    try:
+        import python_calamine_plus as pp
+
+        wb = pp.CalamineWorkbook.from_path(str(path))
+    except Exception:
+        return None
+    legacy: dict[str, Any] = {}
+
+    def fallback(sheet: Sheet) -> tuple[Any, Any, Any, Any, Any]:
+        if "wb" not in legacy:
+            import python_calamine as pc
+
+            legacy["wb"] = pc.CalamineWorkbook.from_path(str(path))
+        return _calamine_rows_factory(legacy["wb"], sheet.name, sheet, shown)
+
+    def close() -> None:
+        wb.close()
+        if "wb" in legacy:
+            legacy.pop("wb").close()
+
+    sheets = _sheets(wb, parts)
+    for sheet in sheets:
+        part = parts.get(sheet.name)
+        if part is None or part.cells <= STREAM_CELLS:
+            hooks = fallback(sheet)
+        else:
+            hooks = _streamed_rows_factory(wb, path, part.member, sheet, fallback, shown)
+        sheet._rows, sheet._prepare, sheet._park, sheet._release, sheet._cells = hooks
+    return Workbook(path=path, format=fmt, sheets=sheets, details={"_close": close})
+
+
+def _streamed_rows_factory(
+    wb: Any, path: Path, member: str | None, sheet: Sheet, fallback: Any, shown: str
+) -> tuple[Any, Any, Any, Any, Any]:
+    """A streamed sheet's hooks: prepare starts finding the merged ranges and error cells (in
+    the sheet's XML bytes); the first read that runs to the end streams the sheet and copies its
+    rows to disk (:mod:`.spill`), later reads replay the copy (or stream the sheet again if it
+    could not be written); nothing is held in memory to park."""
+    state: dict[str, Any] = {}
+
+    def streamed() -> Iterator[list[Any]]:
+        scan = state["scan"]
+        rows = sheet_rows(
+            stream_rows(wb, sheet.name),
+            lambda: _scanned(shown, sheet.name, scan)[1],
+            scan.done,
+        )
+        return _read_errors(shown, sheet.name, rows)
+
+    def blocks() -> Iterator[TypedBlock]:
+        rows = streamed()
+        while block := list(itertools.islice(rows, SPILL_ROWS)):
+            width = max(map(len, block))
+            typed = block_of_rows(
+                [r if len(r) == width else r + [""] * (width - len(r)) for r in block]
+            )
+            del block
+            yield typed
+
+    spill = RowSpill(blocks)
+
+    def prepare() -> None:
+        if "legacy" in state:
+            state["legacy"][1]()
+            return
+        if "scan" in state:
+            return
+        try:
+            if member is None:
+                raise UnstreamableError("no sheet XML")
+            with zipfile.ZipFile(path) as zf:
+                addressed = cells_have_addresses(zf, member)
+            scan = SheetScan(path, member)
+            if not addressed:  # an error cell among them could not be placed: find out now
+                scan.result()
+        except (UnstreamableError, zipfile.BadZipFile, KeyError, OSError):
+            state["legacy"] = fallback(sheet)
+            state["legacy"][1]()
+            return
+        state["scan"] = scan
+        sheet.col_offset = 0
+        sheet.merged = lambda: _scanned(shown, sheet.name, scan)[0]
+        sheet.loads += 1
+
+    def rows() -> Iterator[list[Any]]:
+        prepare()
+        if "legacy" in state:
+            legacy_rows: Iterator[list[Any]] = state["legacy"][0]()
+            return legacy_rows
+        return spill.rows()
+
+    def park() -> None:
+        if "legacy" in state:
+            state["legacy"][2]()
+
+    def release() -> None:
+        if "legacy" in state:
+            state.pop("legacy")[3]()
+        spill.close()
+        state.clear()
+
+    def cells() -> int:
+        return int(state["legacy"][4]()) if "legacy" in state else 0
+
+    return rows, prepare, park, release, cells
 
 
 def _calamine_rows_factory(
@@ -133,34 +271,18 @@ def _calamine_rows_factory(
     return rows, prepare, park, release, cells
 
 
-def _xlsx_hidden_columns(path: Path) -> dict[str, set[int]]:
-    """Map sheet name -> hidden column indexes (0-based), from each sheet's ``<cols>``."""
-    result: dict[str, set[int]] = {}
-    with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
-        wb_xml = SafeET.fromstring(zf.read("xl/workbook.xml"))
-        rels_xml = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels_xml}
-        sheets_el = wb_xml.find(f"{_NS_MAIN}sheets")
-        for sh in sheets_el if sheets_el is not None else []:
-            rid = sh.get(f"{_NS_REL}id")
-            target = targets.get(rid, "")
-            if not target:
-                continue
-            member = (
-                target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            )
-            if member not in names:
-                continue
-            hidden: set[int] = set()
-            with zf.open(member) as fh:
-                for _event, el in SafeET.iterparse(fh, events=("start",)):
-                    tag = el.tag.rsplit("}", 1)[-1]
-                    if tag == "sheetData":
-                        break
-                    if tag == "col" and el.get("hidden") in ("1", "true"):
-                        lo, hi = int(el.get("min", "1")), int(el.get("max", "1"))
-                        hidden.update(range(lo - 1, min(hi, 16384)))
-            if hidden:
-                result[sh.get("name", "")] = hidden
-    return result
+def _scanned(shown: str, name: str, scan: SheetScan) -> tuple[list[Any], set[tuple[int, int]]]:
+    try:
+        return scan.result()
+    except UnstreamableError as exc:
+        raise InputError(f"{shown}: sheet {name!r} could not be read: {exc}") from exc
+
+
+def _read_errors(shown: str, name: str, rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """``rows``, with a sheet the fork cannot parse reported as an input error."""
+    try:
+        yield from rows
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{shown}: sheet {name!r} could not be read: {exc}") from exc

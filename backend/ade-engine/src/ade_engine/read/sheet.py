@@ -6,7 +6,7 @@ Rows are lists of cell values indexed from the sheet's first used column
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,8 +21,6 @@ class Sheet:
     visible: bool = True
     visibility: str = "visible"
     hidden_columns: set[int] = field(default_factory=set)
-    #: merged ranges as (first_row, first_col, last_row, last_col), absolute, 0-based.
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     col_offset: int = 0
     #: values are typed by the reader (CSV) rather than by cell type (spreadsheets).
     typed_text: bool = False
@@ -33,6 +31,24 @@ class Sheet:
     _park: Any = None
     _release: Any = None
     _cells: Any = None
+    _merged: Any = field(default_factory=list, repr=False)
+
+    @property
+    def merged(self) -> list[tuple[int, int, int, int]]:
+        """Merged ranges as (first_row, first_col, last_row, last_col), absolute, 0-based. A
+        reader may set a function that finds them (a streamed sheet's are found while its
+        first rows are read); it is called once, when they are first asked for."""
+        if callable(self._merged):
+            self._merged = self._merged()
+        merged: list[tuple[int, int, int, int]] = self._merged
+        return merged
+
+    @merged.setter
+    def merged(
+        self,
+        value: list[tuple[int, int, int, int]] | Callable[[], list[tuple[int, int, int, int]]],
+    ) -> None:
+        self._merged = value
 
     def prepare(self) -> None:
         """Load the sheet (spreadsheets load a sheet at a time) and fill offsets and merges."""
