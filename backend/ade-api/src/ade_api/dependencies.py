@@ -1,4 +1,10 @@
-"""The API's shared dependencies, as `Annotated` aliases used by every router."""
+"""The API's shared dependencies, as `Annotated` aliases used by every router.
+
+A dependency that does no I/O (reads `app.state`, builds a value) is `async def`: FastAPI
+runs a plain `def` dependency in the threadpool, one thread hop per request each, which under
+a burst costs the API process CPU and GIL hand-offs for nothing. Those that touch the database
+stay `def`, off the event loop.
+"""
 
 from __future__ import annotations
 
@@ -15,22 +21,22 @@ from ade_api.storage import Storage
 from redis import Redis
 
 
-def get_settings(request: Request) -> ApiSettings:
+async def get_settings(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.db_engine
     return engine
 
 
-def get_redis(request: Request) -> Redis:
+async def get_redis(request: Request) -> Redis:
     redis: Redis = request.app.state.redis
     return redis
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     storage: Storage = request.app.state.storage
     return storage
 
