@@ -8,12 +8,14 @@ stay `def`, off the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from ade_api.persistence import run_after_commit
 from ade_api.settings import ApiSettings
@@ -41,20 +43,35 @@ async def get_storage(request: Request) -> Storage:
     return storage
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's session: the only place that commits (on success) or rolls back.
 
     Work registered with `persistence.after_commit` (enqueueing a job, removing a blob) runs
-    once the commit has succeeded, never for a request that rolled back.
+    once the commit has succeeded, never for a request that rolled back. Making a session does
+    no I/O, so it happens on the event loop; its end (commit or rollback, then close) is one
+    hop to the threadpool, shielded so that a cancelled request still ends its transaction.
     """
     session: Session = request.app.state.session_factory()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end_session, session, commit=False)
         raise
-    else:
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_end_session, session, commit=True)
+
+
+def _end_session(session: Session, *, commit: bool) -> None:
+    try:
+        if not commit:
+            session.rollback()
+            return
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
         run_after_commit(session)
     finally:
         session.close()
