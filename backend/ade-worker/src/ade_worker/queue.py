@@ -120,17 +120,22 @@ def enqueue_job(connection: Redis, job_id: str, *, queue_name: str, new: bool = 
         if status == RqJobStatus.QUEUED and job_id in queue.get_job_ids():
             return
         existing.delete()
-    queue.enqueue(
-        JOB_FUNCTION,
-        job_id,
-        job_id=job_id,
-        # The sandbox enforces the wall clock itself; RQ's own timeout would interrupt the
-        # job (and with it the record step) instead.
-        job_timeout=-1,
-        result_ttl=RESULT_TTL_SECONDS,
-        failure_ttl=FAILURE_TTL_SECONDS,
-        description=f"ADE job {job_id}",
-    )
+    # One round trip: RQ alone sends the queue's registration and the job's record and push
+    # as two transactions.
+    with connection.pipeline() as pipe:
+        queue.enqueue(
+            JOB_FUNCTION,
+            job_id,
+            job_id=job_id,
+            # The sandbox enforces the wall clock itself; RQ's own timeout would interrupt the
+            # job (and with it the record step) instead.
+            job_timeout=-1,
+            result_ttl=RESULT_TTL_SECONDS,
+            failure_ttl=FAILURE_TTL_SECONDS,
+            description=f"ADE job {job_id}",
+            pipeline=pipe,
+        )
+        pipe.execute()
     log.debug("enqueued job %s on %s", job_id, queue_name)
 
 

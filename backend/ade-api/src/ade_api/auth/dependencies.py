@@ -55,7 +55,7 @@ def get_principal(
     return principal
 
 
-def get_login_throttle(request: Request, settings: SettingsDep) -> LoginThrottle:
+async def get_login_throttle(request: Request, settings: SettingsDep) -> LoginThrottle:
     """The login attempt counter, on the Redis the app holds (tests swap that Redis in)."""
     return LoginThrottle(
         redis=request.app.state.redis,
@@ -65,7 +65,7 @@ def get_login_throttle(request: Request, settings: SettingsDep) -> LoginThrottle
     )
 
 
-def get_current_user(principal: Annotated[Principal, Depends(get_principal)]) -> User:
+async def get_current_user(principal: Annotated[Principal, Depends(get_principal)]) -> User:
     """The signed-in user."""
     return principal.user
 

@@ -149,9 +149,14 @@ def authenticate_token(session: Session, settings: ApiSettings, token: str) -> P
         secret_key=settings.secret_key.get_secret_value(),
         max_ttl_seconds=settings.access_token_ttl_seconds,
     )
-    if session.get(RevokedToken, claims.jti) is not None:
+    # One query for the user and the revocation (a revoked token's row goes with its user).
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
+    found = session.execute(select(User, revoked).where(User.id == claims.user_id)).one_or_none()
+    if found is not None and found[1]:
         raise AuthenticationRequiredError("the token has been revoked; sign in again")
-    user = _active_user(session, claims.user_id, "the token is invalid")
+    user = found[0] if found is not None else None
+    if user is None or not user.is_active:
+        raise AuthenticationRequiredError("the token is invalid")
     return Principal(user=user, token_jti=claims.jti, token_expires_at=claims.expires_at)
 
 

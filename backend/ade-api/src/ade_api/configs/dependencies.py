@@ -38,11 +38,11 @@ def get_config_access(
     return service.get_config_access(session, access, config_id)
 
 
-def get_package_limits(settings: SettingsDep) -> PackageLimits:
+async def get_package_limits(settings: SettingsDep) -> PackageLimits:
     return PackageLimits.from_settings(settings)
 
 
-def get_sandbox(request: Request) -> Sandbox:
+async def get_sandbox(request: Request) -> Sandbox:
     sandbox: Sandbox = request.app.state.sandbox
     return sandbox
 

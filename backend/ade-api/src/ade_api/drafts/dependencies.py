@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(

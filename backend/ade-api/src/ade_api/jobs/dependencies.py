@@ -22,7 +22,7 @@ def get_job(
     return service.get_job(session, access, job_id)
 
 
-def get_queue(request: Request) -> JobQueue:
+async def get_queue(request: Request) -> JobQueue:
     return JobQueue(request.app.state.redis, request.app.state.queue_name)
 
 

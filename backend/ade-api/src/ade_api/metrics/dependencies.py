@@ -12,7 +12,7 @@ from ade_api.errors import AuthenticationRequiredError
 from ade_api.metrics.service import ApiMetrics
 
 
-def require_metrics_token(request: Request, settings: SettingsDep) -> None:
+async def require_metrics_token(request: Request, settings: SettingsDep) -> None:
     """Without a configured token the metrics are public; with one, require it (else 401)."""
     if settings.metrics_token is None:
         return
@@ -22,7 +22,7 @@ def require_metrics_token(request: Request, settings: SettingsDep) -> None:
         raise AuthenticationRequiredError("a valid metrics token is required")
 
 
-def get_metrics(request: Request) -> ApiMetrics:
+async def get_metrics(request: Request) -> ApiMetrics:
     metrics: ApiMetrics = request.app.state.metrics
     return metrics
 

@@ -10,12 +10,12 @@ from ade_api.previews.runner import Extracts
 from ade_api.previews.service import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, PageRequest
 
 
-def get_extracts(request: Request) -> Extracts:
+async def get_extracts(request: Request) -> Extracts:
     extracts: Extracts = request.app.state.previews
     return extracts
 
 
-def page_request(
+async def page_request(
     sheet: Annotated[
         str | None, Query(max_length=255, description="The sheet's name; the first by default.")
     ] = None,

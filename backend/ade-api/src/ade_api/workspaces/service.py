@@ -58,12 +58,20 @@ class WorkspaceAccess:
 
 def get_access(session: Session, user: User, workspace_id: str) -> WorkspaceAccess:
     """The caller's access to a workspace; 404 when it is missing or not theirs."""
-    workspace = session.get(Workspace, workspace_id)
-    if workspace is None:
+    # One query: the workspace and the caller's membership of it, if any.
+    found = session.execute(
+        select(Workspace, WorkspaceMember.role)
+        .outerjoin(
+            WorkspaceMember,
+            (WorkspaceMember.workspace_id == Workspace.id) & (WorkspaceMember.user_id == user.id),
+        )
+        .where(Workspace.id == workspace_id)
+    ).one_or_none()
+    if found is None:
         raise NotFoundError(_NOT_FOUND)
-    member = session.get(WorkspaceMember, (workspace_id, user.id))
-    if member is not None:
-        return WorkspaceAccess(workspace, WorkspaceRole(member.role), user)
+    workspace, role = found
+    if role is not None:
+        return WorkspaceAccess(workspace, WorkspaceRole(role), user)
     if user.is_admin:
         return WorkspaceAccess(workspace, WorkspaceRole.OWNER, user)
     raise NotFoundError(_NOT_FOUND)

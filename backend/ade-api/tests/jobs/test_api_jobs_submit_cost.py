@@ -1,0 +1,106 @@
+"""What one submit costs the API process: threadpool hops and SQL statements (issue 16).
+
+Under a burst every hop to the threadpool and every statement is CPU in the one API process
+that all submits queue behind; these numbers only go down on purpose.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio.to_thread
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine, event
+
+from ade_db.models import User
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Counts every call handed to the threadpool, by the name of the function."""
+    counted: Counter[str] = Counter()
+    real = anyio.to_thread.run_sync
+
+    async def counting(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        inner = func
+        while isinstance(inner, functools.partial):
+            inner = inner.func
+        counted[getattr(inner, "__qualname__", type(inner).__name__)] += 1
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return counted
+
+
+@pytest.fixture
+def statements(migrated_engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on the app's engine while the test runs."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(str(args[2]).lstrip().split(None, 1)[0].upper())
+
+    event.listen(migrated_engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(migrated_engine, "before_cursor_execute", record)
+
+
+async def test_a_submit_takes_four_threadpool_hops_six_selects_and_three_inserts(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_user: Callable[..., User],
+    auth_headers: Callable[[User], dict[str, str]],
+    make_workspace: Callable[..., str],
+    make_document: Callable[..., str],
+    make_config_version: Callable[..., str],
+    hops: Counter[str],
+    statements: list[str],
+) -> None:
+    owner = make_user()
+    ws = make_workspace(owner)
+    body = {"document_id": make_document(ws), "config_version_id": make_config_version(ws)}
+    headers = auth_headers(owner)
+    hops.clear()
+    statements.clear()
+
+    response = await client.post(f"/api/v1/workspaces/{ws}/jobs", json=body, headers=headers)
+
+    assert response.status_code == 202, response.text
+    # Who is calling, their workspace access, the submit itself, and the session's end
+    # (commit, then the enqueue). Settings, the queue and the current user cost no hop.
+    assert sum(hops.values()) == 4, hops
+    assert hops["_end_session"] == 1
+    kinds = Counter(kind for kind in statements if kind in {"SELECT", "INSERT", "UPDATE"})
+    # SELECTs: user and revocation, workspace and membership, document, version, cache,
+    # queue count; INSERTs: the job, its first timeline entry, the workspace event.
+    assert kinds == {"SELECT": 6, "INSERT": 3}, statements
+
+
+async def test_a_refused_submit_rolls_back_in_one_hop(
+    client: httpx.AsyncClient,
+    make_user: Callable[..., User],
+    auth_headers: Callable[[User], dict[str, str]],
+    make_workspace: Callable[..., str],
+    make_config_version: Callable[..., str],
+    hops: Counter[str],
+    statements: list[str],
+) -> None:
+    owner = make_user()
+    ws = make_workspace(owner)
+    body = {"document_id": "01" + "0" * 24, "config_version_id": make_config_version(ws)}
+    headers = auth_headers(owner)
+    hops.clear()
+    statements.clear()
+
+    response = await client.post(f"/api/v1/workspaces/{ws}/jobs", json=body, headers=headers)
+
+    assert response.status_code == 404
+    assert hops["_end_session"] == 1
+    assert "INSERT" not in statements
