@@ -50,6 +50,10 @@ class RowSpill:
             return (row for block in self._blocks() for row in block.rows())
         return (row for block in self._read_and_spill() for row in block.rows())
 
+    def blocks(self) -> Iterator[TypedBlock] | None:
+        """The copy's blocks, by column as they were typed, once it is complete; else None."""
+        return self._replay_blocks() if self.complete else None
+
     def fill(self) -> bool:
         """Write the copy now, reading the whole source (unless the copy is complete already
         or being written by a read in progress); whether the copy is complete."""
@@ -86,10 +90,14 @@ class RowSpill:
                 self.close()
 
     def _replay(self) -> Iterator[list[Any]]:
+        for block in self._replay_blocks():
+            yield from block.rows()
+
+    def _replay_blocks(self) -> Iterator[TypedBlock]:
         assert self._file is not None
         fd = self._file.fileno()
         for offset, length in self._index:
-            yield from decode(os.pread(fd, length, offset)).rows()
+            yield decode(os.pread(fd, length, offset))
 
     def close(self) -> None:
         """Delete the spilled copy (the next read starts again from the source)."""
