@@ -143,6 +143,8 @@ def _encode_column(values: list[Any], holds: int) -> tuple[int, Any]:
     if holds == PLAIN:
         return PLAIN, values
     if holds == DATES:
+        if "" not in values:
+            return DATES, list(map(_DATE.toordinal, values))
         return DATES, [v.toordinal() if v != "" else 0 for v in values]
     try:
         marshal.dumps(values)
@@ -158,15 +160,21 @@ def encode(block: TypedBlock) -> bytes:
     return marshal.dumps((block.height, columns, others))
 
 
+def _unpickle(data: bytes) -> Any:
+    return pickle.loads(data)  # noqa: S301 (our own spill)
+
+
+def _dates(ordinals: list[int]) -> list[Any]:
+    fromordinal = _DATE.fromordinal
+    if 0 in ordinals:
+        return [fromordinal(o) if o else "" for o in ordinals]
+    return list(map(fromordinal, ordinals))
+
+
 def decode(data: bytes) -> TypedBlock:
     height, encoded, others = marshal.loads(data)  # noqa: S302 (our own spill)
-    fromordinal = _DATE.fromordinal
     columns = [
-        values
-        if kind == PLAIN
-        else [fromordinal(o) if o else "" for o in values]
-        if kind == DATES
-        else pickle.loads(values)  # noqa: S301 (our own spill)
+        values if kind == PLAIN else _dates(values) if kind == DATES else _unpickle(values)
         for kind, values in encoded
     ]
     holds = [PLAIN if kind == PLAIN else DATES if kind == DATES else MIXED for kind, _ in encoded]
