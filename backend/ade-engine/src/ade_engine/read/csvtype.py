@@ -267,13 +267,18 @@ class BlockTyper:
     def type(self, rows: list[list[str]]) -> TypedBlock:
         """The block typed: the rows of its most common width by column, any other row value
         by value."""
-        widths = Counter(map(len, rows))
-        width = max(widths, key=widths.__getitem__, default=0)
+        lengths = list(map(len, rows))
+        width = lengths[0] if lengths else 0
+        ragged = lengths.count(width) != len(lengths)  # counted in C: the common case
+        if ragged:
+            widths = Counter(lengths)
+            width = max(widths, key=widths.__getitem__)
+            ragged = widths[width] != len(rows)
         columns = self.columns
         while len(columns) < width:
             columns.append(ColumnTyper(self.typer, self.kinds))
         others: dict[int, list[Any]] = {}
-        if widths[width] != len(rows):
+        if ragged:
             typer = self.typer
             others = {i: [typer(v) for v in r] for i, r in enumerate(rows) if len(r) != width}
             rows = [r for r in rows if len(r) == width]
