@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import math
+import operator
 import os
 import queue
 import re
@@ -203,14 +205,16 @@ def column_xml(letter: str, values: Sequence[Any], rows: Sequence[str]) -> list[
 def _plain_texts(texts: Sequence[str]) -> Sequence[str] | None:
     """``texts`` escaped for XML, when none needs more than escaping (no character XML
     forbids, none too long, none holding the separator used to check them in one go)."""
-    joined = _SEP.join(texts)
+    plain = "".join(texts)
     if (
-        joined.count(_SEP) != len(texts) - 1
-        or _ILLEGAL_RE.search(joined)
+        _SEP in plain  # (in C, at once for ASCII text)
+        # printable text has no character XML forbids; other text is searched for them
+        or (not plain.isprintable() and _ILLEGAL_RE.search(plain))
         or max(map(len, texts)) > _MAX_CELL
     ):
         return None
-    if "&" in joined or "<" in joined or ">" in joined:
+    if "&" in plain or "<" in plain or ">" in plain:
+        joined = _SEP.join(texts)
         joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         return joined.split(_SEP)
     return texts
@@ -227,7 +231,7 @@ def column_cells(
     if kinds and kinds <= _NUMBER_TYPES and _numbers_fit(values, kinds):
         return f'<c r="{letter}%s"><v>%r</v></c>', [rows, values]
     if kinds == {dt.date} and min(values) >= _MIN_DATE:
-        serials = [o - _EPOCH for o in map(_toordinal, values)]
+        serials = list(map(operator.sub, map(_toordinal, values), itertools.repeat(_EPOCH)))
         return f'<c r="{letter}%s" s="{STYLE_DATE}"><v>%d</v></c>', [rows, serials]
     if kinds == {str} and "" not in values:
         texts = _plain_texts(values)

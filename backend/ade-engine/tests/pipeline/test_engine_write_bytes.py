@@ -191,3 +191,22 @@ def test_a_chunk_is_its_columns_cells_row_by_row() -> None:
     )
     assert sink.data.decode() == expected
     assert '<c r="D2" t="inlineStr"><is><t xml:space="preserve">0% of %s &amp; %(x)s' in expected
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["a", "b<c", "&"], ["a", "b&lt;c", "&amp;"]),
+        (["tab\there", "new\nline", "Ünïcode 中"], ["tab\there", "new\nline", "Ünïcode 中"]),
+        (["ok", "bell\x07"], None),  # XML forbids it: the column is written cell by cell
+        (["ok", "half \ud800"], None),
+        (["ok", "\ufffe"], None),
+        (["ok", "sep \ue000 inside"], None),
+        (["ok", "x" * 32768], None),  # too long for a cell: cut by cell_xml
+    ],
+)
+def test_plain_texts_are_escaped_or_left_to_the_cell_path(
+    texts: list[str], expected: list[str] | None
+) -> None:
+    result = write._plain_texts(texts)
+    assert (list(result) if result is not None else None) == expected
