@@ -69,9 +69,9 @@ class Sheet:
         return rows
 
     def iter_blocks(self) -> Iterator[TypedBlock] | None:
-        """Every row from row 0 as blocks kept by column, when the reader has them at hand
-        without parsing (a CSV once its first read has run to the end: :mod:`.spill`); else
-        None, and :meth:`iter_rows` is the way to read the rows."""
+        """Every row from row 0 as blocks kept by column, when the reader reads that way (a
+        CSV: typed by column, replayed from its copy after the first read, :mod:`.spill`);
+        else None, and :meth:`iter_rows` is the way to read the rows."""
         if self._blocks is None:
             return None
         blocks: Iterator[TypedBlock] | None = self._blocks()

@@ -44,15 +44,16 @@ class RowSpill:
         self.complete = False
 
     def rows(self) -> Iterator[list[Any]]:
-        if self.complete:
-            return self._replay()
-        if self._writing:  # another read is writing the copy: this one reads the source
-            return (row for block in self._blocks() for row in block.rows())
-        return (row for block in self._read_and_spill() for row in block.rows())
+        return (row for block in self.blocks() for row in block.rows())
 
-    def blocks(self) -> Iterator[TypedBlock] | None:
-        """The copy's blocks, by column as they were typed, once it is complete; else None."""
-        return self._replay_blocks() if self.complete else None
+    def blocks(self) -> Iterator[TypedBlock]:
+        """Every block, by column as typed: from the copy once it is complete, else from the
+        source (writing the copy, unless another read is writing it)."""
+        if self.complete:
+            return self._replay_blocks()
+        if self._writing:  # another read is writing the copy: this one reads the source
+            return self._blocks()
+        return self._read_and_spill()
 
     def fill(self) -> bool:
         """Write the copy now, reading the whole source (unless the copy is complete already
@@ -88,10 +89,6 @@ class RowSpill:
             self._writing = False
             if not self.complete:  # abandoned, failed or not written: the copy is not whole
                 self.close()
-
-    def _replay(self) -> Iterator[list[Any]]:
-        for block in self._replay_blocks():
-            yield from block.rows()
 
     def _replay_blocks(self) -> Iterator[TypedBlock]:
         assert self._file is not None

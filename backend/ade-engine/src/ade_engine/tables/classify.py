@@ -232,7 +232,9 @@ class Classifier:
         classify, with_config = self._classify_row, self._with_classifiers
         has_config = bool(self.classifiers)
         add = codes.append
-        for r, (sid, row) in enumerate(profile.read(sheet.iter_rows())):
+        blocks = sheet.iter_blocks()
+        read = profile.read(sheet.iter_rows()) if blocks is None else profile.read_blocks(blocks)
+        for r, (sid, row) in enumerate(read):
             if sid == len(whole):
                 ss = _seg_sig(sigs[sid], 0, len(sigs[sid].kinds))
                 whole.append((ss, _fixed_code(ss), len(ss.filled) < len(row)))
