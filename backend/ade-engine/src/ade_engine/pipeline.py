@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -50,6 +52,24 @@ __all__ = ["RETAIN_CELLS", "ProgressCallback", "RunResult", "run"]
 #: Cells of already scanned sheets that may stay loaded (besides the sheet in use) so that
 #: they need not be copied to disk and read back: about 50 MB of reader memory.
 RETAIN_CELLS = 500_000
+#: The cyclic garbage collector's first-generation threshold during the passes (Python's
+#: default is 700): rows are allocated and freed by the million and hold no cycles, so the
+#: default's frequent collections cost a tenth of a 1M-row CSV run without freeing anything.
+GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the passes with :data:`GC_THRESHOLD`, the objects alive at the start (modules,
+    the config package) frozen out of every collection; both undone at the end."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, before[1], before[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 @dataclass
@@ -150,7 +170,8 @@ def run(
                     )
                 config = stack.enter_context(load_config(config_path))
                 ctx = _context(config, artifact, sink, progress)
-                _passes(ctx, input_path, output_path)
+                with _fewer_collections():
+                    _passes(ctx, input_path, output_path)
                 finish(artifact, "succeeded", _elapsed_ms(started))
             except EngineError as exc:
                 error = exc

@@ -3,9 +3,12 @@
 Measured on the benchmark's 100,000 x 9 output (see ``docs/benchmarks.md``): XlsxWriter in
 constant-memory mode 5.3 s, openpyxl write-only 9.9 s, pyexcelerate 4.7 s, rustpy-xlsxwriter
 0.9 s (but it writes the int 100000 as ``100000.0`` and dates with a datetime format), this
-writer 0.45 s. It builds cell XML column by column for a whole chunk (one comprehension per
-column, with a fast path per value type), joins rows, and deflates straight into the zip, so
-memory stays bounded by one chunk.
+writer 0.45 s (before its row template). It writes a whole chunk at a time: one ``%`` template
+for every row of the chunk, into which each column of one type without an empty cell puts its
+values (:func:`column_cells`) and any other column its cells' XML, built column by column
+(:func:`column_xml`: one comprehension per column, with a fast path per value type); the rows
+are formatted (one ``%`` per row, in C) and joined once, and deflated straight into the zip,
+so memory stays bounded by one chunk.
 
 Values keep their types: ``int`` -> a number written without a decimal point, ``float`` ->
 number (shortest round-trip repr), ``bool`` -> boolean, ``date`` -> date serial with a
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import math
+import operator
 import os
 import queue
 import re
@@ -187,21 +192,53 @@ def column_xml(letter: str, values: Sequence[Any], rows: Sequence[str]) -> list[
         ]
     if kinds == {str}:
         texts = [v if v is not None else "" for v in values] if gaps else values
-        joined = _SEP.join(texts)
-        if (
-            joined.count(_SEP) == len(texts) - 1
-            and not _ILLEGAL_RE.search(joined)
-            and max(map(len, texts)) <= _MAX_CELL
-        ):
-            if "&" in joined or "<" in joined or ">" in joined:
-                joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                texts = joined.split(_SEP)
+        escaped = _plain_texts(texts)
+        if escaped is not None:
             # xml:space="preserve" on every string keeps edge spaces without a per-cell test.
             return [
                 f'{at}{r}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>' if v else ""
-                for r, v in zip(rows, texts, strict=True)
+                for r, v in zip(rows, escaped, strict=True)
             ]
     return [cell_xml(f"{letter}{r}", v) for r, v in zip(rows, values, strict=True)]
+
+
+def _plain_texts(texts: Sequence[str]) -> Sequence[str] | None:
+    """``texts`` escaped for XML, when none needs more than escaping (no character XML
+    forbids, none too long, none holding the separator used to check them in one go)."""
+    plain = "".join(texts)
+    if (
+        _SEP in plain  # (in C, at once for ASCII text)
+        # printable text has no character XML forbids; other text is searched for them
+        or (not plain.isprintable() and _ILLEGAL_RE.search(plain))
+        or max(map(len, texts)) > _MAX_CELL
+    ):
+        return None
+    if "&" in plain or "<" in plain or ">" in plain:
+        joined = _SEP.join(texts)
+        joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return joined.split(_SEP)
+    return texts
+
+
+def column_cells(
+    letter: str, values: Sequence[Any], rows: Sequence[str]
+) -> tuple[str, list[Sequence[Any]]]:
+    """One column of a chunk as its piece of the chunk's row template and what that piece
+    takes from each row: a column of one type without an empty cell has its values formatted
+    by the template (numbers ``%r``, date serials ``%d``, texts ``%s``; the bytes of
+    :func:`column_xml`'s fast paths), any other column its cells' XML (``%s``)."""
+    kinds = set(map(type, values))
+    if kinds and kinds <= _NUMBER_TYPES and _numbers_fit(values, kinds):
+        return f'<c r="{letter}%s"><v>%r</v></c>', [rows, values]
+    if kinds == {dt.date} and min(values) >= _MIN_DATE:
+        serials = list(map(operator.sub, map(_toordinal, values), itertools.repeat(_EPOCH)))
+        return f'<c r="{letter}%s" s="{STYLE_DATE}"><v>%d</v></c>', [rows, serials]
+    if kinds == {str} and "" not in values:
+        texts = _plain_texts(values)
+        if texts is not None:
+            piece = f'<c r="{letter}%s" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>'
+            return piece, [rows, texts]
+    return "%s", [column_xml(letter, values, rows)]
 
 
 class _Sink(Protocol):
@@ -304,15 +341,18 @@ class _SheetStream:
             return
         r0 = self.next_row
         rows = list(map(str, range(r0, r0 + n)))
-        # One list of every piece, row by row (row start, its cells, row end), joined once:
-        # each column's cells go in by a slice assignment.
-        width = len(columns) + 2
-        parts = [""] * (n * width)
-        parts[::width] = [f'<row r="{r}">' for r in rows]
-        parts[width - 1 :: width] = ["</row>"] * n
+        # One template for every row of the chunk (one %-format per row, in C) and one join:
+        # each column puts in its piece and what the piece takes from each row.
+        pieces = ['<row r="%s">']
+        args: list[Sequence[Any]] = [rows]
         for i, col in enumerate(columns):
-            parts[i + 1 :: width] = column_xml(self.letters[i], col, rows)
-        self.write("".join(parts).encode("utf-8", "surrogatepass"))
+            piece, more = column_cells(self.letters[i], col, rows)
+            pieces.append(piece)
+            args += more
+        pieces.append("</row>")
+        template = "".join(pieces)
+        text = "".join(map(template.__mod__, zip(*args, strict=True)))
+        self.write(text.encode("utf-8", "surrogatepass"))
         self.next_row += n
 
     def write_row(self, values: Sequence[Any]) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from ade_engine import write
+from ade_engine.read.cells import col_letter
 from ade_engine.write import XlsxWriter
 
 HEADERS = ["Int", "Big", "Float", "Mixed", "Date", "When", "Text", "Odd", "Empty", "Flag"]
@@ -151,3 +152,61 @@ def test_small_output_is_written_inline_without_a_thread() -> None:
     assert sink.written == [b"small"]
     assert deflater._thread is None
     deflater.flush()
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.data = b""
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+def test_a_chunk_is_its_columns_cells_row_by_row() -> None:
+    """The chunk's row template (one-type columns formatted by it, '%' in texts included)
+    writes the cells :func:`write.column_xml` makes for each column, row after row."""
+    n = 40
+    columns: list[list[Any]] = [
+        list(range(-5, n - 5)),
+        [i / 3 for i in range(n)],
+        [dt.date(2000, 1, 1) + dt.timedelta(days=i) for i in range(n)],
+        [f"{i}% of %s & %(x)s <b> %r" for i in range(n)],
+        ["%"] * n,
+        ["a", ""] * (n // 2),  # empty cells: written by column_xml
+        [None if i % 3 else 2.5 for i in range(n)],
+        [dt.date(1899, 1, 1)] * n,  # before 1900-03-01: text
+        [True, False] * (n // 2),
+        [2**60] * n,
+    ]
+    sink = _Collect()
+    stream = write._SheetStream(sink, HEADERS, [], head=False)
+    stream.write_columns(columns)
+    letters = [col_letter(i) for i in range(len(columns))]
+    rows = [str(r) for r in range(2, 2 + n)]
+    cells = [
+        write.column_xml(letter, col, rows) for letter, col in zip(letters, columns, strict=True)
+    ]
+    expected = "".join(
+        f'<row r="{r}">' + "".join(col[i] for col in cells) + "</row>" for i, r in enumerate(rows)
+    )
+    assert sink.data.decode() == expected
+    assert '<c r="D2" t="inlineStr"><is><t xml:space="preserve">0% of %s &amp; %(x)s' in expected
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["a", "b<c", "&"], ["a", "b&lt;c", "&amp;"]),
+        (["tab\there", "new\nline", "Ünïcode 中"], ["tab\there", "new\nline", "Ünïcode 中"]),
+        (["ok", "bell\x07"], None),  # XML forbids it: the column is written cell by cell
+        (["ok", "half \ud800"], None),
+        (["ok", "\ufffe"], None),
+        (["ok", "sep \ue000 inside"], None),
+        (["ok", "x" * 32768], None),  # too long for a cell: cut by cell_xml
+    ],
+)
+def test_plain_texts_are_escaped_or_left_to_the_cell_path(
+    texts: list[str], expected: list[str] | None
+) -> None:
+    result = write._plain_texts(texts)
+    assert (list(result) if result is not None else None) == expected

@@ -64,6 +64,10 @@ def test_clean_column_keeps_types_as_people_read_them() -> None:
     assert clean_column((2.0**60,), spreadsheet=True) == [2.0**60]  # beyond exact: float
     assert clean_column((1.0,), spreadsheet=False) == [1.0]  # CSV floats were typed already
     assert clean_column((dt.date(2024, 1, 1), ""), spreadsheet=True) == [dt.date(2024, 1, 1), None]
+    # CSV text was stripped when typed: a column of it is copied, empty cells become None
+    assert clean_column(("a", "b c"), spreadsheet=False) == ["a", "b c"]
+    assert clean_column(("a", ""), spreadsheet=False) == ["a", None]
+    assert clean_column(("  x ", ""), spreadsheet=True) == ["x", None]
 
 
 def test_xls_is_read(tmp_path: Path) -> None:

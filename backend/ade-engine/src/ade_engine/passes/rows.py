@@ -82,12 +82,10 @@ def _write_table(
     by_field = plan.record["issues"]["by_field"]
     chunks = iter_table_chunks(sheet, table, ctx.settings.chunk_rows)
     t_read = time.perf_counter()
-    for chunk_index, (row_numbers, rows) in enumerate(chunks):
+    for chunk_index, (row_numbers, columns) in enumerate(chunks):
         t0 = time.perf_counter()
         timers.add("transform", t0 - t_read)  # reading the rows back
-        n = len(rows)
-        columns = list(zip(*rows, strict=True))
-        del rows
+        n = len(row_numbers)
         out: list[list[Any]] = [[None] * n] * n_out
         first_row = writer.next_row
         t1 = time.perf_counter()

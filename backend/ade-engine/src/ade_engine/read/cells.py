@@ -16,12 +16,17 @@ def clean_column(values: list[Any] | tuple[Any, ...], *, spreadsheet: bool) -> l
     """Turn a column of raw cells into values as a person reads them.
 
     ``''`` and whitespace-only strings become ``None``; strings are stripped; integral floats
-    that came from numeric spreadsheet cells become ints (``100000.0`` -> ``100000``).
+    that came from numeric spreadsheet cells become ints (``100000.0`` -> ``100000``). Text
+    the CSV reader typed (``spreadsheet=False``) is stripped already (see
+    :func:`~ade_engine.read.csvtype.type_text`), so a column of it without an empty cell is
+    copied as it is.
     """
     kinds = set(map(type, values))
     m = _EXCEL_MAX_INT
     if str in kinds:
         if len(kinds) == 1:
+            if not spreadsheet and "" not in values:
+                return list(values)
             return [v.strip() or None for v in values]
         if spreadsheet and float in kinds:
             return [

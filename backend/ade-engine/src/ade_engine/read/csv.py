@@ -131,6 +131,7 @@ def open_csv(path: Path, name: str | None = None) -> Workbook:
     spill = RowSpill(blocks)
     sheet = Sheet(name=Path(name or path.name).stem[:31] or "Sheet1", index=0, typed_text=True)
     sheet._rows = spill.rows
+    sheet._blocks = spill.blocks
     sheet._release = spill.close
     return Workbook(
         path=path,

@@ -185,13 +185,14 @@ def _texts(values: list[str]) -> list[Any]:
 #: What a typed column holds, for storing it (:mod:`.spill`): ints, floats, text and "" only
 #: (PLAIN), dates and "" only (DATES), or anything type_text returns (MIXED).
 PLAIN, DATES, MIXED = 0, 1, 2
-#: A column kind: its pattern, its converter and what the converted column holds.
-Kind = tuple[re.Pattern[str], Callable[[list[str]], list[Any]], int]
-_TEXT: Kind = (_column_re(_CELL_TEXT), _texts, PLAIN)
-_INT: Kind = (_column_re(_CELL_INT), _ints, PLAIN)
-_DATE: Kind = (_column_re(_CELL_ISO_DATE), _dates, DATES)
-_DEC: Kind = (_column_re(_CELL_DEC), _floats, PLAIN)
-_COMMA_DEC: Kind = (_column_re(_CELL_COMMA_DEC), _comma_floats, PLAIN)
+#: A column kind: its pattern, its converter, what the converted column holds and the type of
+#: every converted value when no value is empty.
+Kind = tuple[re.Pattern[str], Callable[[list[str]], list[Any]], int, type]
+_TEXT: Kind = (_column_re(_CELL_TEXT), _texts, PLAIN, str)
+_INT: Kind = (_column_re(_CELL_INT), _ints, PLAIN, int)
+_DATE: Kind = (_column_re(_CELL_ISO_DATE), _dates, DATES, dt.date)
+_DEC: Kind = (_column_re(_CELL_DEC), _floats, PLAIN, float)
+_COMMA_DEC: Kind = (_column_re(_CELL_COMMA_DEC), _comma_floats, PLAIN, float)
 #: The kinds tried, for files whose decimal separator is the dot and for the comma ones (where
 #: ``1.234`` is an integer, so no dot-decimal kind).
 DOT_KINDS: tuple[Kind, ...] = (_TEXT, _INT, _DEC, _DATE)
@@ -208,20 +209,21 @@ class ColumnTyper:
         self.last: Kind | None = None
         self.cache: dict[str, Any] = {}
 
-    def type(self, values: list[str]) -> tuple[list[Any], int]:
-        """The values typed, and what they hold (PLAIN, DATES or MIXED)."""
+    def type(self, values: list[str]) -> tuple[list[Any], int, type | None]:
+        """The values typed, what they hold (PLAIN, DATES or MIXED), and the type of every
+        typed value when the column has one (None when it is not known to)."""
         joined = "\n".join(values)
         if joined.count("\n") == len(values) - 1:  # no value holds a newline of its own
             for kind in (self.last, *self.kinds) if self.last else self.kinds:
-                pattern, convert, holds = kind
+                pattern, convert, holds, single = kind
                 if pattern.fullmatch(joined):
                     try:
                         out = convert(values)
                     except ValueError:  # e.g. 2024-02-30: left to type_text
                         break
                     self.last = kind
-                    return out, holds
-        return self._each(values), MIXED
+                    return out, holds, (None if "" in values else single)
+        return self._each(values), MIXED, None
 
     def _each(self, values: list[str]) -> list[Any]:
         cache, typer = self.cache, self.typer
@@ -244,6 +246,17 @@ class TypedBlock(NamedTuple):
     columns: list[list[Any]]
     others: dict[int, list[Any]]
     holds: list[int]  # per column: PLAIN, DATES or MIXED
+    #: per column, the type of its every value when known (no empty cell), else None; None
+    #: for the whole block when not known at all (a block read back from the copy)
+    types: list[type | None] | None = None
+
+    def row_types(self) -> tuple[type, ...] | None:
+        """The type of each cell of every row, when the block's rows all have the same: no
+        ragged row, every column of one known type (so no empty cell)."""
+        types = self.types
+        if types is None or self.others or len(types) != len(self.columns) or None in types:
+            return None
+        return tuple(t for t in types if t is not None)
 
     def rows(self) -> list[list[Any]]:
         if self.columns:
@@ -267,15 +280,22 @@ class BlockTyper:
     def type(self, rows: list[list[str]]) -> TypedBlock:
         """The block typed: the rows of its most common width by column, any other row value
         by value."""
-        widths = Counter(map(len, rows))
-        width = max(widths, key=widths.__getitem__, default=0)
+        lengths = list(map(len, rows))
+        width = lengths[0] if lengths else 0
+        ragged = lengths.count(width) != len(lengths)  # counted in C: the common case
+        if ragged:
+            widths = Counter(lengths)
+            width = max(widths, key=widths.__getitem__)
+            ragged = widths[width] != len(rows)
         columns = self.columns
         while len(columns) < width:
             columns.append(ColumnTyper(self.typer, self.kinds))
         others: dict[int, list[Any]] = {}
-        if widths[width] != len(rows):
+        if ragged:
             typer = self.typer
             others = {i: [typer(v) for v in r] for i, r in enumerate(rows) if len(r) != width}
             rows = [r for r in rows if len(r) == width]
         typed = [c.type(list(v)) for c, v in zip(columns, zip(*rows, strict=True), strict=False)]
-        return TypedBlock(len(rows), [t[0] for t in typed], others, [t[1] for t in typed])
+        return TypedBlock(
+            len(rows), [t[0] for t in typed], others, [t[1] for t in typed], [t[2] for t in typed]
+        )

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ade_engine.read.csvtype import TypedBlock
 
 
 @dataclass(eq=False)
@@ -27,6 +30,7 @@ class Sheet:
     #: how many times the sheet was loaded (parsed) during the run.
     loads: int = 0
     _rows: Any = None
+    _blocks: Any = None
     _prepare: Any = None
     _park: Any = None
     _release: Any = None
@@ -79,6 +83,15 @@ class Sheet:
         """Every row from row 0; row ``i`` of the iteration is sheet row ``i``."""
         rows: Iterator[list[Any]] = self._rows()
         return rows
+
+    def iter_blocks(self) -> Iterator[TypedBlock] | None:
+        """Every row from row 0 as blocks kept by column, when the reader reads that way (a
+        CSV: typed by column, replayed from its copy after the first read, :mod:`.spill`);
+        else None, and :meth:`iter_rows` is the way to read the rows."""
+        if self._blocks is None:
+            return None
+        blocks: Iterator[TypedBlock] | None = self._blocks()
+        return blocks
 
 
 class SheetPool:

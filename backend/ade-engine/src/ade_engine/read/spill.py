@@ -44,11 +44,16 @@ class RowSpill:
         self.complete = False
 
     def rows(self) -> Iterator[list[Any]]:
+        return (row for block in self.blocks() for row in block.rows())
+
+    def blocks(self) -> Iterator[TypedBlock]:
+        """Every block, by column as typed: from the copy once it is complete, else from the
+        source (writing the copy, unless another read is writing it)."""
         if self.complete:
-            return self._replay()
+            return self._replay_blocks()
         if self._writing:  # another read is writing the copy: this one reads the source
-            return (row for block in self._blocks() for row in block.rows())
-        return (row for block in self._read_and_spill() for row in block.rows())
+            return self._blocks()
+        return self._read_and_spill()
 
     def fill(self) -> bool:
         """Write the copy now, reading the whole source (unless the copy is complete already
@@ -85,11 +90,11 @@ class RowSpill:
             if not self.complete:  # abandoned, failed or not written: the copy is not whole
                 self.close()
 
-    def _replay(self) -> Iterator[list[Any]]:
+    def _replay_blocks(self) -> Iterator[TypedBlock]:
         assert self._file is not None
         fd = self._file.fileno()
         for offset, length in self._index:
-            yield from decode(os.pread(fd, length, offset)).rows()
+            yield decode(os.pread(fd, length, offset))
 
     def close(self) -> None:
         """Delete the spilled copy (the next read starts again from the source)."""
@@ -135,6 +140,8 @@ def _encode_column(values: list[Any], holds: int) -> tuple[int, Any]:
     if holds == PLAIN:
         return PLAIN, values
     if holds == DATES:
+        if "" not in values:
+            return DATES, list(map(_DATE.toordinal, values))
         return DATES, [v.toordinal() if v != "" else 0 for v in values]
     try:
         marshal.dumps(values)
@@ -150,15 +157,21 @@ def encode(block: TypedBlock) -> bytes:
     return marshal.dumps((block.height, columns, others))
 
 
+def _unpickle(data: bytes) -> Any:
+    return pickle.loads(data)  # noqa: S301 (our own spill)
+
+
+def _dates(ordinals: list[int]) -> list[Any]:
+    fromordinal = _DATE.fromordinal
+    if 0 in ordinals:
+        return [fromordinal(o) if o else "" for o in ordinals]
+    return list(map(fromordinal, ordinals))
+
+
 def decode(data: bytes) -> TypedBlock:
     height, encoded, others = marshal.loads(data)  # noqa: S302 (our own spill)
-    fromordinal = _DATE.fromordinal
     columns = [
-        values
-        if kind == PLAIN
-        else [fromordinal(o) if o else "" for o in values]
-        if kind == DATES
-        else pickle.loads(values)  # noqa: S301 (our own spill)
+        values if kind == PLAIN else _dates(values) if kind == DATES else _unpickle(values)
         for kind, values in encoded
     ]
     holds = [PLAIN if kind == PLAIN else DATES if kind == DATES else MIXED for kind, _ in encoded]

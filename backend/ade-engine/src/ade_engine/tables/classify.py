@@ -221,8 +221,9 @@ class Classifier:
         the config's classifiers when there are any (they see every row, as before).
         """
         profile = Profile()
-        whole: list[tuple[_SegSig, int | None]] = []  # per signature: its segment signature
-        # and its built-in label when the row's texts cannot change it
+        # per signature: its segment signature, its built-in label when the row's texts cannot
+        # change it, and whether its rows have an empty cell
+        whole: list[tuple[_SegSig, int | None, bool]] = []
         codes = bytearray()
         hscores: dict[int, float] = {}
         keys: dict[int, int] = {}
@@ -231,18 +232,21 @@ class Classifier:
         classify, with_config = self._classify_row, self._with_classifiers
         has_config = bool(self.classifiers)
         add = codes.append
-        for r, (sid, row) in enumerate(profile.read(sheet.iter_rows())):
+        blocks = sheet.iter_blocks()
+        read = profile.read(sheet.iter_rows()) if blocks is None else profile.read_blocks(blocks)
+        for r, (sid, row) in enumerate(read):
             if sid == len(whole):
                 ss = _seg_sig(sigs[sid], 0, len(sigs[sid].kinds))
-                whole.append((ss, _fixed_code(ss)))
-            ss, fixed = whole[sid]
+                whole.append((ss, _fixed_code(ss), len(ss.filled) < len(row)))
+            ss, fixed, gaps = whole[sid]
             if fixed is None:
                 code, hscore = classify(ss, row, r, 0, len(row))
             elif fixed == BLANK or not has_config:
                 add(fixed)
                 continue
-            else:
-                code, hscore = with_config(fixed, 0.0, row, r, 0, len(row))
+            else:  # the signature says whether the row has empty cells: no need to look
+                values = [None if v == "" else v for v in row] if gaps else row.copy()
+                code, hscore = with_config(fixed, 0.0, values, r)
             add(code)
             # Only header rows need their score and key (table finding reads them for rows
             # labelled header); keeping them for every all-text data row cost hundreds of
@@ -318,14 +322,15 @@ class Classifier:
         code, hscore = self._builtin_scores(ss, row)
         if not self.classifiers or code == BLANK:
             return code, hscore
-        return self._with_classifiers(code, hscore, row, r, c0, c_end)
+        values = raw_cells(row[c0:c_end] if c0 or c_end < len(row) else row.copy())
+        return self._with_classifiers(code, hscore, values, r)
 
     def _with_classifiers(
-        self, code: int, hscore: float, row: list[Any], r: int, c0: int, c_end: int
+        self, code: int, hscore: float, values: list[Any], r: int
     ) -> tuple[int, float]:
-        """The built-in ``(code, header score)`` of a non-blank row, with the config's
-        classifiers' scores added; unchanged when every classifier returns None."""
-        values = raw_cells(row[c0:c_end] if c0 or c_end < len(row) else row.copy())
+        """The built-in ``(code, header score)`` of a non-blank row (``values``: its cells as
+        classifiers see them), with the config's classifiers' scores added; unchanged when
+        every classifier returns None."""
         scores: dict[str, float] | None = None  # built when a classifier first has a say
         for name, classify in self.classifiers:
             result = classify(values, r)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ade_engine.read.cells import clean_column
+from ade_engine.read.csvtype import TypedBlock
 from ade_engine.read.sheet import Sheet
 from ade_engine.tables.model import ColumnInfo, Table
 
@@ -97,24 +98,86 @@ def _header_text(v: Any) -> str:
 def iter_table_chunks(
     sheet: Sheet, table: Table, size: int
 ) -> Iterator[tuple[list[int], list[list[Any]]]]:
-    """(1-based source row numbers, raw cells of the table's columns) per chunk of data rows."""
+    """(1-based source row numbers, raw cells of each of the table's columns) per chunk of
+    data rows: ``size`` rows of the sheet after another from the table's first data row, less
+    the excluded ones (a chunk left with none is skipped).
+
+    Read by column from the sheet's blocks when it has them (:meth:`Sheet.iter_blocks`: a CSV
+    read once already), so that no row is built only to be taken apart again; else from its
+    rows.
+    """
     off = sheet.col_offset
     lo, hi = table.col_start - off, table.col_end - off + 1
-    width = hi - lo
     excluded = table.excluded
+    blocks = sheet.iter_blocks()
+    if blocks is None:
+        chunks = _row_chunks(sheet, table, size, lo, hi)
+    else:
+        chunks = _block_chunks(blocks, table, size, lo, hi)
+    for r, columns in chunks:
+        numbers = list(range(r + 1, r + 1 + len(columns[0]))) if columns else []
+        if excluded:
+            keep = [i for i, n in enumerate(numbers) if n - 1 not in excluded]
+            if len(keep) != len(numbers):
+                if not keep:
+                    continue
+                numbers = [numbers[i] for i in keep]
+                columns = [[col[i] for i in keep] for col in columns]
+        yield numbers, columns
+
+
+def _fit(rows: list[list[Any]], lo: int, hi: int) -> list[list[Any]]:
+    """Columns ``lo..hi - 1`` of ``rows`` (short rows padded with empty cells), by column."""
+    width = hi - lo
+    if lo != 0 or set(map(len, rows)) != {width}:
+        pad = [""] * width
+        rows = [(row[lo:hi] + pad)[:width] for row in rows]
+    return [list(col) for col in zip(*rows, strict=True)]
+
+
+def _row_chunks(
+    sheet: Sheet, table: Table, size: int, lo: int, hi: int
+) -> Iterator[tuple[int, list[list[Any]]]]:
+    """(first row, columns) of each chunk, from the sheet's rows."""
     it = itertools.islice(sheet.iter_rows(), table.data_start, table.data_end + 1)
     r = table.data_start
     while rows := list(itertools.islice(it, size)):
-        numbers = list(range(r + 1, r + 1 + len(rows)))
+        yield r, _fit(rows, lo, hi)
         r += len(rows)
-        if excluded:
-            keep = [i for i, n in enumerate(numbers) if n - 1 not in excluded]
-            if len(keep) != len(rows):
-                rows = [rows[i] for i in keep]
-                numbers = [numbers[i] for i in keep]
-                if not rows:
-                    continue
-        if lo != 0 or set(map(len, rows)) != {width}:
-            pad = [""] * width
-            rows = [(row[lo:hi] + pad)[:width] for row in rows]
-        yield numbers, rows
+
+
+def _block_chunks(
+    blocks: Iterator[TypedBlock], table: Table, size: int, lo: int, hi: int
+) -> Iterator[tuple[int, list[list[Any]]]]:
+    """(first row, columns) of each chunk, the same chunks as :func:`_row_chunks`, from the
+    sheet's blocks: each column of a chunk is put together from slices of the blocks'."""
+    start, stop = table.data_start, table.data_end + 1
+    width = hi - lo
+    first, filled = start, 0
+    chunk: list[list[Any]] = [[] for _ in range(width)]
+    pos = 0  # the sheet row of the block's first row
+    for block in blocks:
+        if pos >= stop:
+            break
+        height = block.height + len(block.others)
+        if pos + height <= start:
+            pos += height
+            continue
+        if block.others or len(block.columns) < hi:  # ragged rows, or too few columns
+            columns = _fit(block.rows(), lo, hi)
+        else:
+            columns = block.columns[lo:hi]
+        a, b = max(start - pos, 0), min(stop - pos, height)
+        while a < b:
+            take = min(b - a, size - filled)
+            for part, col in zip(chunk, columns, strict=True):
+                part += col[a : a + take]
+            filled += take
+            a += take
+            if filled == size:
+                yield first, chunk
+                first, filled = first + size, 0
+                chunk = [[] for _ in range(width)]
+        pos += height
+    if filled:
+        yield first, chunk

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ade_engine.read.csvtype import TypedBlock
+
 _KIND = {
     str: "t",
     int: "n",
@@ -48,10 +50,11 @@ class Profile:
     ids: array[int] = field(default_factory=lambda: array("i"))
     sigs: list[Sig] = field(default_factory=list)
 
+    _cache: dict[Any, int] = field(default_factory=dict, repr=False, compare=False)  # key -> id
+
     def read(self, rows: Iterable[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
         """Profile ``rows`` in order, yielding (signature id, row) for each."""
-        cache: dict[Any, int] = {}
-        sigs = self.sigs
+        cache = self._cache
         append = self.ids.append
         rep = itertools.repeat("")
         eq = operator.eq
@@ -60,16 +63,35 @@ class Profile:
             key = (tuple(map(type, row)), tuple(map(eq, row, rep)) if "" in row else None)
             sid = cache.get(key)
             if sid is None:
-                types_ = key[0]
-                empties = key[1] or (False,) * len(types_)
-                kinds = tuple(
-                    "" if e else _kind_of(t) for t, e in zip(types_, empties, strict=True)
-                )
-                filled = tuple(i for i, k in enumerate(kinds) if k)
-                sid = cache[key] = len(sigs)
-                sigs.append(Sig(kinds, filled))
+                sid = self._add(key)
             append(sid)
             yield sid, row
+
+    def read_blocks(self, blocks: Iterable[TypedBlock]) -> Iterator[tuple[int, list[Any]]]:
+        """Like :meth:`read` over the blocks' rows; a block whose rows all have one shape
+        (:meth:`TypedBlock.row_types`: the typer knows) is looked up once, not row by row."""
+        for block in blocks:
+            types = block.row_types()
+            if types is None:
+                yield from self.read(block.rows())
+                continue
+            key = (types, None)
+            sid = self._cache.get(key)
+            if sid is None:
+                sid = self._add(key)
+            rows = block.rows()
+            self.ids.extend(array("i", (sid,)) * len(rows))
+            for row in rows:
+                yield sid, row
+
+    def _add(self, key: tuple[tuple[type, ...], tuple[bool, ...] | None]) -> int:
+        types_ = key[0]
+        empties = key[1] or (False,) * len(types_)
+        kinds = tuple("" if e else _kind_of(t) for t, e in zip(types_, empties, strict=True))
+        filled = tuple(i for i, k in enumerate(kinds) if k)
+        sid = self._cache[key] = len(self.sigs)
+        self.sigs.append(Sig(kinds, filled))
+        return sid
 
     def filled(self, r: int) -> tuple[int, ...]:
         """Positions of the non-empty cells of row ``r``."""
