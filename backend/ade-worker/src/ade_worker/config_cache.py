@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +111,7 @@ class ConfigCache:
         target = root / validate_ulid(version_id, what="config version id")
         building = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
         try:
-            requirements, size = _write_files(building, files)
+            requirements, size = _write_files(building, [(path, data) for path, data in files])
             os.rename(building, target)
         finally:
             shutil.rmtree(building, ignore_errors=True)
@@ -126,7 +127,7 @@ class ConfigCache:
             shutil.rmtree(oldest.dir, ignore_errors=True)
 
 
-def _write_files(config_dir: Path, files: list[tuple[str, bytes]]) -> tuple[bytes | None, int]:
+def _write_files(config_dir: Path, files: Sequence[tuple[str, bytes]]) -> tuple[bytes | None, int]:
     """Write the version's files (read-only) under `config_dir`; return the content of its
     requirements.txt, if any, and the bytes written."""
     requirements: bytes | None = None
