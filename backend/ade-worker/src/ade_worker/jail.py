@@ -46,6 +46,7 @@ from ade_worker.jail_host import (
     JailUnavailableError,
     SandboxUser,
     blocked_by,
+    copy_for_group,
     find_bwrap,
     resolve_user,
     runtime_paths,
@@ -205,10 +206,10 @@ class Jail:
         for name, source in sources.items():
             target = run / name
             if source.is_dir():
-                shutil.copytree(source, target, symlinks=True, copy_function=shutil.copyfile)
+                copy_for_group(source, target, self.user.gid)
             else:
                 target.mkdir()
-            share_with_group(target, self.user.gid)
+                share_with_group(target, self.user.gid)
         return run
 
     def share_vendor(self, vendor: Path) -> Path:
