@@ -10,10 +10,11 @@
     data/jobs/<job_id>/output/preview/          the normalized workbook's preview extract
     data/dry-runs/<config_id>/<run_id>/         config-draft plans and dry-runs (short-lived)
     data/cache/vendor/<requirements sha256>/
+    data/cache/configs/<worker>/<version_id>/    a worker's copies of config versions' files
     data/redis/                                 embedded redis-server's working directory
 
 Config packages are not here: their files live in the database (``config_files``), and a
-job's ``config/`` folder is written from there.
+job's ``config/`` folder is written from there (through a worker's cache of them).
 
 All helpers are pure (no filesystem access), so every package can compute paths the same
 way without side effects. Ids become directory names, so each one is validated as a ULID
@@ -141,6 +142,11 @@ class StorageLayout:
     @property
     def vendor_cache_root(self) -> Path:
         return self.cache_dir / "vendor"
+
+    @property
+    def config_cache_root(self) -> Path:
+        """Workers' copies of config versions' files, a folder per worker process."""
+        return self.cache_dir / "configs"
 
     @property
     def redis_dir(self) -> Path:

@@ -46,6 +46,7 @@ from ade_worker.jail_host import (
     JailUnavailableError,
     SandboxUser,
     blocked_by,
+    copy_for_group,
     find_bwrap,
     resolve_user,
     runtime_paths,
@@ -191,21 +192,24 @@ class Jail:
 
     # ------------------------------------------------------------------ staging
 
-    def stage(self, job_dir: Path) -> Path:
-        """A fresh run folder holding copies of the job's input/ and config/, readable by the
-        sandbox user's group only (files 0640, folders 0750, owned by us)."""
+    def stage(self, job_dir: Path, *, config: Path | None = None) -> Path:
+        """A fresh run folder holding copies of the job's input/ and config/ (or of `config`,
+        a worker's cached copy of the config's files), readable by the sandbox user's group
+        only (files 0640, folders 0750, owned by us)."""
         self.prune()
         run = self.root / "runs" / new_id().lower()
         run.mkdir(mode=0o750)
         os.chown(run, -1, self.user.gid)
-        for name in STAGED:
-            source = job_dir / name
+        sources = {name: job_dir / name for name in STAGED}
+        if config is not None:
+            sources["config"] = config
+        for name, source in sources.items():
             target = run / name
             if source.is_dir():
-                shutil.copytree(source, target, symlinks=True, copy_function=shutil.copyfile)
+                copy_for_group(source, target, self.user.gid)
             else:
                 target.mkdir()
-            share_with_group(target, self.user.gid)
+                share_with_group(target, self.user.gid)
         return run
 
     def share_vendor(self, vendor: Path) -> Path:

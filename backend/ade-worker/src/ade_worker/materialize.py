@@ -1,11 +1,14 @@
 """Building a job's folder, `jobs/<job_id>/`, from the database and blob storage:
 
     input/source<suffix>   the document (copied from its blob)
-    config/                the config version's files, from its ConfigFile rows
+    config/                the config version's files, copied from the worker's cache of
+                           them (:mod:`ade_worker.config_cache`); absent for a jailed run,
+                           which stages the cached copy itself (:attr:`MaterializedJob.config`)
     vendor/                the version's requirements.txt installed (a link into the cache)
     output/ logs/ tmp/     empty
 
-Every path that comes from the database goes through `resolve_within`. The folder is built
+Every path that comes from the database goes through `resolve_within` (the config's, once
+per version and worker, when the cache writes them). The folder is built
 from scratch each attempt: what an earlier attempt left must not leak into this one.
 """
 
@@ -24,10 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ade_db.models import ConfigFile, Document
+from ade_db.models import Document
 from ade_storage import (
     BlobNotFoundError,
     BlobStore,
@@ -37,6 +39,7 @@ from ade_storage import (
     validate_suffix,
 )
 from ade_worker.claim import ClaimedJob
+from ade_worker.config_cache import ConfigCache, copy_config
 from ade_worker.errors import MaterializeError
 from ade_worker.requirements import REQUIREMENTS_FILE, RequirementsError, requirements_lines
 from ade_worker.sandbox import SANDBOX_PATH
@@ -77,17 +80,16 @@ class InputError(MaterializeError):
     error_type = "InputError"
 
 
-class ConfigFilesError(MaterializeError):
-    error_type = "ConfigError"
-
-
 @dataclass(frozen=True)
 class MaterializedJob:
     """A job folder ready to run, and the input's name as its user knows it (the upload's: the
-    staged file is `input/source<suffix>`, a storage name that stays internal)."""
+    staged file is `input/source<suffix>`, a storage name that stays internal), and the
+    folder of the config's files: `dir/config`, or for a jailed run the worker's cached
+    copy, read-only, that only the jail's staging reads."""
 
     dir: Path
     input_name: str
+    config: Path
 
     @property
     def engine_args(self) -> list[str]:
@@ -101,21 +103,31 @@ def materialize_job(
     layout: StorageLayout,
     blobs: BlobStore,
     installer: Installer,
+    configs: ConfigCache,
+    jailed: bool,
 ) -> MaterializedJob:
-    """Build the job folder for `claimed`; return it with the document's name."""
+    """Build the job folder for `claimed`; return it with the document's name.
+
+    The config's files come from `configs`; `jailed` runs get no `config/` of their own
+    (the jail stages a copy of the cached one), unjailed runs a copy they may do with as
+    they like."""
     job_dir = layout.job_dir(claimed.job_id)
     if job_dir.is_symlink() or job_dir.is_file():
         job_dir.unlink()
     elif job_dir.exists():
         shutil.rmtree(job_dir)
     job_dir.mkdir(parents=True, mode=0o700)
-    for name in ("input", "config", "output", "logs", "tmp"):
+    for name in ("input", "output", "logs", "tmp"):
         (job_dir / name).mkdir(mode=0o700)
 
     name = _copy_input(session, claimed, job_dir / "input", blobs)
-    requirements = _write_config(session, claimed, job_dir / "config")
-    prepare_vendor(job_dir, requirements, layout=layout, installer=installer)
-    return MaterializedJob(job_dir, name)
+    cached = configs.get(session, claimed.config_version_id)
+    config = cached.dir
+    if not jailed:
+        config = job_dir / "config"
+        copy_config(cached, config)
+    prepare_vendor(job_dir, cached.requirements, layout=layout, installer=installer)
+    return MaterializedJob(job_dir, name, config)
 
 
 def prepare_vendor(
@@ -156,33 +168,6 @@ def _copy_input(session: Session, claimed: ClaimedJob, input_dir: Path, blobs: B
     except UnsafePathError as exc:
         raise InputError(f"the document's storage key is unsafe: {exc}") from exc
     return document.original_filename
-
-
-def _write_config(session: Session, claimed: ClaimedJob, config_dir: Path) -> bytes | None:
-    """Write the version's files; return the content of its requirements.txt, if any."""
-    files = session.execute(
-        select(ConfigFile.path, ConfigFile.content)
-        .where(ConfigFile.version_id == claimed.config_version_id)
-        .order_by(ConfigFile.path)
-    ).all()
-    if not files:
-        raise ConfigFilesError("the config version has no files")
-    requirements: bytes | None = None
-    for path, content in files:
-        try:
-            target = resolve_within(config_dir, path)
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            # O_NOFOLLOW | O_EXCL: never through a link, never twice.
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(bytes(content))
-        except UnsafePathError as exc:
-            raise ConfigFilesError(f"config file path refused: {exc}") from exc
-        except OSError as exc:
-            raise ConfigFilesError(f"config file {path!r} cannot be written: {exc}") from exc
-        if path == REQUIREMENTS_FILE:
-            requirements = bytes(content)
-    return requirements
 
 
 @contextlib.contextmanager

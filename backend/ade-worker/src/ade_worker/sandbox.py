@@ -241,6 +241,7 @@ def run_engine(
     should_cancel: Callable[[], bool] | None = None,
     poll_interval: float = 0.1,
     python: str | None = None,
+    config: Path | None = None,
 ) -> SandboxOutcome:
     """Run ``python -m ade_engine --job-dir job_dir *extra_args`` in the sandbox: in `jail`
     (warm, through its zygote, when it has one that is up; else cold), or unjailed when `jail`
@@ -252,6 +253,9 @@ def run_engine(
     the run is killed and reaped and the exception propagates. A child that cannot be started
     at all (no such interpreter, preexec_fn failed) raises as well: that is a worker problem,
     not a job outcome.
+
+    ``config``: where the config's files are when not in ``job_dir/config`` (a jailed run
+    stages its copy from there; see :mod:`ade_worker.config_cache`).
     """
     job_dir = Path(job_dir).resolve()
     logs = _prepare(job_dir)
@@ -261,7 +265,7 @@ def run_engine(
     child: Child | None = None
     try:
         if jail is not None:
-            run_dir = jail.stage(job_dir)
+            run_dir = jail.stage(job_dir, config=config)
             channels.spool = ResultSpool(spool_path, limits.disk_mb * _MB + _MB)
         started = time.monotonic()
         zygote = jail.zygote if jail is not None and python is None else None

@@ -28,6 +28,7 @@ from ade_db.models import Job
 from ade_db.types import utcnow
 from ade_storage import BlobStore, StorageLayout, StorageSettings, build_blob_store
 from ade_worker.claim import ClaimedJob, claim_job, worker_identity
+from ade_worker.config_cache import ConfigCache
 from ade_worker.errors import MaterializeError
 from ade_worker.jail import JailProvider, JailUnavailableError
 from ade_worker.materialize import materialize_job
@@ -60,6 +61,7 @@ class Runtime:
     layout: StorageLayout
     blobs: BlobStore
     redis: Redis
+    configs: ConfigCache
 
 
 @functools.cache
@@ -69,15 +71,17 @@ def runtime() -> Runtime:
     storage = StorageSettings()
     sandbox = SandboxSettings()
     engine = create_db_engine(settings=DatabaseSettings())
+    layout = StorageLayout(storage.data_dir.absolute())
     return Runtime(
         settings=settings,
         limits=sandbox.limits(),
         jail=sandbox.jail_provider(),
         engine=engine,
         sessions=create_session_factory(engine),
-        layout=StorageLayout(storage.data_dir.absolute()),
+        layout=layout,
         blobs=build_blob_store(storage),
         redis=connect(settings.redis_dsn),
+        configs=ConfigCache(layout.config_cache_root),
     )
 
 
@@ -87,6 +91,7 @@ def reset_runtime() -> None:
         current = runtime()
         current.engine.dispose()
         current.redis.close()
+        current.configs.clear()
     runtime.cache_clear()
 
 
@@ -238,6 +243,8 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
                     layout=rt.layout,
                     blobs=rt.blobs,
                     installer=rt.settings.installer,
+                    configs=rt.configs,
+                    jailed=jail is not None,
                 )
             job_dir = job.dir
 
@@ -252,6 +259,7 @@ def _run_claimed(rt: Runtime, claimed: ClaimedJob) -> Recorded:
                 extra_args=job.engine_args,
                 on_event=relay,
                 should_cancel=should_cancel,
+                config=job.config,
             )
         # The events not yet relayed are written with the outcome, in its transaction.
         return record_outcome(

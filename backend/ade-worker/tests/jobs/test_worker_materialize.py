@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db.models import ConfigFile
 from ade_storage import LocalBlobStore, StorageLayout
 from ade_worker.claim import ClaimedJob, claim_job
+from ade_worker.config_cache import ConfigCache, ConfigFilesError
 from ade_worker.jail import Jail
 from ade_worker.materialize import (
-    ConfigFilesError,
     InputError,
     Installer,
     find_uv,
@@ -49,7 +49,13 @@ def _materialize(
 ) -> Path:
     with sessions() as session:
         job = materialize_job(
-            session, claimed, layout=layout, blobs=blobs, installer=installer or Installer()
+            session,
+            claimed,
+            layout=layout,
+            blobs=blobs,
+            installer=installer or Installer(),
+            configs=ConfigCache(layout.config_cache_root),
+            jailed=False,
         )
     # The engine is told the upload's name; the staged file keeps its storage name.
     assert job.input_name.startswith("members.")  # seed_job's upload name

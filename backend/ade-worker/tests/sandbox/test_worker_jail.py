@@ -165,6 +165,41 @@ def test_stage_copies_the_job_for_the_sandbox_group_only(tmp_path: Path, jail: J
         shutil.rmtree(run)
 
 
+def test_stage_copies_every_byte_and_skips_special_files(tmp_path: Path, jail: Jail) -> None:
+    job = tmp_path / "job"
+    (job / "config" / "a" / "b").mkdir(parents=True)
+    big = os.urandom(3 * 1024 * 1024 + 7)
+    (job / "config" / "a" / "b" / "big.bin").write_bytes(big)
+    (job / "config" / "empty.py").write_bytes(b"")
+    (job / "config" / "readonly.py").write_bytes(b"R = 1\n")
+    (job / "config" / "readonly.py").chmod(0o400)  # as the worker's config cache keeps them
+    os.mkfifo(job / "config" / "fifo")
+    run = jail.stage(job)
+    try:
+        assert (run / "config" / "a" / "b" / "big.bin").read_bytes() == big
+        assert (run / "config" / "empty.py").read_bytes() == b""
+        assert (run / "config" / "readonly.py").read_bytes() == b"R = 1\n"
+        assert not (run / "config" / "fifo").exists()
+        assert stat.S_IMODE((run / "config" / "readonly.py").stat().st_mode) == 0o640
+    finally:
+        shutil.rmtree(run)
+
+
+def test_stage_can_take_the_config_from_elsewhere(tmp_path: Path, jail: Jail) -> None:
+    job = tmp_path / "job"
+    (job / "config").mkdir(parents=True)
+    (job / "config" / "job.py").write_text("JOB = 1\n")
+    cached = tmp_path / "cached"
+    cached.mkdir()
+    (cached / "cached.py").write_text("CACHED = 1\n")
+    run = jail.stage(job, config=cached)
+    try:
+        assert [p.name for p in (run / "config").iterdir()] == ["cached.py"]
+        assert list((run / "input").iterdir()) == []
+    finally:
+        shutil.rmtree(run)
+
+
 def test_stage_gives_a_job_without_input_an_empty_folder(tmp_path: Path, jail: Jail) -> None:
     job = tmp_path / "job"
     (job / "config").mkdir(parents=True)
