@@ -157,12 +157,30 @@ def copy_config(cached: CachedConfig, target: Path) -> None:
 
 
 def _prune_stale(parent: Path, *, keep: Path | None) -> None:
-    """Remove cache folders of workers that are gone (untouched for STALE_SECONDS)."""
+    """Remove cache folders of workers that are gone (untouched for STALE_SECONDS, and not
+    named after a process alive here: a worker idle for a day keeps its folder, which it
+    could be about to copy from)."""
     now = time.time()
     with contextlib.suppress(FileNotFoundError):
         for entry in parent.iterdir():
-            if entry == keep:
+            if entry == keep or _owner_alive(entry.name):
                 continue
             with contextlib.suppress(FileNotFoundError):
                 if now - entry.lstat().st_mtime > STALE_SECONDS:
                     shutil.rmtree(entry, ignore_errors=True)
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process a cache folder is named after (``<pid>-<random>``) is alive in this
+    PID namespace. Workers in other containers sharing the data dir may be taken for dead
+    (their folder then goes after a day untouched) or alive (it stays): never harmful."""
+    pid = name.partition("-")[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # exists, another user's; or a number no process can have (kept: harmless)
+    return True

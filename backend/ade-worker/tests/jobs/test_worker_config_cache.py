@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 import time
 from pathlib import Path
 
@@ -134,14 +135,25 @@ def test_folders_of_workers_that_are_gone_are_pruned(
     sessions: sessionmaker[Session], layout: StorageLayout, blobs: LocalBlobStore
 ) -> None:
     root = layout.config_cache_root
-    gone, alive = root / "1-gone", root / "2-alive"
-    for folder in (gone, alive):
+    dead_pid = _reaped_pid()
+    gone, recent = root / f"{dead_pid}-gone", root / f"{dead_pid}-recent"
+    idle = root / f"{os.getppid()}-idle"  # a living process's folder, untouched for a day
+    for folder in (gone, recent, idle):
         (folder / "x").mkdir(parents=True)
     old = time.time() - STALE_SECONDS - 60
-    os.utime(gone, (old, old))
+    for folder in (gone, idle):
+        os.utime(folder, (old, old))
     _get(sessions, ConfigCache(root), seed_job(sessions, blobs).config_version_id)
     assert not gone.exists()
-    assert alive.is_dir()
+    assert recent.is_dir()
+    assert idle.is_dir()
+
+
+def _reaped_pid() -> int:
+    """The pid of a process that has exited and been waited for."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
 
 
 # Config code that tries to change its own package (the column module it runs from).
