@@ -62,6 +62,18 @@ def _assert_throttled(response: httpx.Response) -> dict[str, Any]:
 @pytest.fixture
 def limited(app: FastAPI) -> FastAPI:
     app.state.settings.login_ip_max_attempts = LIMIT
+    window = app.state.settings.login_ip_window_seconds
+    # Windows are aligned to the clock: logins that happened to straddle the end of one (a
+    # slow machine, a few seconds of hashing) would start a new count. The clock stands
+    # still here, mid-window.
+    frozen = (1_000_000 + 0.5) * window
+    app.dependency_overrides[get_login_throttle] = lambda: LoginThrottle(
+        redis=app.state.redis,
+        namespace=app.state.queue_name,
+        max_attempts=LIMIT,
+        window_seconds=window,
+        clock=lambda: frozen,
+    )
     return app
 
 
