@@ -7,16 +7,19 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from rq import Queue
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ade_api.jobs import service
 from ade_api.jobs.service import RESOURCE_VERSIONS, run_key
-from ade_db.models import ConfigVersion, Document, Job, JobEvent, User
+from ade_db.models import ConfigVersion, Document, DomainEvent, Job, JobEvent, User
 from ade_db.types import new_id
 from redis import Redis
 
@@ -374,3 +377,83 @@ async def test_bad_bodies_are_422(world: World) -> None:
     ):
         response = await world.client.post(world.jobs, json=body, headers=world.headers)
         assert response.status_code == 422, body
+
+
+async def test_the_stored_job_is_the_answer(world: World, db_connection: Connection) -> None:
+    # The submit sets every column itself (no defaults at flush) and writes them with Core
+    # INSERTs: the row, its first timeline entry and the workspace's event must all agree.
+    response = await world.submit(flags={"x": 1}, force=True)
+    assert response.status_code == 202
+    answer = response.json()
+    jobs = Job.metadata.tables["jobs"]
+    row = db_connection.execute(select(jobs).where(jobs.c.id == answer["id"])).mappings().one()
+    assert row["status"] == answer["status"] == "queued"
+    assert row["attempts"] == answer["attempts"] == 0
+    assert row["flags"] == answer["flags"] == {"x": 1}
+    assert row["force"] is True
+    assert answer["force"] is True
+    assert row["run_key"] == answer["run_key"]
+    assert row["submitted_by_id"] == answer["submitted_by_id"] is not None
+    assert row["request_id"] is not None
+    assert row["cache_hit_of_id"] is None
+    assert row["started_at"] is None
+    stamps = {row["queued_at"], row["created_at"], row["updated_at"]}
+    assert len(stamps) == 1
+    (stamp,) = stamps
+    assert datetime.fromisoformat(answer["created_at"]) == stamp
+    assert datetime.fromisoformat(answer["queued_at"]) == stamp
+    first = db_connection.execute(
+        select(JobEvent.seq, JobEvent.type, JobEvent.payload, JobEvent.created_at).where(
+            JobEvent.job_id == answer["id"]
+        )
+    ).one()
+    assert tuple(first) == (1, "job.queued", {"attempt": 1}, stamp)
+    event = db_connection.execute(
+        select(DomainEvent.type, DomainEvent.payload).where(DomainEvent.subject_id == answer["id"])
+    ).one()
+    assert event.type == "job.queued"
+    assert event.payload["status"] == "queued"
+    assert event.payload["queued_at"] == stamp.isoformat()
+    assert event.payload["config_id"] == answer["config_id"]
+
+
+async def test_an_idempotency_key_taken_meanwhile_is_409_and_leaves_nothing(
+    world: World, db_connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another request with the same key commits its job between this one's look-up of the key
+    # and its INSERT: the unique constraint decides, and this submit leaves no trace.
+    real = service._queued_and_cached
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        db_connection.execute(
+            insert(Job.metadata.tables["jobs"]).values(
+                id=new_id(),
+                workspace_id=world.ws,
+                document_id=world.document_id,
+                config_version_id=world.version_id,
+                run_key="r" * 64,
+                idempotency_key="nightly-7",
+            )
+        )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_queued_and_cached", racing)
+    response = await world.client.post(
+        world.jobs,
+        json={"document_id": world.document_id, "config_version_id": world.version_id},
+        headers={**world.headers, "Idempotency-Key": "nightly-7"},
+    )
+
+    assert response.status_code == 409, response.text
+    assert "Idempotency-Key" in response.json()["detail"]
+    # (Here the other request's row shares this test's transaction, so it may go too.)
+    mine = select(func.count()).select_from(Job).where(Job.run_key != "r" * 64)
+    assert db_connection.execute(mine).scalar_one() == 0
+    assert db_connection.execute(select(func.count()).select_from(JobEvent)).scalar_one() == 0
+    assert (
+        db_connection.execute(
+            select(func.count()).select_from(DomainEvent).where(DomainEvent.subject_type == "job")
+        ).scalar_one()
+        == 0
+    )
+    assert world.queued_ids() == []

@@ -190,12 +190,15 @@ def create_db_engine(
     """Create the engine for `url` (default: the settings' URL) with ADE's connection setup."""
     settings = settings or DatabaseSettings()
     parsed = normalize_url(url if url is not None else settings.url)
-    kwargs: dict[str, Any] = {"echo": settings.database_echo, "pool_pre_ping": True}
+    kwargs: dict[str, Any] = {"echo": settings.database_echo}
     if parsed.get_backend_name() == "sqlite":
+        # No pre-ping: a connection to a local file cannot go stale the way a server's can,
+        # and the ping is one more statement on every checkout (every request).
         _prepare_sqlite_file(parsed)
         kwargs["connect_args"] = {"check_same_thread": False}
     else:
         kwargs.update(
+            pool_pre_ping=True,
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
             pool_timeout=settings.database_pool_timeout,

@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
-from ade_api.dependencies import SessionDep, SettingsDep, StorageDep
+from ade_api.dependencies import SessionDep, SettingsDep, StorageDep, run_and_end_session
 from ade_api.jobs import results, service
 from ade_api.jobs.dependencies import JobDep, JobQueueDep
 from ade_api.jobs.results import TABLE_SORTS
@@ -43,9 +42,11 @@ async def submit_job(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> JobOut:
     """Queue a document for a run through a config version (202); a repeat is a cache hit."""
-    # The hot path under a burst: one hop to the threadpool for the database work, where a
-    # plain `def` route takes two (the call, then the answer's validation).
-    job, replayed = await run_in_threadpool(
+    # The hot path under a burst: one hop to the threadpool for the database work and the
+    # commit, where a plain `def` route takes three (the call, the answer's validation, the
+    # session's end).
+    job, replayed = await run_and_end_session(
+        session,
         functools.partial(
             service.submit,
             session,
@@ -55,7 +56,7 @@ async def submit_job(
             request_id=request_id_var.get(),
             queue=queue,
             max_queued=settings.max_queued_jobs_per_workspace,
-        )
+        ),
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"

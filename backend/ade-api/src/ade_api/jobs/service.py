@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
@@ -35,7 +35,7 @@ from ade_db.models import (
     WorkspaceActiveConfig,
 )
 from ade_db.types import new_id, utcnow
-from ade_worker.timeline import append_event, record_job_changes
+from ade_worker.timeline import EventRow, append_event, record_job_changes
 
 QUEUED = JobStatus.QUEUED.value
 RUNNING = JobStatus.RUNNING.value
@@ -103,7 +103,25 @@ def get_job(session: Session, access: WorkspaceAccess, job_id: str) -> Job:
 # --------------------------------------------------------------------------- submit
 
 
-def _version(session: Session, access: WorkspaceAccess, version_id: str | None) -> ConfigVersion:
+class _Runnable(NamedTuple):
+    """What a submit needs of the version to run (its columns only: the manifest and the
+    message are not parsed for every submit)."""
+
+    id: str
+    config_id: str
+    files_hash: str
+    status: str
+
+
+_RUNNABLE_COLUMNS = (
+    ConfigVersion.id,
+    ConfigVersion.config_id,
+    ConfigVersion.files_hash,
+    ConfigVersion.status,
+)
+
+
+def _version(session: Session, access: WorkspaceAccess, version_id: str | None) -> _Runnable:
     """The version to run: the one asked for, else the active config's published one."""
     if version_id is None:
         config_id = session.scalar(
@@ -115,23 +133,23 @@ def _version(session: Session, access: WorkspaceAccess, version_id: str | None) 
             raise ConflictError(
                 "the workspace has no active config; pass config_version_id or activate one"
             )
-        version = session.scalars(
-            select(ConfigVersion).where(
+        published = session.execute(
+            select(*_RUNNABLE_COLUMNS).where(
                 ConfigVersion.config_id == config_id,
                 ConfigVersion.status == ConfigVersionStatus.PUBLISHED.value,
             )
         ).one_or_none()
-        if version is None:
+        if published is None:
             raise ConflictError("the active config has no published version")
-        return version
+        return _Runnable(*published)
     found = session.execute(
-        select(ConfigVersion, Config.workspace_id)
+        select(*_RUNNABLE_COLUMNS, Config.workspace_id)
         .join(Config, Config.id == ConfigVersion.config_id)
         .where(ConfigVersion.id == version_id.upper())
     ).one_or_none()
-    if found is None or found[1] != access.workspace.id:
+    if found is None or found[-1] != access.workspace.id:
         raise NotFoundError("config version not found")
-    version = found[0]
+    version = _Runnable(*found[:-1])
     if version.status == ConfigVersionStatus.DRAFT.value:
         raise ConflictError("a draft cannot run jobs: publish it, or use the draft's dry-run")
     if version.status == ConfigVersionStatus.DISCARDED.value:
@@ -141,13 +159,17 @@ def _version(session: Session, access: WorkspaceAccess, version_id: str | None) 
     return version
 
 
-def _check_queue_limit(session: Session, workspace_id: str, limit: int) -> None:
-    queued = session.scalar(
+def _queued_jobs(workspace_id: str) -> ScalarSelect[int]:
+    return (
         select(func.count())
         .select_from(Job)
         .where(Job.workspace_id == workspace_id, Job.status == QUEUED)
+        .scalar_subquery()
     )
-    if (queued or 0) >= limit:
+
+
+def _refuse_when_full(queued: int, limit: int) -> None:
+    if queued >= limit:
         raise RateLimitedError(
             f"the workspace already has {queued} queued jobs (limit {limit}); "
             "wait for some to finish",
@@ -155,10 +177,18 @@ def _check_queue_limit(session: Session, workspace_id: str, limit: int) -> None:
         )
 
 
-def _cached(session: Session, workspace_id: str, key: str) -> Job | None:
-    """The latest job of this workspace that ran with this run key and succeeded."""
-    return session.scalars(
-        select(Job)
+def _check_queue_limit(session: Session, workspace_id: str, limit: int) -> None:
+    _refuse_when_full(session.scalar(select(_queued_jobs(workspace_id))) or 0, limit)
+
+
+def _queued_and_cached(
+    session: Session, workspace_id: str, key: str, *, use_cache: bool
+) -> tuple[int, Job | None]:
+    """The workspace's queued jobs, and (`use_cache`) its latest job that ran with this run
+    key and succeeded: one statement for both, on the path every submit takes (a cache hit,
+    the rare case, loads its job with a second)."""
+    cached_id = (
+        select(Job.id)
         .where(
             Job.workspace_id == workspace_id,
             Job.run_key == key,
@@ -167,7 +197,51 @@ def _cached(session: Session, workspace_id: str, key: str) -> Job | None:
         )
         .order_by(Job.completed_at.desc(), Job.id.desc())
         .limit(1)
-    ).first()
+        .scalar_subquery()
+        if use_cache
+        else null()
+    )
+    queued, original_id = session.execute(select(_queued_jobs(workspace_id), cached_id)).one()
+    original = session.get(Job, original_id) if original_id is not None else None
+    return queued or 0, original
+
+
+# The tables themselves: a Core INSERT skips the ORM's bulk-insert bookkeeping.
+_JOBS = Job.metadata.tables[Job.__tablename__]
+_JOB_COLUMNS = tuple(column.key for column in _JOBS.columns)
+_INSERT_JOB = insert(_JOBS)
+_INSERT_JOB_EVENT = insert(JobEvent.metadata.tables[JobEvent.__tablename__])
+
+
+def _insert_new_job(session: Session, job: Job, first: EventRow) -> None:
+    """The new job's row and its first timeline entry: two INSERTs back to back, with no
+    unit-of-work flush. The submit's first write starts its write transaction (SQLite's write
+    lock, and the process's write gate: `ade_db.engine`), which the same hop commits: it is
+    held for these statements and the workspace's event only, everything else is done first.
+    A job with an Idempotency-Key that a concurrent request just used is a 409."""
+    row = {key: getattr(job, key) for key in _JOB_COLUMNS}
+    if job.idempotency_key is None:
+        session.execute(_INSERT_JOB, [row])
+    else:
+        try:
+            with session.begin_nested():
+                session.execute(_INSERT_JOB, [row])
+        except IntegrityError:  # the same Idempotency-Key sent twice at once
+            raise ConflictError("a job with this Idempotency-Key is being created") from None
+    type_, payload = first
+    session.execute(
+        _INSERT_JOB_EVENT,
+        [
+            {
+                "id": new_id(),
+                "job_id": job.id,
+                "seq": 1,
+                "type": type_,
+                "payload": payload,
+                "created_at": job.created_at,
+            }
+        ],
+    )
 
 
 def submit(
@@ -194,54 +268,50 @@ def submit(
     document = get_document(session, access, body.document_id)
     version = _version(session, access, body.config_version_id)
     key = run_key(document.sha256, version.files_hash, body.flags)
+    now = utcnow()
+    # Every column is set here (none is left to a default at flush): the answer, the
+    # workspace's event and the INSERT all read them from this object.
     job = Job(
-        id=new_id(),  # known now, so the first event can name it without a separate flush
+        id=new_id(),
         workspace_id=access.workspace.id,
         document_id=document.id,
         config_version_id=version.id,
         run_key=key,
+        status=QUEUED,
         flags=body.flags,
         force=body.force,
+        queued_at=now,
+        attempts=0,
         submitted_by_id=access.user.id,
         request_id=request_id,
         idempotency_key=idempotency_key,
+        created_at=now,
+        updated_at=now,
     )
-    original = None if body.force else _cached(session, access.workspace.id, key)
+    queued, original = _queued_and_cached(
+        session, access.workspace.id, key, use_cache=not body.force
+    )
     if original is not None:
-        now = utcnow()
         job.status = SUCCEEDED
         job.cache_hit_of_id = original.id
         job.started_at = job.completed_at = now
         job.metrics = original.metrics
         job.artifact_path = original.artifact_path
         job.output_path = original.output_path
+        # A new job's timeline is empty: its first entry is seq 1 (no lookup, no retry loop).
+        first: EventRow = ("job.cache_hit", {"of": original.id, "run_key": key})
     else:
-        _check_queue_limit(session, access.workspace.id, max_queued)
-        job.status = QUEUED
-    if idempotency_key is None:
-        session.add(job)
-    else:
-        try:
-            with session.begin_nested():
-                session.add(job)
-        except IntegrityError:  # the same Idempotency-Key sent twice at once
-            raise ConflictError("a job with this Idempotency-Key is being created") from None
-    # A new job's timeline is empty: its first entry is seq 1 (no lookup, no retry loop).
-    if original is not None:
-        first = JobEvent(seq=1, type="job.cache_hit", payload={"of": original.id, "run_key": key})
-    else:
-        first = JobEvent(seq=1, type="job.queued", payload={"attempt": 1})
+        _refuse_when_full(queued, max_queued)
+        first = ("job.queued", {"attempt": 1})
         job_id = job.id
         after_commit(session, lambda: queue.enqueue(job_id, new=True))
-    first.job_id = job.id
-    session.add(first)
-    session.flush()
+    _insert_new_job(session, job, first)
     # The new job's state is all in hand: no read back for the workspace's event, nor for the
     # answer's config id.
     record_job_changes(
         session,
         job.id,
-        [(first.type, first.payload)],
+        [first],
         actor_id=access.user.id,
         request_id=request_id,
         job=job,
