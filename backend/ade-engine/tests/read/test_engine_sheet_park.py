@@ -144,6 +144,7 @@ def test_outputs_do_not_depend_on_how_sheets_are_kept(
         ("every sheet parked", 0, True, False),
         ("released and parsed again (no room for copies)", 0, False, False),
         ("streamed (python-calamine-plus)", 0, False, True),
+        ("streamed and copied to disk", 0, True, True),
     ):
         monkeypatch.setattr(pipeline, "RETAIN_CELLS", retain)
         monkeypatch.setattr(calamine, "STREAM_CELLS", 0 if stream else 10**18)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from ade_engine.errors import InputError
 from ade_engine.read import calamine, open_workbook
-from ade_engine.read.xlsx_stream import UnstreamableError, scan_sheet_xml, sheet_rows
+from ade_engine.read.xlsx_stream import UnstreamableError, scan_sheet_xml, sheet_blocks
 
 NEVER, ALWAYS = 10**18, 0
 
@@ -245,23 +245,56 @@ def test_trailing_rows_of_empty_strings_are_not_read_when_streamed(
     assert streamed == [[(str, ""), (str, "a")]]
 
 
+def rows_of(blocks: Any) -> list[list[Any]]:
+    return [row for block in blocks for row in block.rows()]
+
+
 def test_trailing_empty_rows_are_dropped_and_errors_count() -> None:
     rows = [["", "x"], ["", ""], ["#DIV/0!", ""], [""], [], ["", ""]]
-    assert list(sheet_rows(iter(rows), lambda: {(2, 0)})) == [["", "x"], ["", ""], ["", ""]]
-    assert list(sheet_rows(iter([[""], [5, True]]), set)) == [[""], [5.0, True]]
+    assert rows_of(sheet_blocks([rows], lambda: {(2, 0)})) == [["", "x"], ["", ""], ["", ""]]
+    assert rows_of(sheet_blocks([[[""], [5, True]]], set)) == [["", ""], [5.0, True]]
 
 
-def test_error_cells_are_asked_for_only_once_known_or_when_a_row_may_hold_one() -> None:
+def test_empty_rows_before_a_value_are_kept_in_blocks_of_a_batch_at_most() -> None:
+    """Empty rows are held across batches (as widths) until a row with a value comes; then
+    given back in blocks of a batch's rows, at their sheet rows."""
+    batches: list[list[list[Any]]] = [[[""], ["", ""]], [[], [""]], [["", "", ""], [7, ""]]]
+    batches.append([[""], [""]])
+    blocks = list(sheet_blocks(batches, lambda: {(5, 0)}))
+    assert [b.height for b in blocks] == [2, 2, 2]
+    # each block padded to its widest row; the error cell (row 5) counts as a value
+    assert rows_of(blocks) == [["", ""], ["", ""], [""], [""], ["", "", ""], ["", "", ""]]
+
+
+def test_blocks_know_their_columns_types_where_they_have_one() -> None:
+    day = dt.date(2020, 1, 2)
+    rows = [[1, "a", day, 2.5, "b", True], [2, "c", day, 3, "", False]]
+    (block,) = sheet_blocks([rows], set)
+    assert block.columns[0] == [1.0, 2.0]
+    assert [type(v) for v in block.columns[3]] == [float, float]
+    assert block.types == [float, str, dt.date, float, None, bool]
+    assert block.rows() == [[1.0, "a", day, 2.5, "b", True], [2.0, "c", day, 3.0, "", False]]
+    (ragged,) = sheet_blocks([[["a"], ["b", 1]]], set)
+    assert ragged.rows() == [["a", ""], ["b", 1.0]]
+    assert ragged.types == [str, None]
+
+
+def test_error_cells_are_asked_for_only_once_known_or_when_a_block_may_hold_one() -> None:
     asked: list[int] = []
 
     def errors() -> set[tuple[int, int]]:
         asked.append(1)
-        return {(2, 1)}
+        return {(3, 1)}
 
-    rows = [["a", "b"], ["c", "#d"], ["e", "#DIV/0!"]]
-    out = list(sheet_rows(iter(rows), errors, ready=lambda: False))
-    assert out == [["a", "b"], ["c", "#d"], ["e", ""]]
-    assert asked == [1]  # at row 1 (text starting with "#"), once
+    batches: list[list[list[Any]]] = [[["a", "b"]], [[1, 2.5]], [["c", "#d"], ["e", "#DIV/0!"]]]
+    out = rows_of(sheet_blocks(batches, errors, ready=lambda: False))
+    assert out == [["a", "b"], [1.0, 2.5], ["c", "#d"], ["e", ""]]
+    assert asked == [1]  # at the third batch (text starting with "#"), once
+    mixed = [[["a", 1]], [[2, "#N/A"]]]
+    assert rows_of(sheet_blocks(mixed, lambda: {(1, 1)}, ready=lambda: False)) == [
+        ["a", 1.0],
+        [2.0, ""],
+    ]
 
 
 CELL = st.one_of(

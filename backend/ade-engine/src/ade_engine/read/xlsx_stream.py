@@ -31,16 +31,22 @@ loaded sheet twice.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from defusedxml import ElementTree as SafeET
+
+from ade_engine.read.csvtype import TypedBlock
+from ade_engine.read.spill import holds_of
 
 _ERROR_ATTR = b't="e"'
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
@@ -154,56 +160,134 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str) -> tuple[list[Any], set[tup
     return merged, errors
 
 
-def stream_rows(wb: Any, name: str) -> Iterator[list[Any]]:
-    """Every row of sheet ``name`` from row 0, as the fork streams them. A workbook has one
-    active stream: if another read started one meanwhile, this one starts again where it was."""
+def stream_batches(wb: Any, name: str, size: int) -> Iterator[list[list[Any]]]:
+    """Every row of sheet ``name`` from row 0 as the fork streams them, ``size`` rows at a time
+    (taken from the stream in C). A workbook has one active stream: if another read started
+    one meanwhile, this one starts again after the last batch it gave."""
     import python_calamine_plus as pp
 
     r = 0
     while True:
         try:
-            for row in wb.stream_sheet_by_name(name, min_row=r):
-                yield row
-                r += 1
+            stream = wb.stream_sheet_by_name(name, min_row=r)
+            while batch := list(itertools.islice(stream, size)):
+                r += len(batch)
+                yield batch
             return
         except pp.StreamInvalidated:
             continue
 
 
-def sheet_rows(
-    rows: Iterator[list[Any]],
+def sheet_blocks(
+    batches: Iterable[list[list[Any]]],
     errors: Callable[[], set[tuple[int, int]]],
     ready: Callable[[], bool] = lambda: True,
-) -> Iterator[list[Any]]:
-    """The streamed rows as the engine reads them: whole numbers as floats, error cells empty,
-    and no empty rows after the last one with a value (an error counts as one, as in
-    python-calamine). Empty rows are held as their widths until a row with a value comes, so
-    a sheet formatted down to its last row does not hold a million rows.
+) -> Iterator[TypedBlock]:
+    """The streamed rows as the engine reads them, a block (by column) per batch: whole numbers
+    as floats, error cells empty, rows padded to the block's widest, and no empty rows after
+    the last one with a value (an error counts as one, as in python-calamine). Empty rows are
+    held as their widths until a row with a value comes, so a sheet formatted down to its last
+    row does not hold a million rows; they are given back in blocks of a batch's rows (the last
+    of them before the next batch's rows, in its block).
 
     ``errors()`` gives the error cells (it may wait for :class:`SheetScan`); until ``ready()``,
-    it is asked only when a row holds text starting with ``#``, which error cells stream as."""
-    error_rows: dict[int, list[int]] | None = None
-    held: list[int] = []
-    for r, row in enumerate(rows):
-        if row.count("") == len(row):
-            held.append(len(row))
+    it is asked only when a block holds text starting with ``#``, which error cells stream as.
+    Each block knows its columns' types where a column has one (and no empty cell), so that
+    the rows of a block of one shape are profiled once (:meth:`TypedBlock.row_types`)."""
+    found: list[_Errors] = []
+    held: list[int] = []  # widths of the empty rows not yet known to come before a value
+    r = 0  # the sheet row of the batch's first row
+    for batch in batches:
+        lens = list(map(len, batch))
+        empty = list(map(operator.eq, map(list.count, batch, itertools.repeat("")), lens))
+        if False not in empty:
+            held += lens
+            r += len(batch)
             continue
-        if held:
-            yield from ([""] * n for n in held)
-            held = []
-        if int in set(map(type, row)):
-            row = [float(v) if v.__class__ is int else v for v in row]
-        if error_rows is None and (
-            ready() or any(v.__class__ is str and v[:1] == "#" for v in row)
-        ):
-            error_rows = {}
-            for er, ec in errors():
-                error_rows.setdefault(er, []).append(ec)
-        if error_rows and r in error_rows:
-            for c in error_rows[r]:
-                if c < len(row):
-                    row[c] = ""
-        yield row
+        last = len(empty) - empty[::-1].index(False)  # after the batch's last row with a value
+        size, first = len(batch), r - len(held)
+        k = 0
+        while len(held) - k >= size:  # whole batches of the empty rows held
+            yield _block([[""] * n for n in held[k : k + size]], first, found, errors, ready)
+            first, k = first + size, k + size
+        rows = batch if last == size else batch[:last]
+        if k < len(held):
+            rows = [[""] * n for n in held[k:]] + rows
+        held = lens[last:]
+        r += size
+        block = _block(rows, first, found, errors, ready)
+        # Only the block refers to the cells now: marshal records every value referred to
+        # more than once for back-references, which made writing the copy 2-3x slower.
+        batch.clear()
+        rows.clear()
+        yield block
+
+
+_NUMBERS = frozenset((int, float))
+
+
+class _Errors:
+    """A sheet's error cells by row: ``rows`` sorted, ``cols[row]`` the columns."""
+
+    def __init__(self, cells: set[tuple[int, int]]) -> None:
+        self.cols: dict[int, list[int]] = {}
+        for er, ec in cells:
+            self.cols.setdefault(er, []).append(ec)
+        self.rows = sorted(self.cols)
+
+    def blank(self, columns: list[list[Any]], first: int, height: int) -> None:
+        """Empty the error cells of a block of ``columns`` from sheet row ``first``."""
+        rows, cols = self.rows, self.cols
+        for er in rows[bisect.bisect_left(rows, first) : bisect.bisect_left(rows, first + height)]:
+            for ec in cols[er]:
+                if ec < len(columns):
+                    columns[ec][er - first] = ""
+
+
+def _may_hold_errors(columns: list[list[Any]], kinds: list[set[type]]) -> bool:
+    """Whether a text cell of the columns starts with ``#`` (checked in C)."""
+    hash_, str_, is_ = itertools.repeat("#"), itertools.repeat(str), operator.is_
+    for col, k in zip(columns, kinds, strict=True):
+        if str not in k:
+            continue
+        texts = col if len(k) == 1 else itertools.compress(col, map(is_, map(type, col), str_))
+        if any(map(str.startswith, texts, hash_)):
+            return True
+    return False
+
+
+def _block(
+    rows: list[list[Any]],
+    first: int,
+    found: list[_Errors],
+    errors: Callable[[], set[tuple[int, int]]],
+    ready: Callable[[], bool],
+) -> TypedBlock:
+    """Streamed ``rows`` from sheet row ``first`` as a block, values made python-calamine's
+    (see :func:`sheet_blocks`); ``found`` holds the error cells once asked for."""
+    widths = set(map(len, rows))
+    width = max(widths)
+    if len(widths) > 1:
+        rows = [row if len(row) == width else row + [""] * (width - len(row)) for row in rows]
+    columns = list(map(list, zip(*rows, strict=True)))
+    kinds = [set(map(type, col)) for col in columns]
+    if not found and (ready() or _may_hold_errors(columns, kinds)):
+        found.append(_Errors(errors()))
+    if found and found[0].rows:
+        found[0].blank(columns, first, len(rows))
+    holds: list[int] = []
+    types: list[type | None] = []
+    for c, col in enumerate(columns):
+        k = kinds[c]
+        if int in k:
+            if k <= _NUMBERS:
+                col = columns[c] = list(map(float, col))  # float(a float) is the float itself
+            else:
+                col = columns[c] = [float(v) if v.__class__ is int else v for v in col]
+            k = (k - {int}) | {float}
+        holds.append(holds_of(col, k))
+        types.append(next(iter(k)) if len(k) == 1 and (str not in k or "" not in col) else None)
+    return TypedBlock(len(rows), columns, {}, holds, types)
 
 
 class SheetScan:
