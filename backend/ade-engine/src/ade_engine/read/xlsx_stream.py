@@ -198,13 +198,13 @@ def sheet_blocks(
     held: list[int] = []  # widths of the empty rows not yet known to come before a value
     r = 0  # the sheet row of the batch's first row
     for batch in batches:
-        lens = list(map(len, batch))
-        empty = list(map(operator.eq, map(list.count, batch, itertools.repeat("")), lens))
-        if False not in empty:
-            held += lens
+        last = len(batch)  # after the batch's last row with a value: found from the end
+        while last and batch[last - 1].count("") == len(batch[last - 1]):
+            last -= 1
+        if not last:
+            held += map(len, batch)
             r += len(batch)
             continue
-        last = len(empty) - empty[::-1].index(False)  # after the batch's last row with a value
         size, first = len(batch), r - len(held)
         k = 0
         while len(held) - k >= size:  # whole batches of the empty rows held
@@ -213,7 +213,7 @@ def sheet_blocks(
         rows = batch if last == size else batch[:last]
         if k < len(held):
             rows = [[""] * n for n in held[k:]] + rows
-        held = lens[last:]
+        held = list(map(len, batch[last:]))
         r += size
         block = _block(rows, first, found, errors, ready)
         # Only the block refers to the cells now: marshal records every value referred to
