@@ -139,10 +139,11 @@ def _open_streamed(
 def _streamed_rows_factory(
     wb: Any, path: Path, member: str | None, sheet: Sheet, fallback: Any, shown: str
 ) -> tuple[Any, Any, Any, Any, Any]:
-    """A streamed sheet's hooks: prepare starts finding the merged ranges and error cells (in
-    the sheet's XML bytes); the first read that runs to the end streams the sheet and copies its
-    rows to disk (:mod:`.spill`), later reads replay the copy (or stream the sheet again if it
-    could not be written); nothing is held in memory to park."""
+    """A streamed sheet's hooks (and its blocks, :meth:`Sheet.iter_blocks`): prepare starts
+    finding the merged ranges and error cells (in the sheet's XML bytes); the first read that
+    runs to the end streams the sheet and copies its blocks to disk (:mod:`.spill`), later
+    reads replay the copy (or stream the sheet again if it could not be written); nothing is
+    held in memory to park."""
     state: dict[str, Any] = {}
 
     def blocks() -> Iterator[TypedBlock]:

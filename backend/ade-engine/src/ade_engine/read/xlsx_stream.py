@@ -2,9 +2,12 @@
 
 python-calamine loads a whole sheet into memory (358-364 MiB for 200,000 x 20 cells);
 python-calamine-plus (a fork of it) decodes rows straight from the compressed sheet as they are
-iterated. The first read that runs to the end also copies the rows to disk (:mod:`.spill`, in
-:mod:`.calamine`) and later reads replay the copy. Every cell has the value python-calamine gives
-it (:func:`~ade_engine.read.calamine.open_calamine`), at the same sheet row and column:
+iterated. The stream is taken a batch of rows at a time, and each batch is made a block by
+column (:func:`sheet_blocks`, as a CSV's are typed), so that the values are fixed a column at a
+time and the engine's passes can read the sheet by column. The first read that runs to the end
+also copies the blocks to disk (:mod:`.spill`, in :mod:`.calamine`) and later reads replay the
+copy. Every cell has the value python-calamine gives it
+(:func:`~ade_engine.read.calamine.open_calamine`), at the same sheet row and column:
 
 - rows start at column A (:attr:`Sheet.col_offset` 0; python-calamine's start at the first
   column used, which would need a pass over the sheet before the first read to know), and are
@@ -24,9 +27,10 @@ Differences left (tests/read/test_engine_xlsx_stream.py): a number stored as ``-
 python-calamine's used range but reads as an empty cell from the stream, so trailing rows that
 hold only such cells are not read.
 
-Only sheets over :data:`~ade_engine.read.calamine.STREAM_CELLS` are streamed: copying the rows,
-reading them back and making the values python-calamine's cost more CPU time than iterating a
-loaded sheet twice.
+Only sheets over :data:`~ade_engine.read.calamine.STREAM_CELLS` are streamed: copying the rows
+and reading them back cost about what streaming saves against loading the sheet. The fork holds
+the GIL while it decodes rows, so a thread streaming the next batch would not overlap the
+engine's work on the last one.
 """
 
 from __future__ import annotations
@@ -193,7 +197,8 @@ def sheet_blocks(
     ``errors()`` gives the error cells (it may wait for :class:`SheetScan`); until ``ready()``,
     it is asked only when a block holds text starting with ``#``, which error cells stream as.
     Each block knows its columns' types where a column has one (and no empty cell), so that
-    the rows of a block of one shape are profiled once (:meth:`TypedBlock.row_types`)."""
+    the rows of a block of one shape are profiled once (:meth:`TypedBlock.row_types`). The
+    batches are emptied as they are made blocks."""
     found: list[_Errors] = []
     held: list[int] = []  # widths of the empty rows not yet known to come before a value
     r = 0  # the sheet row of the batch's first row
