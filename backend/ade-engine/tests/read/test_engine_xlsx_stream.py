@@ -144,6 +144,38 @@ def test_two_sheets_read_at_once_each_read_all_their_rows(
     assert got_b == [[v, float(n)] for v, n in rows_b]
 
 
+def test_a_streamed_sheet_is_read_by_block_and_a_loaded_one_by_row(
+    xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed sheet gives its rows as blocks by column too (the first read streams and
+    copies them, later ones replay the copy); a loaded sheet has rows only."""
+    rows: list[list[Any]] = [["n", "when"], *[[i, dt.date(2020, 1, 1 + i % 28)] for i in range(9)]]
+    path = xlsx([{"name": "S", "rows": rows}])
+    expected = [["n", "when"], *[[float(n), d] for n, d in rows[1:]]]
+    monkeypatch.setattr(calamine, "SPILL_ROWS", 4)
+    for stream_cells, by_block in ((ALWAYS, True), (NEVER, False)):
+        monkeypatch.setattr(calamine, "STREAM_CELLS", stream_cells)
+        wb = open_workbook(path)
+        (sheet,) = wb.sheets
+        blocks = sheet.iter_blocks()
+        if not by_block:
+            assert blocks is None
+            assert list(sheet.iter_rows()) == expected
+            wb.close()
+            continue
+        assert blocks is not None
+        first = list(blocks)
+        assert [b.height for b in first] == [4, 4, 2]
+        assert first[1].types == [float, dt.date]  # known: the scan profiles it once
+        assert [r for b in first for r in b.rows()] == expected
+        again = list(sheet.iter_blocks() or [])
+        assert [b.types for b in again] == [None] * 3  # replayed from the copy
+        assert [r for b in again for r in b.rows()] == expected
+        assert list(sheet.iter_rows()) == expected
+        assert sheet.loads == 1
+        wb.close()
+
+
 def test_time_and_duration_cells_and_the_1904_date_system(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
