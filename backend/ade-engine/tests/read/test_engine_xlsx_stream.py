@@ -108,9 +108,13 @@ def every_kind_sheet(name: str = "Kinds") -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("batch", [4096, 5, 2])
 def test_every_kind_of_cell_reads_the_same(
-    xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+    xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
+    """(Streamed ``batch`` rows at a time: empty rows held across batches, error cells in a
+    later block than the first.)"""
+    monkeypatch.setattr(calamine, "SPILL_ROWS", batch)
     path = xlsx([every_kind_sheet(), {"name": "Small", "rows": [["a", 1]]}, {"name": "Empty"}])
     (kinds, *_rest) = assert_same(path, monkeypatch)
     rows = kinds[3]
@@ -357,6 +361,7 @@ CELL = st.one_of(
     origin=st.tuples(st.integers(0, 4), st.integers(0, 4)),
     errors=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 9)), max_size=3),
     inline=st.booleans(),
+    batch=st.sampled_from([1, 2, 3, 4096]),
 )
 def test_generated_workbooks_read_the_same(
     tmp_path: Path,
@@ -365,7 +370,9 @@ def test_generated_workbooks_read_the_same(
     origin: tuple[int, int],
     errors: list[tuple[int, int]],
     inline: bool,
+    batch: int,
 ) -> None:
+    monkeypatch.setattr(calamine, "SPILL_ROWS", batch)  # rows streamed a batch at a time
     path = tmp_path / "gen.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": inline})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
