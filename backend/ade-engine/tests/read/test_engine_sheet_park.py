@@ -138,17 +138,20 @@ def test_outputs_do_not_depend_on_how_sheets_are_kept(
     sheets.insert(1, {"name": "Notes", "rows": [["just some notes"]]})
     source = xlsx(sheets)
     results = {}
-    for label, retain, room, stream in (
-        ("every sheet kept loaded", 10**12, True, False),
-        ("the sheets over a budget of 500 cells parked", 500, True, False),
-        ("every sheet parked", 0, True, False),
-        ("released and parsed again (no room for copies)", 0, False, False),
-        ("streamed (python-calamine-plus)", 0, False, True),
+    temporary_file = spill._temporary_file
+    for label, retain, room, stream, batch in (
+        ("every sheet kept loaded", 10**12, True, False, 4096),
+        ("the sheets over a budget of 500 cells parked", 500, True, False, 4096),
+        ("every sheet parked", 0, True, False, 4096),
+        ("released and parsed again (no room for copies)", 0, False, False, 4096),
+        ("streamed (python-calamine-plus)", 0, False, True, 4096),
+        ("streamed and copied to disk", 0, True, True, 4096),
+        ("streamed and copied in blocks of 7 rows", 0, True, True, 7),
     ):
         monkeypatch.setattr(pipeline, "RETAIN_CELLS", retain)
         monkeypatch.setattr(calamine, "STREAM_CELLS", 0 if stream else 10**18)
-        if not room:
-            monkeypatch.setattr(spill, "_temporary_file", lambda: None)
+        monkeypatch.setattr(calamine, "SPILL_ROWS", batch)
+        monkeypatch.setattr(spill, "_temporary_file", temporary_file if room else lambda: None)
         results[label] = outputs(source, roster_config, tmp_path / label.replace(" ", "-"))
     (first_label, first), *others = results.items()
     assert first[1]["metrics"]["rows_processed"] == sum(sizes)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from ade_engine.errors import InputError
 from ade_engine.read import calamine, open_workbook
-from ade_engine.read.xlsx_stream import UnstreamableError, scan_sheet_xml, sheet_rows
+from ade_engine.read.xlsx_stream import UnstreamableError, scan_sheet_xml, sheet_blocks
 
 NEVER, ALWAYS = 10**18, 0
 
@@ -108,9 +108,13 @@ def every_kind_sheet(name: str = "Kinds") -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("batch", [4096, 5, 2])
 def test_every_kind_of_cell_reads_the_same(
-    xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+    xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
+    """(Streamed ``batch`` rows at a time: empty rows held across batches, error cells in a
+    later block than the first.)"""
+    monkeypatch.setattr(calamine, "SPILL_ROWS", batch)
     path = xlsx([every_kind_sheet(), {"name": "Small", "rows": [["a", 1]]}, {"name": "Empty"}])
     (kinds, *_rest) = assert_same(path, monkeypatch)
     rows = kinds[3]
@@ -142,6 +146,38 @@ def test_two_sheets_read_at_once_each_read_all_their_rows(
     wb.close()
     assert got_a == [[v, float(n)] for v, n in rows_a]
     assert got_b == [[v, float(n)] for v, n in rows_b]
+
+
+def test_a_streamed_sheet_is_read_by_block_and_a_loaded_one_by_row(
+    xlsx: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed sheet gives its rows as blocks by column too (the first read streams and
+    copies them, later ones replay the copy); a loaded sheet has rows only."""
+    rows: list[list[Any]] = [["n", "when"], *[[i, dt.date(2020, 1, 1 + i % 28)] for i in range(9)]]
+    path = xlsx([{"name": "S", "rows": rows}])
+    expected = [["n", "when"], *[[float(n), d] for n, d in rows[1:]]]
+    monkeypatch.setattr(calamine, "SPILL_ROWS", 4)
+    for stream_cells, by_block in ((ALWAYS, True), (NEVER, False)):
+        monkeypatch.setattr(calamine, "STREAM_CELLS", stream_cells)
+        wb = open_workbook(path)
+        (sheet,) = wb.sheets
+        blocks = sheet.iter_blocks()
+        if not by_block:
+            assert blocks is None
+            assert list(sheet.iter_rows()) == expected
+            wb.close()
+            continue
+        assert blocks is not None
+        first = list(blocks)
+        assert [b.height for b in first] == [4, 4, 2]
+        assert first[1].types == [float, dt.date]  # known: the scan profiles it once
+        assert [r for b in first for r in b.rows()] == expected
+        again = list(sheet.iter_blocks() or [])
+        assert [b.types for b in again] == [None] * 3  # replayed from the copy
+        assert [r for b in again for r in b.rows()] == expected
+        assert list(sheet.iter_rows()) == expected
+        assert sheet.loads == 1
+        wb.close()
 
 
 def test_time_and_duration_cells_and_the_1904_date_system(
@@ -245,23 +281,56 @@ def test_trailing_rows_of_empty_strings_are_not_read_when_streamed(
     assert streamed == [[(str, ""), (str, "a")]]
 
 
+def rows_of(blocks: Any) -> list[list[Any]]:
+    return [row for block in blocks for row in block.rows()]
+
+
 def test_trailing_empty_rows_are_dropped_and_errors_count() -> None:
     rows = [["", "x"], ["", ""], ["#DIV/0!", ""], [""], [], ["", ""]]
-    assert list(sheet_rows(iter(rows), lambda: {(2, 0)})) == [["", "x"], ["", ""], ["", ""]]
-    assert list(sheet_rows(iter([[""], [5, True]]), set)) == [[""], [5.0, True]]
+    assert rows_of(sheet_blocks([rows], lambda: {(2, 0)})) == [["", "x"], ["", ""], ["", ""]]
+    assert rows_of(sheet_blocks([[[""], [5, True]]], set)) == [["", ""], [5.0, True]]
 
 
-def test_error_cells_are_asked_for_only_once_known_or_when_a_row_may_hold_one() -> None:
+def test_empty_rows_before_a_value_are_kept_in_blocks_of_a_batch_at_most() -> None:
+    """Empty rows are held across batches (as widths) until a row with a value comes; then
+    given back in blocks of a batch's rows, at their sheet rows."""
+    batches: list[list[list[Any]]] = [[[""], ["", ""]], [[], [""]], [["", "", ""], [7, ""]]]
+    batches.append([[""], [""]])
+    blocks = list(sheet_blocks(batches, lambda: {(5, 0)}))
+    assert [b.height for b in blocks] == [2, 2, 2]
+    # each block padded to its widest row; the error cell (row 5) counts as a value
+    assert rows_of(blocks) == [["", ""], ["", ""], [""], [""], ["", "", ""], ["", "", ""]]
+
+
+def test_blocks_know_their_columns_types_where_they_have_one() -> None:
+    day = dt.date(2020, 1, 2)
+    rows = [[1, "a", day, 2.5, "b", True], [2, "c", day, 3, "", False]]
+    (block,) = sheet_blocks([rows], set)
+    assert block.columns[0] == [1.0, 2.0]
+    assert [type(v) for v in block.columns[3]] == [float, float]
+    assert block.types == [float, str, dt.date, float, None, bool]
+    assert block.rows() == [[1.0, "a", day, 2.5, "b", True], [2.0, "c", day, 3.0, "", False]]
+    (ragged,) = sheet_blocks([[["a"], ["b", 1]]], set)
+    assert ragged.rows() == [["a", ""], ["b", 1.0]]
+    assert ragged.types == [str, None]
+
+
+def test_error_cells_are_asked_for_only_once_known_or_when_a_block_may_hold_one() -> None:
     asked: list[int] = []
 
     def errors() -> set[tuple[int, int]]:
         asked.append(1)
-        return {(2, 1)}
+        return {(3, 1)}
 
-    rows = [["a", "b"], ["c", "#d"], ["e", "#DIV/0!"]]
-    out = list(sheet_rows(iter(rows), errors, ready=lambda: False))
-    assert out == [["a", "b"], ["c", "#d"], ["e", ""]]
-    assert asked == [1]  # at row 1 (text starting with "#"), once
+    batches: list[list[list[Any]]] = [[["a", "b"]], [[1, 2.5]], [["c", "#d"], ["e", "#DIV/0!"]]]
+    out = rows_of(sheet_blocks(batches, errors, ready=lambda: False))
+    assert out == [["a", "b"], [1.0, 2.5], ["c", "#d"], ["e", ""]]
+    assert asked == [1]  # at the third batch (text starting with "#"), once
+    mixed = [[["a", 1]], [[2, "#N/A"]]]
+    assert rows_of(sheet_blocks(mixed, lambda: {(1, 1)}, ready=lambda: False)) == [
+        ["a", 1.0],
+        [2.0, ""],
+    ]
 
 
 CELL = st.one_of(
@@ -292,6 +361,7 @@ CELL = st.one_of(
     origin=st.tuples(st.integers(0, 4), st.integers(0, 4)),
     errors=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 9)), max_size=3),
     inline=st.booleans(),
+    batch=st.sampled_from([1, 2, 3, 4096]),
 )
 def test_generated_workbooks_read_the_same(
     tmp_path: Path,
@@ -300,7 +370,9 @@ def test_generated_workbooks_read_the_same(
     origin: tuple[int, int],
     errors: list[tuple[int, int]],
     inline: bool,
+    batch: int,
 ) -> None:
+    monkeypatch.setattr(calamine, "SPILL_ROWS", batch)  # rows streamed a batch at a time
     path = tmp_path / "gen.xlsx"
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": inline})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})

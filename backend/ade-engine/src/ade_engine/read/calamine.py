@@ -18,7 +18,7 @@ import itertools
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree.ElementTree import ParseError
 
 from ade_engine.errors import InputError
@@ -31,10 +31,12 @@ from ade_engine.read.xlsx_stream import (
     SheetScan,
     UnstreamableError,
     cells_have_addresses,
-    sheet_rows,
-    stream_rows,
+    sheet_blocks,
+    stream_batches,
     xlsx_sheet_parts,
 )
+
+_T = TypeVar("_T")
 
 #: Rows of a sheet copied to disk together when it is parked (:mod:`.spill`).
 SPILL_ROWS = 4096
@@ -137,30 +139,21 @@ def _open_streamed(
 def _streamed_rows_factory(
     wb: Any, path: Path, member: str | None, sheet: Sheet, fallback: Any, shown: str
 ) -> tuple[Any, Any, Any, Any, Any]:
-    """A streamed sheet's hooks: prepare starts finding the merged ranges and error cells (in
-    the sheet's XML bytes); the first read that runs to the end streams the sheet and copies its
-    rows to disk (:mod:`.spill`), later reads replay the copy (or stream the sheet again if it
-    could not be written); nothing is held in memory to park."""
+    """A streamed sheet's hooks (and its blocks, :meth:`Sheet.iter_blocks`): prepare starts
+    finding the merged ranges and error cells (in the sheet's XML bytes); the first read that
+    runs to the end streams the sheet and copies its blocks to disk (:mod:`.spill`), later
+    reads replay the copy (or stream the sheet again if it could not be written); nothing is
+    held in memory to park."""
     state: dict[str, Any] = {}
 
-    def streamed() -> Iterator[list[Any]]:
+    def blocks() -> Iterator[TypedBlock]:
         scan = state["scan"]
-        rows = sheet_rows(
-            stream_rows(wb, sheet.name),
+        streamed = sheet_blocks(
+            stream_batches(wb, sheet.name, SPILL_ROWS),
             lambda: _scanned(shown, sheet.name, scan)[1],
             scan.done,
         )
-        return _read_errors(shown, sheet.name, rows)
-
-    def blocks() -> Iterator[TypedBlock]:
-        rows = streamed()
-        while block := list(itertools.islice(rows, SPILL_ROWS)):
-            width = max(map(len, block))
-            typed = block_of_rows(
-                [r if len(r) == width else r + [""] * (width - len(r)) for r in block]
-            )
-            del block
-            yield typed
+        return _read_errors(shown, sheet.name, streamed)
 
     spill = RowSpill(blocks)
 
@@ -194,6 +187,10 @@ def _streamed_rows_factory(
             return legacy_rows
         return spill.rows()
 
+    def sheet_blocks_() -> Iterator[TypedBlock] | None:
+        prepare()
+        return None if "legacy" in state else spill.blocks()
+
     def park() -> None:
         if "legacy" in state:
             state["legacy"][2]()
@@ -207,6 +204,7 @@ def _streamed_rows_factory(
     def cells() -> int:
         return int(state["legacy"][4]()) if "legacy" in state else 0
 
+    sheet._blocks = sheet_blocks_
     return rows, prepare, park, release, cells
 
 
@@ -278,8 +276,8 @@ def _scanned(shown: str, name: str, scan: SheetScan) -> tuple[list[Any], set[tup
         raise InputError(f"{shown}: sheet {name!r} could not be read: {exc}") from exc
 
 
-def _read_errors(shown: str, name: str, rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
-    """``rows``, with a sheet the fork cannot parse reported as an input error."""
+def _read_errors(shown: str, name: str, rows: Iterator[_T]) -> Iterator[_T]:
+    """``rows`` (or blocks), with a sheet the fork cannot parse reported as an input error."""
     try:
         yield from rows
     except InputError:

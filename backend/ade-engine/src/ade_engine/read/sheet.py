@@ -86,8 +86,9 @@ class Sheet:
 
     def iter_blocks(self) -> Iterator[TypedBlock] | None:
         """Every row from row 0 as blocks kept by column, when the reader reads that way (a
-        CSV: typed by column, replayed from its copy after the first read, :mod:`.spill`);
-        else None, and :meth:`iter_rows` is the way to read the rows."""
+        CSV: typed by column, replayed from its copy after the first read, :mod:`.spill`; a
+        streamed ``.xlsx`` sheet the same way, :mod:`.xlsx_stream`); else None, and
+        :meth:`iter_rows` is the way to read the rows."""
         if self._blocks is None:
             return None
         blocks: Iterator[TypedBlock] | None = self._blocks()

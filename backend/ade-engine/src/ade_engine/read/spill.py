@@ -122,11 +122,11 @@ def block_of_rows(rows: list[list[Any]]) -> TypedBlock:
     column marked PLAIN (values :mod:`marshal` stores), DATES (dates and empty cells) or
     MIXED."""
     columns = [list(c) for c in zip(*rows, strict=True)]
-    return TypedBlock(len(rows), columns, {}, [_holds(c) for c in columns])
+    return TypedBlock(len(rows), columns, {}, [holds_of(c, set(map(type, c))) for c in columns])
 
 
-def _holds(values: list[Any]) -> int:
-    kinds = set(map(type, values))
+def holds_of(values: list[Any], kinds: set[type]) -> int:
+    """What a column holds (PLAIN, DATES or MIXED), from its values and their types."""
     if kinds <= _MARSHALLED:
         return PLAIN
     if kinds == {_DATE} or (

@@ -2,9 +2,12 @@
 
 python-calamine loads a whole sheet into memory (358-364 MiB for 200,000 x 20 cells);
 python-calamine-plus (a fork of it) decodes rows straight from the compressed sheet as they are
-iterated. The first read that runs to the end also copies the rows to disk (:mod:`.spill`, in
-:mod:`.calamine`) and later reads replay the copy. Every cell has the value python-calamine gives
-it (:func:`~ade_engine.read.calamine.open_calamine`), at the same sheet row and column:
+iterated. The stream is taken a batch of rows at a time, and each batch is made a block by
+column (:func:`sheet_blocks`, as a CSV's are typed), so that the values are fixed a column at a
+time and the engine's passes can read the sheet by column. The first read that runs to the end
+also copies the blocks to disk (:mod:`.spill`, in :mod:`.calamine`) and later reads replay the
+copy. Every cell has the value python-calamine gives it
+(:func:`~ade_engine.read.calamine.open_calamine`), at the same sheet row and column:
 
 - rows start at column A (:attr:`Sheet.col_offset` 0; python-calamine's start at the first
   column used, which would need a pass over the sheet before the first read to know), and are
@@ -24,23 +27,30 @@ Differences left (tests/read/test_engine_xlsx_stream.py): a number stored as ``-
 python-calamine's used range but reads as an empty cell from the stream, so trailing rows that
 hold only such cells are not read.
 
-Only sheets over :data:`~ade_engine.read.calamine.STREAM_CELLS` are streamed: copying the rows,
-reading them back and making the values python-calamine's cost more CPU time than iterating a
-loaded sheet twice.
+Only sheets over :data:`~ade_engine.read.calamine.STREAM_CELLS` are streamed: copying the rows
+and reading them back cost about what streaming saves against loading the sheet. The fork holds
+the GIL while it decodes rows, so a thread streaming the next batch would not overlap the
+engine's work on the last one.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import re
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from defusedxml import ElementTree as SafeET
+
+from ade_engine.read.csvtype import TypedBlock
+from ade_engine.read.spill import holds_of
 
 _ERROR_ATTR = b't="e"'
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
@@ -154,56 +164,147 @@ def scan_sheet_xml(zf: zipfile.ZipFile, member: str) -> tuple[list[Any], set[tup
     return merged, errors
 
 
-def stream_rows(wb: Any, name: str) -> Iterator[list[Any]]:
-    """Every row of sheet ``name`` from row 0, as the fork streams them. A workbook has one
-    active stream: if another read started one meanwhile, this one starts again where it was."""
+def stream_batches(wb: Any, name: str, size: int) -> Iterator[list[list[Any]]]:
+    """Every row of sheet ``name`` from row 0 as the fork streams them, ``size`` rows at a time
+    (taken from the stream in C). A workbook has one active stream: if another read started
+    one meanwhile, this one starts again after the last batch it gave."""
     import python_calamine_plus as pp
 
     r = 0
     while True:
         try:
-            for row in wb.stream_sheet_by_name(name, min_row=r):
-                yield row
-                r += 1
+            stream = wb.stream_sheet_by_name(name, min_row=r)
+            while batch := list(itertools.islice(stream, size)):
+                r += len(batch)
+                yield batch
             return
         except pp.StreamInvalidated:
             continue
 
 
-def sheet_rows(
-    rows: Iterator[list[Any]],
+def sheet_blocks(
+    batches: Iterable[list[list[Any]]],
     errors: Callable[[], set[tuple[int, int]]],
     ready: Callable[[], bool] = lambda: True,
-) -> Iterator[list[Any]]:
-    """The streamed rows as the engine reads them: whole numbers as floats, error cells empty,
-    and no empty rows after the last one with a value (an error counts as one, as in
-    python-calamine). Empty rows are held as their widths until a row with a value comes, so
-    a sheet formatted down to its last row does not hold a million rows.
+) -> Iterator[TypedBlock]:
+    """The streamed rows as the engine reads them, a block (by column) per batch: whole numbers
+    as floats, error cells empty, rows padded to the block's widest, and no empty rows after
+    the last one with a value (an error counts as one, as in python-calamine). Empty rows are
+    held as their widths until a row with a value comes, so a sheet formatted down to its last
+    row does not hold a million rows; they are given back in blocks of a batch's rows (the last
+    of them before the next batch's rows, in its block).
 
     ``errors()`` gives the error cells (it may wait for :class:`SheetScan`); until ``ready()``,
-    it is asked only when a row holds text starting with ``#``, which error cells stream as."""
-    error_rows: dict[int, list[int]] | None = None
-    held: list[int] = []
-    for r, row in enumerate(rows):
-        if row.count("") == len(row):
-            held.append(len(row))
+    it is asked only when a block holds text starting with ``#``, which error cells stream as.
+    Each block knows its columns' types where a column has one (and no empty cell), so that
+    the rows of a block of one shape are profiled once (:meth:`TypedBlock.row_types`). The
+    batches are emptied as they are made blocks."""
+    found: list[_Errors] = []
+    held: list[int] = []  # widths of the empty rows not yet known to come before a value
+    r = 0  # the sheet row of the batch's first row
+    for batch in batches:
+        last = len(batch)  # after the batch's last row with a value: found from the end
+        while last and batch[last - 1].count("") == len(batch[last - 1]):
+            last -= 1
+        if not last:
+            held += map(len, batch)
+            r += len(batch)
             continue
-        if held:
-            yield from ([""] * n for n in held)
-            held = []
-        if int in set(map(type, row)):
-            row = [float(v) if v.__class__ is int else v for v in row]
-        if error_rows is None and (
-            ready() or any(v.__class__ is str and v[:1] == "#" for v in row)
-        ):
-            error_rows = {}
-            for er, ec in errors():
-                error_rows.setdefault(er, []).append(ec)
-        if error_rows and r in error_rows:
-            for c in error_rows[r]:
-                if c < len(row):
-                    row[c] = ""
-        yield row
+        size, first = len(batch), r - len(held)
+        k = 0
+        while len(held) - k >= size:  # whole batches of the empty rows held
+            yield _block([[""] * n for n in held[k : k + size]], first, found, errors, ready)
+            first, k = first + size, k + size
+        rows = batch if last == size else batch[:last]
+        if k < len(held):
+            rows = [[""] * n for n in held[k:]] + rows
+        held = list(map(len, batch[last:]))
+        r += size
+        block = _block(rows, first, found, errors, ready)
+        # Only the block refers to the cells now: marshal records every value referred to
+        # more than once for back-references, which made writing the copy 2-3x slower.
+        batch.clear()
+        rows.clear()
+        yield block
+
+
+_NUMBERS = frozenset((int, float))
+
+
+class _Errors:
+    """A sheet's error cells by row: ``rows`` sorted, ``cols[row]`` the columns."""
+
+    def __init__(self, cells: set[tuple[int, int]]) -> None:
+        self.cols: dict[int, list[int]] = {}
+        for er, ec in cells:
+            self.cols.setdefault(er, []).append(ec)
+        self.rows = sorted(self.cols)
+
+    def blank(self, columns: list[list[Any]], first: int, height: int) -> None:
+        """Empty the error cells of a block of ``columns`` from sheet row ``first``."""
+        rows, cols = self.rows, self.cols
+        for er in rows[bisect.bisect_left(rows, first) : bisect.bisect_left(rows, first + height)]:
+            for ec in cols[er]:
+                if ec < len(columns):
+                    columns[ec][er - first] = ""
+
+
+def _may_hold_errors(columns: list[list[Any]], kinds: list[set[type]]) -> bool:
+    """Whether a text cell of the columns may start with ``#``: whether ``#`` follows a
+    separator in the texts joined (in C; a text holding the separator may make it say yes
+    where no cell starts with ``#``, which only asks for the error cells early)."""
+    str_, is_ = itertools.repeat(str), operator.is_
+    for col, k in zip(columns, kinds, strict=True):
+        if str not in k:
+            continue
+        texts = col if len(k) == 1 else itertools.compress(col, map(is_, map(type, col), str_))
+        joined = "\n".join(texts)
+        if joined[:1] == "#" or "\n#" in joined:
+            return True
+    return False
+
+
+def _kinds(values: list[Any]) -> set[type]:
+    """The types of a column's values (counting a column of one type in C is 3x faster than
+    building the set)."""
+    types = list(map(type, values))
+    if types and types.count(types[0]) == len(types):
+        return {types[0]}
+    return set(types)
+
+
+def _block(
+    rows: list[list[Any]],
+    first: int,
+    found: list[_Errors],
+    errors: Callable[[], set[tuple[int, int]]],
+    ready: Callable[[], bool],
+) -> TypedBlock:
+    """Streamed ``rows`` from sheet row ``first`` as a block, values made python-calamine's
+    (see :func:`sheet_blocks`); ``found`` holds the error cells once asked for."""
+    widths = set(map(len, rows))
+    width = max(widths)
+    if len(widths) > 1:
+        rows = [row if len(row) == width else row + [""] * (width - len(row)) for row in rows]
+    columns = list(map(list, zip(*rows, strict=True)))
+    kinds = list(map(_kinds, columns))
+    if not found and (ready() or _may_hold_errors(columns, kinds)):
+        found.append(_Errors(errors()))
+    if found and found[0].rows:
+        found[0].blank(columns, first, len(rows))
+    holds: list[int] = []
+    types: list[type | None] = []
+    for c, col in enumerate(columns):
+        k = kinds[c]
+        if int in k:
+            if k <= _NUMBERS:
+                col = columns[c] = list(map(float, col))  # float(a float) is the float itself
+            else:
+                col = columns[c] = [float(v) if v.__class__ is int else v for v in col]
+            k = (k - {int}) | {float}
+        holds.append(holds_of(col, k))
+        types.append(next(iter(k)) if len(k) == 1 and (str not in k or "" not in col) else None)
+    return TypedBlock(len(rows), columns, {}, holds, types)
 
 
 class SheetScan:
