@@ -60,6 +60,12 @@ def main(argv: list[str] | None = None) -> int:
         " default: the file's own name",
     )
     parser.add_argument(
+        "--config-name",
+        default=None,
+        help="the config's name as its users know it (a job's: the config's slug), for the"
+        " events; default: the config folder's own name",
+    )
+    parser.add_argument(
         "--events-fd",
         type=int,
         default=None,
@@ -113,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             events_stream=events_stream,
             artifact_path=job / "output" / "artifact.json",
             input_name=args.input_name,
+            config_name=args.config_name,
         )
     except Exception as exc:  # e.g. an unwritable output folder: one line, exit 1
         sys.stderr.write(f"error: {type(exc).__name__}: {exc}\n")

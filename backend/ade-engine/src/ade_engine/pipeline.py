@@ -125,6 +125,7 @@ def run(
     events_stream: IO[str] | None = None,
     artifact_path: Path | None = None,
     input_name: str | None = None,
+    config_name: str | None = None,
 ) -> RunResult:
     """Run one input through one config package.
 
@@ -162,7 +163,7 @@ def run(
             try:
                 # Names, not paths: events travel to clients, and a path would tell them
                 # where the server keeps its files.
-                sink.emit("run.started", input=name, config=config_path.name)
+                sink.emit("run.started", input=name, config=config_name or config_path.name)
                 if overwrites_input:
                     raise InputError(
                         f"the input is {output_path}, which the run would overwrite; "

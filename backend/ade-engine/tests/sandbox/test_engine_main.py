@@ -69,6 +69,12 @@ def test_the_input_is_named_as_its_user_knows_it(
     assert art["input"]["name"] == "Q1 members (final).xlsx"
     started = json.loads((job / "logs" / "events.ndjson").read_text().splitlines()[0])
     assert started["input"] == "Q1 members (final).xlsx"
+    assert started["config"] == "config"  # the folder's name, when no other is given
+    # A job names its config as its users know it; `--opt=value` keeps a leading dash a value.
+    named = engine("--job-dir", str(job), "--input-name=-draft.xlsx", "--config-name=roster")
+    assert named.returncode == 0, named.stderr
+    started = json.loads((job / "logs" / "events.ndjson").read_text().splitlines()[0])
+    assert (started["input"], started["config"]) == ("-draft.xlsx", "roster")
     # A CSV's one sheet is named after it too, not after the staged file.
     csv_job = tmp_path / "csv-job"
     (csv_job / "input").mkdir(parents=True)

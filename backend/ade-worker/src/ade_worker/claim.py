@@ -7,11 +7,11 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.enums import JobStatus
-from ade_db.models import Job
+from ade_db.models import Config, ConfigVersion, Job
 from ade_db.types import utcnow
 from ade_worker.timeline import append_event
 
@@ -27,6 +27,24 @@ class ClaimedJob:
     document_id: str
     config_version_id: str
     request_id: str | None
+    #: The config's slug when claimed (what the run's events call the config).
+    config_name: str | None = None
+
+
+# The claimed job's config slug, read by the claim's own statement (a correlated subquery in
+# RETURNING: SQLite and PostgreSQL both allow it). Nested, one table a level, not a join:
+# RETURNING renders column names without their tables, which a join would make ambiguous.
+_CONFIG_SLUG = (
+    select(Config.slug)
+    .where(
+        Config.id
+        == select(ConfigVersion.config_id)
+        .where(ConfigVersion.id == Job.config_version_id)
+        .correlate(Job)
+        .scalar_subquery()
+    )
+    .scalar_subquery()
+)
 
 
 def worker_identity() -> str:
@@ -77,6 +95,7 @@ def claim_job(
                 Job.document_id,
                 Job.config_version_id,
                 Job.request_id,
+                _CONFIG_SLUG.label("config_slug"),
             )
             .execution_options(synchronize_session=False)
         ).one_or_none()
@@ -96,4 +115,5 @@ def claim_job(
         document_id=row.document_id,
         config_version_id=row.config_version_id,
         request_id=row.request_id,
+        config_name=row.config_slug,
     )

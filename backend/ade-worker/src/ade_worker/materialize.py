@@ -90,10 +90,15 @@ class MaterializedJob:
     dir: Path
     input_name: str
     config: Path
+    config_name: str | None = None
 
     @property
     def engine_args(self) -> list[str]:
-        return ["--input-name", self.input_name]
+        # `--opt=value`: an upload named "-x.csv" is a value, not an option.
+        named = [f"--input-name={self.input_name}"]
+        if self.config_name:
+            named.append(f"--config-name={self.config_name}")
+        return named
 
 
 def materialize_job(
@@ -127,7 +132,7 @@ def materialize_job(
         config = job_dir / "config"
         copy_config(cached, config)
     prepare_vendor(job_dir, cached.requirements, layout=layout, installer=installer)
-    return MaterializedJob(job_dir, name, config)
+    return MaterializedJob(job_dir, name, config, claimed.config_name)
 
 
 def prepare_vendor(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_db.models import Job
+from ade_db.models import Config, ConfigVersion, Job
 from ade_db.types import utcnow
 from ade_storage import LocalBlobStore
 from ade_worker.claim import claim_job, worker_identity
@@ -119,3 +119,22 @@ def test_worker_identity_names_host_and_pid() -> None:
     import socket
 
     assert worker_identity() == f"{socket.gethostname()}:{os.getpid()}"
+
+
+def test_the_claim_reads_its_own_jobs_config_slug(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    # Each job's own config, read by the claim's statement, whatever other configs exist.
+    first, second = seed_job(sessions, blobs), seed_job(sessions, blobs)
+    with sessions() as session:
+        config_id = session.scalar(
+            select(ConfigVersion.config_id).where(ConfigVersion.id == second.config_version_id)
+        )
+        session.execute(update(Config).where(Config.id == config_id).values(slug="payroll-2027"))
+        session.commit()
+    claimed_second = claim_job(sessions, second.job_id, worker_id="host:1")
+    claimed_first = claim_job(sessions, first.job_id, worker_id="host:1")
+    assert claimed_second is not None
+    assert claimed_first is not None
+    assert claimed_second.config_name == "payroll-2027"
+    assert claimed_first.config_name == "roster"

@@ -59,7 +59,8 @@ def _materialize(
         )
     # The engine is told the upload's name; the staged file keeps its storage name.
     assert job.input_name.startswith("members.")  # seed_job's upload name
-    assert job.engine_args == ["--input-name", job.input_name]
+    # And the config's slug (seed_job's "roster"), for the run's events.
+    assert job.engine_args == [f"--input-name={job.input_name}", "--config-name=roster"]
     return job.dir
 
 

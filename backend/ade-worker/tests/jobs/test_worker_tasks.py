@@ -86,6 +86,9 @@ def assert_good_job_succeeds(
     assert types[-2:] == ["run.completed", "job.succeeded"]
     with sessions() as session:
         events = job_events(session, job_id)
+    # The run names the upload and the config as their users know them (seed_job's config
+    # is "roster"), not the folders they were staged in.
+    assert (events[2].payload["input"], events[2].payload["config"]) == ("members.csv", "roster")
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     engine_seqs = [e.payload["seq"] for e in events[2:-1]]
     assert engine_seqs == list(range(1, len(engine_seqs) + 1))
