@@ -3,12 +3,11 @@ import { useId, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 
 import { Button } from '@/components/Button';
+import { READABLE_FILE_TYPES, READABLE_FILE_TYPES_HINT } from '@/lib/fileTypes';
 import { formatBytes } from '@/lib/format';
 
 import type { UploadItem } from '../hooks/useUploads';
 import styles from './UploadPanel.module.css';
-
-export const ACCEPT = '.xlsx,.xlsm,.xls,.ods,.csv,.tsv,.txt';
 
 export interface UploadPanelProps {
   items: UploadItem[];
@@ -46,7 +45,7 @@ export function UploadPanel({ items, onFiles, onCancel, onClear, hrefOf }: Uploa
         <div>
           <p className={styles.zoneTitle}>Drop spreadsheets here</p>
           <p id={hintId} className={styles.zoneHint}>
-            Excel (.xlsx, .xlsm, .xls), OpenDocument (.ods) or CSV, several at once.
+            {READABLE_FILE_TYPES_HINT}, several at once.
           </p>
         </div>
         <Button variant="primary" size="sm" aria-describedby={hintId} onClick={() => input.current?.click()}>
@@ -56,7 +55,7 @@ export function UploadPanel({ items, onFiles, onCancel, onClear, hrefOf }: Uploa
           ref={input}
           type="file"
           multiple
-          accept={ACCEPT}
+          accept={READABLE_FILE_TYPES}
           hidden
           data-testid="upload-input"
           onChange={(event) => {

@@ -6,12 +6,10 @@ import { Button } from '@/components/Button';
 import { ProblemMessage } from '@/components/ProblemMessage';
 import { SearchInput } from '@/components/SearchInput';
 import { Select, type SelectOption } from '@/components/Select';
+import { READABLE_FILE_TYPES } from '@/lib/fileTypes';
 
 import { pickableDocumentsQuery, pickedDocumentQuery, uploadDocument } from '../../api/dryRun';
 import styles from './DryRun.module.css';
-
-/** The file types a run reads (as the documents page accepts them). */
-const ACCEPT = '.xlsx,.xlsm,.xls,.csv';
 
 /** Pick one of the workspace's documents (searchable by name), or upload one and pick it. */
 export function DocumentPicker({
@@ -70,7 +68,7 @@ export function DocumentPicker({
           <input
             ref={fileRef}
             type="file"
-            accept={ACCEPT}
+            accept={READABLE_FILE_TYPES}
             className="visually-hidden"
             aria-label="Upload a document to run on"
             tabIndex={-1}
