@@ -33,6 +33,9 @@ class Job(IdMixin, TimestampMixin, Base):
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         UniqueConstraint("workspace_id", "idempotency_key"),
         Index(None, "workspace_id", "status"),
+        # A workspace's jobs, newest first (the list's default order): one page reads one
+        # page of rows, not every job of the workspace sorted.
+        Index(None, "workspace_id", "created_at"),
         Index(None, "run_key", "status"),
         # The reconciler scans by state and age.
         Index(None, "status", "queued_at"),
