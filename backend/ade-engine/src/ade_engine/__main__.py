@@ -101,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     from ade_engine.pipeline import run
     from ade_engine.plan import build_plan
 
+    if not args.plan:  # a big CSV's first read starts now: the guard refuses it after this
+        from ade_engine.read.csvchild import prestart
+
+        prestart(inputs[0])
     _sandbox(job, guard)
     if args.plan:
         return _plan(job, config_dir, build_plan)
