@@ -245,7 +245,7 @@ def test_the_child_dies_with_its_parent(tmp_path: Path) -> None:
         pytest.fail(f"the reader child {pid} outlived its parent")
 
 
-def test_no_child_for_small_files_other_formats_or_under_the_guard(
+def test_no_child_for_small_files_other_formats_one_cpu_or_under_the_guard(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "roster.csv", roster(10))
@@ -253,6 +253,9 @@ def test_no_child_for_small_files_other_formats_or_under_the_guard(
     assert csvchild.start(tmp_path / "book.xlsx") is None
     with monkeypatch.context() as m:
         m.setattr(csvchild, "MIN_BYTES", path.stat().st_size + 1)
+        assert csvchild.start(path) is None
+    with monkeypatch.context() as m:
+        m.setattr(os, "sched_getaffinity", lambda pid: {0})  # one CPU: nothing to overlap on
         assert csvchild.start(path) is None
 
     def refused() -> int:

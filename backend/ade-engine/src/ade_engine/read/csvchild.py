@@ -138,8 +138,9 @@ class ReaderChild:
 
 def start(path: Path) -> ReaderChild | None:
     """The reader child for ``path``: the one :func:`prestart` forked for it, else a new one
-    when ``path`` is a CSV of at least :data:`MIN_BYTES`; None when it is not, off Linux, or
-    when starting a process is refused (the guard is installed)."""
+    when ``path`` is a CSV of at least :data:`MIN_BYTES`; None when it is not, off Linux, when
+    the process may run on one CPU only (the child could not run beside it), or when starting
+    a process is refused (the guard is installed)."""
     global _prestarted
     early, _prestarted = _prestarted, None
     if early is not None:
@@ -147,6 +148,8 @@ def start(path: Path) -> ReaderChild | None:
             return early
         early.close()
     if sys.platform != "linux" or reader_for(path.suffix.lower()) != "csv":
+        return None
+    if len(os.sched_getaffinity(0)) < 2:
         return None
     try:
         if path.stat().st_size < MIN_BYTES:
