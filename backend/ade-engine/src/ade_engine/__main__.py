@@ -21,7 +21,9 @@ it is not, 2 on usage errors; the last stdout line is ``{"status": "valid"|"inva
 path, "problems": count}``.
 
 Both modes run config code under :mod:`ade_engine.guard`: it may change files only inside the
-job folder and may not start processes; temporary files go to ``<job>/tmp`` (``TMPDIR``).
+job folder and may not start processes; temporary files go to ``<job>/tmp`` (``TMPDIR``). The
+one process the engine starts, a big CSV's reader child (:mod:`ade_engine.read.csvchild`), is
+forked before the guard is installed and before any config code is imported.
 """
 
 from __future__ import annotations
