@@ -38,10 +38,11 @@ import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from ade_engine.errors import EngineError
 from ade_engine.formats import reader_for
+from ade_engine.read.csv import plan_of, typed_blocks
 from ade_engine.read.csvtype import TypedBlock
 from ade_engine.read.spill import decode, encode
 
@@ -166,8 +167,6 @@ def prestart(path: Path) -> None:
 
 
 def _fork(path: Path) -> ReaderChild:
-    from ade_engine.read.csv import plan_of, typed_blocks  # the module that imports this one
-
     parent = os.getpid()
     read_end, write_end = os.pipe()
     with contextlib.suppress(OSError, AttributeError):  # a smaller pipe only costs overlap
@@ -185,7 +184,7 @@ def _fork(path: Path) -> ReaderChild:
         try:
             os.close(read_end)
             _detach(parent, write_end)
-            _serve(path, os.fdopen(write_end, "wb"), plan_of, typed_blocks)
+            _serve(path, os.fdopen(write_end, "wb"))
             status = 0
         finally:
             os._exit(status)
@@ -209,10 +208,11 @@ def _detach(parent: int, keep: int) -> None:  # pragma: no cover (runs in the ch
         os.dup2(devnull, 0)
         os.dup2(devnull, 1)
         os.close(devnull)
+    gc.freeze()  # the engine's objects: collections skip them, and their pages stay shared
     gc.set_threshold(100_000)
 
 
-def _serve(path: Path, out: IO[bytes], plan_of: Any, typed_blocks: Any) -> None:  # pragma: no cover
+def _serve(path: Path, out: IO[bytes]) -> None:  # pragma: no cover (runs in the child)
     def send(kind: bytes, meta: bytes, data: bytes) -> None:
         out.write(_HEADER.pack(kind, len(meta), len(data)))
         out.write(meta)
