@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +311,16 @@ def test_python_m_ade_engine_reads_a_big_csv_in_a_child_before_the_guard(tmp_pat
     alone = run(path, job / "config", tmp_path / "alone")
     assert alone.ok
     assert _outputs(job / "output") == _outputs(tmp_path / "alone")
+
+
+def test_a_reader_handed_with_a_spreadsheet_is_closed(
+    tmp_path: Path, xlsx: Callable[..., Path]
+) -> None:
+    path = write_csv(tmp_path / "roster.csv", roster(10))
+    child = csvchild.start(path)
+    assert child is not None
+    book = xlsx([{"name": "S", "rows": [["a"], [1]]}])
+    wb = open_workbook(book, None, child)
+    assert wb.format == "xlsx"
+    wb.close()
+    assert gone(child.pid)

@@ -13,7 +13,8 @@ newlines stay inside their value.
 Values are typed as a person reads them (see :func:`type_text`), in blocks of
 :data:`BLOCK_ROWS` rows, column by column (:mod:`.csvtype`). The file is read once: the typed
 blocks of the first full read are kept in a temporary file and replayed by later reads
-(:mod:`.spill`). A ``;``-delimited file is
+(:mod:`.spill`); a big file's first read is made by a forked reader child, which sends the
+typed blocks over a pipe while the run scans them (:mod:`.csvchild`). A ``;``-delimited file is
 taken to come from a locale whose decimal separator is the comma (that is why its list
 separator is ``;``), so its numbers are typed by :func:`type_text_decimal_comma`.
 """
