@@ -21,7 +21,9 @@ it is not, 2 on usage errors; the last stdout line is ``{"status": "valid"|"inva
 path, "problems": count}``.
 
 Both modes run config code under :mod:`ade_engine.guard`: it may change files only inside the
-job folder and may not start processes; temporary files go to ``<job>/tmp`` (``TMPDIR``).
+job folder and may not start processes; temporary files go to ``<job>/tmp`` (``TMPDIR``). The
+one process the engine starts, a big CSV's reader child (:mod:`ade_engine.read.csvchild`), is
+forked before the guard is installed and before any config code is imported.
 """
 
 from __future__ import annotations
@@ -107,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     from ade_engine.pipeline import run
     from ade_engine.plan import build_plan
 
+    if not args.plan:  # a big CSV's first read starts now: the guard refuses it after this
+        from ade_engine.read.csvchild import prestart
+
+        prestart(inputs[0])
     _sandbox(job, guard)
     if args.plan:
         return _plan(job, config_dir, build_plan)

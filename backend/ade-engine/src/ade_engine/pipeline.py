@@ -45,6 +45,8 @@ from ade_engine.passes.detect import detect
 from ade_engine.passes.map import before_save, map_tables, settle
 from ade_engine.passes.rows import write_rows
 from ade_engine.read import SheetPool, open_workbook
+from ade_engine.read.csvchild import ReaderChild
+from ade_engine.read.csvchild import start as start_reader
 from ade_engine.summary import build_summary
 
 __all__ = ["RETAIN_CELLS", "ProgressCallback", "RunResult", "run"]
@@ -90,11 +92,13 @@ class RunResult:
         return self.status == "succeeded"
 
 
-def _passes(ctx: RunContext, input_path: Path, output_path: Path) -> None:
+def _passes(
+    ctx: RunContext, input_path: Path, output_path: Path, reader: ReaderChild | None
+) -> None:
     """Every pass in order, from ``run_start`` to the saved output (see the module docstring)."""
     artifact = ctx.artifact
     ctx.hooks("run_start")
-    ctx.workbook = wb = open_workbook(input_path, artifact["input"]["name"])
+    ctx.workbook = wb = open_workbook(input_path, artifact["input"]["name"], reader)
     artifact["input"]["format"] = wb.format
     details = {k: v for k, v in wb.details.items() if not k.startswith("_")}
     artifact["input"].update(cast(InputInfo, details))  # CSV: encoding and the like
@@ -160,6 +164,10 @@ def run(
     ctx: RunContext | None = None
     try:
         with contextlib.ExitStack() as stack:
+            # A big CSV's first read starts in a child now, before any config code runs.
+            reader = start_reader(input_path)
+            if reader is not None:
+                stack.callback(reader.close)
             try:
                 # Names, not paths: events travel to clients, and a path would tell them
                 # where the server keeps its files.
@@ -172,7 +180,7 @@ def run(
                 config = stack.enter_context(load_config(config_path))
                 ctx = _context(config, artifact, sink, progress)
                 with _fewer_collections():
-                    _passes(ctx, input_path, output_path)
+                    _passes(ctx, input_path, output_path, reader)
                 finish(artifact, "succeeded", _elapsed_ms(started))
             except EngineError as exc:
                 error = exc

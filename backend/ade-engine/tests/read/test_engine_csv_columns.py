@@ -291,8 +291,11 @@ def test_a_failed_first_read_is_not_replayed() -> None:
 # --- whole files: the reader and the run against the per-value reader of before -----------
 
 
-def reference_open_csv(path: Path, name: str | None = None) -> Workbook:
-    """The CSV reader as it was: every read parses the file and types each value."""
+def reference_open_csv(path: Path, name: str | None = None, reader: Any = None) -> Workbook:
+    """The CSV reader as it was: every read parses the file and types each value (in this
+    process: a reader child started for the run is closed)."""
+    if reader is not None:
+        reader.close()
     wb = csv_read.open_csv(path, name)
     details = {k: v for k, v in wb.details.items() if not k.startswith("_")}
     typer = type_text_decimal_comma if details["decimal_separator"] == "," else type_text

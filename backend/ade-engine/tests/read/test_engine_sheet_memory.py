@@ -134,8 +134,8 @@ def run_capturing_workbook(
 ) -> tuple[Any, Workbook]:
     opened: list[Workbook] = []
 
-    def spy(path: Path, name: str | None = None) -> Workbook:
-        wb = open_workbook(path, name)
+    def spy(path: Path, name: str | None = None, reader: Any = None) -> Workbook:
+        wb = open_workbook(path, name, reader)
         opened.append(wb)
         return wb
 

@@ -13,7 +13,8 @@ newlines stay inside their value.
 Values are typed as a person reads them (see :func:`type_text`), in blocks of
 :data:`BLOCK_ROWS` rows, column by column (:mod:`.csvtype`). The file is read once: the typed
 blocks of the first full read are kept in a temporary file and replayed by later reads
-(:mod:`.spill`). A ``;``-delimited file is
+(:mod:`.spill`); a big file's first read is made by a forked reader child, which sends the
+typed blocks over a pipe while the run scans them (:mod:`.csvchild`). A ``;``-delimited file is
 taken to come from a locale whose decimal separator is the comma (that is why its list
 separator is ``;``), so its numbers are typed by :func:`type_text_decimal_comma`.
 """
@@ -27,6 +28,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ade_engine.read.csvtype import (
     COMMA_KINDS,
@@ -39,15 +41,20 @@ from ade_engine.read.csvtype import (
 from ade_engine.read.sheet import Sheet, Workbook
 from ade_engine.read.spill import RowSpill
 
+if TYPE_CHECKING:
+    from ade_engine.read.csvchild import ReaderChild
+
 __all__ = [
     "BLOCK_ROWS",
     "DELIMITERS",
     "SAMPLE_BYTES",
     "detect_encoding",
     "open_csv",
+    "plan_of",
     "sniff_delimiter",
     "type_text",
     "type_text_decimal_comma",
+    "typed_blocks",
 ]
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -107,26 +114,50 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-def open_csv(path: Path, name: str | None = None) -> Workbook:
-    """A CSV as a one-sheet workbook; the sheet is named after `name` (the input's name as its
-    user knows it), else the file's."""
+def plan_of(path: Path) -> tuple[str, str]:
+    """How to read ``path``: (encoding, delimiter)."""
     encoding = detect_encoding(path)
-    errors = "replace" if encoding == "cp1252" else "strict"
-    with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
+    with path.open("r", encoding=encoding, errors=_errors(encoding), newline="") as fh:
         sample = fh.read(SAMPLE_BYTES)
-    delimiter = sniff_delimiter(sample)
-    decimal = "," if delimiter == ";" else "."
-    typer = type_text_decimal_comma if decimal == "," else type_text
-    kinds = COMMA_KINDS if decimal == "," else DOT_KINDS
+    return encoding, sniff_delimiter(sample)
+
+
+def typed_blocks(path: Path, encoding: str, delimiter: str) -> Iterator[TypedBlock]:
+    """Every row of ``path``, parsed and typed, in blocks of :data:`BLOCK_ROWS` rows."""
+    comma = delimiter == ";"
+    block_typer = BlockTyper(
+        type_text_decimal_comma if comma else type_text, COMMA_KINDS if comma else DOT_KINDS
+    )
+    with path.open("r", encoding=encoding, errors=_errors(encoding), newline="") as fh:
+        records = csv.reader(fh, delimiter=delimiter)
+        while block := list(itertools.islice(records, BLOCK_ROWS)):
+            typed = block_typer.type(block)
+            del block  # see read.calamine: the copy is written 2-3x faster
+            yield typed
+
+
+def _errors(encoding: str) -> str:
+    return "replace" if encoding == "cp1252" else "strict"
+
+
+def open_csv(path: Path, name: str | None = None, reader: ReaderChild | None = None) -> Workbook:
+    """A CSV as a one-sheet workbook; the sheet is named after `name` (the input's name as its
+    user knows it), else the file's. ``reader``: a reader child started for ``path``
+    (:mod:`.csvchild`), which then makes the plan and the first read."""
+    encoding, delimiter = reader.plan() if reader is not None else plan_of(path)
+    first = reader
 
     def blocks() -> Iterator[TypedBlock]:
-        block_typer = BlockTyper(typer, kinds)
-        with path.open("r", encoding=encoding, errors=errors, newline="") as fh:
-            records = csv.reader(fh, delimiter=delimiter)
-            while block := list(itertools.islice(records, BLOCK_ROWS)):
-                typed = block_typer.type(block)
-                del block  # see read.calamine: the copy is written 2-3x faster
-                yield typed
+        nonlocal first
+        if first is not None:  # the first read is the child's; any later one parses here
+            child, first = first, None
+            return child.blocks()
+        return typed_blocks(path, encoding, delimiter)
+
+    def close() -> None:
+        spill.close()
+        if reader is not None:
+            reader.close()
 
     spill = RowSpill(blocks)
     sheet = Sheet(name=Path(name or path.name).stem[:31] or "Sheet1", index=0, typed_text=True)
@@ -140,7 +171,7 @@ def open_csv(path: Path, name: str | None = None) -> Workbook:
         details={
             "encoding": encoding,
             "delimiter": delimiter,
-            "decimal_separator": decimal,
-            "_close": spill.close,
+            "decimal_separator": "," if delimiter == ";" else ".",
+            "_close": close,
         },
     )

@@ -249,6 +249,8 @@ class TypedBlock(NamedTuple):
     #: per column, the type of its every value when known (no empty cell), else None; None
     #: for the whole block when not known at all (a block read back from the copy)
     types: list[type | None] | None = None
+    #: the block as :func:`.spill.encode` stores it, when it came so (from a reader child)
+    encoded: bytes | None = None
 
     def row_types(self) -> tuple[type, ...] | None:
         """The type of each cell of every row, when the block's rows all have the same: no

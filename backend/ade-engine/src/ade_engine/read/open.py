@@ -10,6 +10,7 @@ from ade_engine.formats import SUPPORTED, reader_for
 from ade_engine.read.calamine import open_calamine
 from ade_engine.read.cfb import CFB_MAGIC, inspect_cfb
 from ade_engine.read.csv import open_csv
+from ade_engine.read.csvchild import ReaderChild
 from ade_engine.read.sheet import Workbook
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -57,12 +58,17 @@ def sniff_format(path: Path, name: str | None = None) -> str:
     raise InputError(f"{shown} is not a valid {ext} file (corrupt or not a spreadsheet)")
 
 
-def open_workbook(path: Path, name: str | None = None) -> Workbook:
+def open_workbook(
+    path: Path, name: str | None = None, reader: ReaderChild | None = None
+) -> Workbook:
     """Open ``path`` for reading; raise :class:`InputError` with a clear message if it can't be.
     ``name``: the input's name as its user knows it (a CSV's one sheet is named after it, and
-    errors name it: never a staged file's storage name)."""
+    errors name it: never a staged file's storage name). ``reader``: a reader child started
+    for ``path`` (:func:`.csvchild.start`), which a CSV's first read is then left to."""
     path = Path(path)
     fmt = sniff_format(path, name)
     if fmt == "csv":
-        return open_csv(path, name)
+        return open_csv(path, name, reader)
+    if reader is not None:
+        reader.close()
     return open_calamine(path, fmt, name)

@@ -72,7 +72,7 @@ class RowSpill:
             for block in self._blocks():
                 if fh is not None:
                     try:
-                        data = encode(block)
+                        data = block.encoded or encode(block)
                         fh.write(data)
                     except OSError:  # no room (the job's disk limit) or no TMPDIR
                         fh = None
