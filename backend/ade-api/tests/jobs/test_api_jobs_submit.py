@@ -17,7 +17,7 @@ from rq import Queue
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ade_api.jobs import service
+from ade_api.jobs import submission
 from ade_api.jobs.service import RESOURCE_VERSIONS, run_key
 from ade_db.models import ConfigVersion, Document, DomainEvent, Job, JobEvent, User
 from ade_db.types import new_id
@@ -422,7 +422,7 @@ async def test_an_idempotency_key_taken_meanwhile_is_409_and_leaves_nothing(
 ) -> None:
     # Another request with the same key commits its job between this one's look-up of the key
     # and its INSERT: the unique constraint decides, and this submit leaves no trace.
-    real = service._queued_and_cached
+    real = submission._queued_and_cached
 
     def racing(*args: Any, **kwargs: Any) -> Any:
         db_connection.execute(
@@ -437,7 +437,7 @@ async def test_an_idempotency_key_taken_meanwhile_is_409_and_leaves_nothing(
         )
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(service, "_queued_and_cached", racing)
+    monkeypatch.setattr(submission, "_queued_and_cached", racing)
     response = await world.client.post(
         world.jobs,
         json={"document_id": world.document_id, "config_version_id": world.version_id},

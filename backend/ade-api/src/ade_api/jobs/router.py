@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
 
 from ade_api.dependencies import SessionDep, SettingsDep, StorageDep, run_and_end_session
-from ade_api.jobs import results, service
+from ade_api.jobs import results, service, submission
 from ade_api.jobs.dependencies import JobDep, JobQueueDep
 from ade_api.jobs.results import TABLE_SORTS
 from ade_api.jobs.schemas import JobEventOut, JobOut, JobSubmit, TableOut
@@ -48,7 +48,7 @@ async def submit_job(
     job, replayed = await run_and_end_session(
         session,
         functools.partial(
-            service.submit,
+            submission.submit,
             session,
             access,
             body,

@@ -1,5 +1,5 @@
-"""Job rules: submitting (with the run-key cache and the per-workspace queue limit),
-reading, cancelling and retrying jobs, and their timelines.
+"""Job rules: the run key and the per-workspace queue limit, reading, cancelling and
+retrying jobs, and their timelines (submitting is in :mod:`ade_api.jobs.submission`).
 
 The database is the source of truth: a job row is committed first and only then does its id
 go on the queue (`after_commit`). Workers claim, run and record jobs; this service never runs
@@ -10,32 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ScalarSelect, func, insert, null, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
 import ade_engine
-from ade_api.documents.service import get_document
 from ade_api.errors import ConflictError, NotFoundError, RateLimitedError
-from ade_api.jobs.schemas import JobEventOut, JobOut, JobSubmit
+from ade_api.jobs.schemas import JobEventOut, JobOut
 from ade_api.logging import request_id_var
 from ade_api.pagination import Page, PageParams, paginate
 from ade_api.persistence import after_commit
 from ade_api.queue import JobQueue
 from ade_api.sse import Batch, Message
 from ade_api.workspaces.service import WorkspaceAccess
-from ade_db.enums import ConfigVersionStatus, JobStatus, WorkspaceRole
-from ade_db.models import (
-    Config,
-    ConfigVersion,
-    Job,
-    JobEvent,
-    WorkspaceActiveConfig,
-)
-from ade_db.types import new_id, utcnow
-from ade_worker.timeline import EventRow, append_event, record_job_changes
+from ade_db.enums import JobStatus, WorkspaceRole
+from ade_db.models import ConfigVersion, Job, JobEvent
+from ade_db.types import utcnow
+from ade_worker.timeline import append_event
 
 QUEUED = JobStatus.QUEUED.value
 RUNNING = JobStatus.RUNNING.value
@@ -100,66 +92,11 @@ def get_job(session: Session, access: WorkspaceAccess, job_id: str) -> Job:
     return job
 
 
-# --------------------------------------------------------------------------- submit
+# --------------------------------------------------------------------------- queue limit
 
 
-class _Runnable(NamedTuple):
-    """What a submit needs of the version to run (its columns only: the manifest and the
-    message are not parsed for every submit)."""
-
-    id: str
-    config_id: str
-    files_hash: str
-    status: str
-
-
-_RUNNABLE_COLUMNS = (
-    ConfigVersion.id,
-    ConfigVersion.config_id,
-    ConfigVersion.files_hash,
-    ConfigVersion.status,
-)
-
-
-def _version(session: Session, access: WorkspaceAccess, version_id: str | None) -> _Runnable:
-    """The version to run: the one asked for, else the active config's published one."""
-    if version_id is None:
-        config_id = session.scalar(
-            select(WorkspaceActiveConfig.config_id).where(
-                WorkspaceActiveConfig.workspace_id == access.workspace.id
-            )
-        )
-        if config_id is None:
-            raise ConflictError(
-                "the workspace has no active config; pass config_version_id or activate one"
-            )
-        published = session.execute(
-            select(*_RUNNABLE_COLUMNS).where(
-                ConfigVersion.config_id == config_id,
-                ConfigVersion.status == ConfigVersionStatus.PUBLISHED.value,
-            )
-        ).one_or_none()
-        if published is None:
-            raise ConflictError("the active config has no published version")
-        return _Runnable(*published)
-    found = session.execute(
-        select(*_RUNNABLE_COLUMNS, Config.workspace_id)
-        .join(Config, Config.id == ConfigVersion.config_id)
-        .where(ConfigVersion.id == version_id.upper())
-    ).one_or_none()
-    if found is None or found[-1] != access.workspace.id:
-        raise NotFoundError("config version not found")
-    version = _Runnable(*found[:-1])
-    if version.status == ConfigVersionStatus.DRAFT.value:
-        raise ConflictError("a draft cannot run jobs: publish it, or use the draft's dry-run")
-    if version.status == ConfigVersionStatus.DISCARDED.value:
-        raise ConflictError(
-            "a discarded draft cannot run jobs: restore it into the draft and publish it"
-        )
-    return version
-
-
-def _queued_jobs(workspace_id: str) -> ScalarSelect[int]:
+def queued_jobs(workspace_id: str) -> ScalarSelect[int]:
+    """The count of the workspace's queued jobs, as a subquery (a submit reads it with more)."""
     return (
         select(func.count())
         .select_from(Job)
@@ -168,7 +105,8 @@ def _queued_jobs(workspace_id: str) -> ScalarSelect[int]:
     )
 
 
-def _refuse_when_full(queued: int, limit: int) -> None:
+def refuse_when_full(queued: int, limit: int) -> None:
+    """429 when the workspace already has `limit` queued jobs."""
     if queued >= limit:
         raise RateLimitedError(
             f"the workspace already has {queued} queued jobs (limit {limit}); "
@@ -177,147 +115,9 @@ def _refuse_when_full(queued: int, limit: int) -> None:
         )
 
 
-def _check_queue_limit(session: Session, workspace_id: str, limit: int) -> None:
-    _refuse_when_full(session.scalar(select(_queued_jobs(workspace_id))) or 0, limit)
-
-
-def _queued_and_cached(
-    session: Session, workspace_id: str, key: str, *, use_cache: bool
-) -> tuple[int, Job | None]:
-    """The workspace's queued jobs, and (`use_cache`) its latest job that ran with this run
-    key and succeeded: one statement for both, on the path every submit takes (a cache hit,
-    the rare case, loads its job with a second)."""
-    cached_id = (
-        select(Job.id)
-        .where(
-            Job.workspace_id == workspace_id,
-            Job.run_key == key,
-            Job.status == SUCCEEDED,
-            Job.cache_hit_of_id.is_(None),
-        )
-        .order_by(Job.completed_at.desc(), Job.id.desc())
-        .limit(1)
-        .scalar_subquery()
-        if use_cache
-        else null()
-    )
-    queued, original_id = session.execute(select(_queued_jobs(workspace_id), cached_id)).one()
-    original = session.get(Job, original_id) if original_id is not None else None
-    return queued or 0, original
-
-
-# The tables themselves: a Core INSERT skips the ORM's bulk-insert bookkeeping.
-_JOBS = Job.metadata.tables[Job.__tablename__]
-_JOB_COLUMNS = tuple(column.key for column in _JOBS.columns)
-_INSERT_JOB = insert(_JOBS)
-_INSERT_JOB_EVENT = insert(JobEvent.metadata.tables[JobEvent.__tablename__])
-
-
-def _insert_new_job(session: Session, job: Job, first: EventRow) -> None:
-    """The new job's row and its first timeline entry: two INSERTs back to back, with no
-    unit-of-work flush. The submit's first write starts its write transaction (SQLite's write
-    lock, and the process's write gate: `ade_db.engine`), which the same hop commits: it is
-    held for these statements and the workspace's event only, everything else is done first.
-    A job with an Idempotency-Key that a concurrent request just used is a 409."""
-    row = {key: getattr(job, key) for key in _JOB_COLUMNS}
-    if job.idempotency_key is None:
-        session.execute(_INSERT_JOB, [row])
-    else:
-        try:
-            with session.begin_nested():
-                session.execute(_INSERT_JOB, [row])
-        except IntegrityError:  # the same Idempotency-Key sent twice at once
-            raise ConflictError("a job with this Idempotency-Key is being created") from None
-    type_, payload = first
-    session.execute(
-        _INSERT_JOB_EVENT,
-        [
-            {
-                "id": new_id(),
-                "job_id": job.id,
-                "seq": 1,
-                "type": type_,
-                "payload": payload,
-                "created_at": job.created_at,
-            }
-        ],
-    )
-
-
-def submit(
-    session: Session,
-    access: WorkspaceAccess,
-    body: JobSubmit,
-    *,
-    idempotency_key: str | None,
-    request_id: str | None,
-    queue: JobQueue,
-    max_queued: int,
-) -> tuple[JobOut, bool]:
-    """Queue a job (or answer from the cache); returns the job and whether it is a replay
-    of an earlier request with the same Idempotency-Key."""
-    access.require(WorkspaceRole.EDITOR)
-    if idempotency_key is not None:
-        earlier = session.scalars(
-            select(Job).where(
-                Job.workspace_id == access.workspace.id, Job.idempotency_key == idempotency_key
-            )
-        ).one_or_none()
-        if earlier is not None:
-            return job_out(earlier), True
-    document = get_document(session, access, body.document_id)
-    version = _version(session, access, body.config_version_id)
-    key = run_key(document.sha256, version.files_hash, body.flags)
-    now = utcnow()
-    # Every column is set here (none is left to a default at flush): the answer, the
-    # workspace's event and the INSERT all read them from this object.
-    job = Job(
-        id=new_id(),
-        workspace_id=access.workspace.id,
-        document_id=document.id,
-        config_version_id=version.id,
-        run_key=key,
-        status=QUEUED,
-        flags=body.flags,
-        force=body.force,
-        queued_at=now,
-        attempts=0,
-        submitted_by_id=access.user.id,
-        request_id=request_id,
-        idempotency_key=idempotency_key,
-        created_at=now,
-        updated_at=now,
-    )
-    queued, original = _queued_and_cached(
-        session, access.workspace.id, key, use_cache=not body.force
-    )
-    if original is not None:
-        job.status = SUCCEEDED
-        job.cache_hit_of_id = original.id
-        job.started_at = job.completed_at = now
-        job.metrics = original.metrics
-        job.artifact_path = original.artifact_path
-        job.output_path = original.output_path
-        # A new job's timeline is empty: its first entry is seq 1 (no lookup, no retry loop).
-        first: EventRow = ("job.cache_hit", {"of": original.id, "run_key": key})
-    else:
-        _refuse_when_full(queued, max_queued)
-        first = ("job.queued", {"attempt": 1})
-        job_id = job.id
-        after_commit(session, lambda: queue.enqueue(job_id, new=True))
-    _insert_new_job(session, job, first)
-    # The new job's state is all in hand: no read back for the workspace's event, nor for the
-    # answer's config id.
-    record_job_changes(
-        session,
-        job.id,
-        [first],
-        actor_id=access.user.id,
-        request_id=request_id,
-        job=job,
-        config_id=version.config_id,
-    )
-    return job_out(job, version.config_id), False
+def check_queue_limit(session: Session, workspace_id: str, limit: int) -> None:
+    """Refuse (429) one more queued job in a workspace that has `limit` already."""
+    refuse_when_full(session.scalar(select(queued_jobs(workspace_id))) or 0, limit)
 
 
 # --------------------------------------------------------------------------- reading
@@ -464,7 +264,7 @@ def retry(
         raise ConflictError(
             f"only failed or cancelled jobs can be retried; this one is {job.status}"
         )
-    _check_queue_limit(session, access.workspace.id, max_queued)
+    check_queue_limit(session, access.workspace.id, max_queued)
     now = utcnow()
     changed = session.scalar(
         update(Job)
