@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import json
+import zipfile
+from pathlib import Path
 from typing import Any
 
 
@@ -38,3 +42,25 @@ def ods_bytes(sheets: dict[str, list[list[Any]]]) -> bytes:
     out = io.BytesIO()
     doc.write(out)
     return out.getvalue()
+
+
+def run_outputs(out: Path) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
+    """What two runs of the same input must agree on: ``normalized.xlsx``'s members (names,
+    order and bytes; the zip's own timestamps vary by the minute) and the artifact without its
+    times."""
+    with zipfile.ZipFile(out / "normalized.xlsx") as zf:
+        members = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    art = json.loads((out / "artifact.json").read_text())
+    for key in ("started_at", "finished_at", "passes"):
+        art.pop(key, None)
+    art["metrics"].pop("elapsed_ms", None)
+    return members, art
+
+
+def write_csv(
+    path: Path, rows: list[list[str]], *, delimiter: str = ",", encoding: str = "utf-8"
+) -> Path:
+    """`rows` as a CSV file at `path`, as Python's csv module quotes them."""
+    with path.open("w", newline="", encoding=encoding) as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(rows)
+    return path

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from ade_engine.read import csv as csv_read
 from ade_engine.read import csvchild, open_workbook
 from ade_engine.read.csvchild import ReaderChild, ReaderChildError
 from ade_engine.read.spill import decode, encode
+from ade_engine.testing import run_outputs, write_csv
 
 
 @pytest.fixture(autouse=True)
@@ -48,14 +47,6 @@ def roster(n: int) -> list[list[str]]:
             row = row[:2]  # ragged
         rows.append(row)
     return [*rows, [], ["Total", "", "", "999"]]
-
-
-def write_csv(
-    path: Path, rows: list[list[str]], *, delimiter: str = ",", encoding: str = "utf-8"
-) -> Path:
-    with path.open("w", newline="", encoding=encoding) as fh:
-        csv.writer(fh, delimiter=delimiter).writerows(rows)
-    return path
 
 
 def csv_files(tmp: Path) -> list[Path]:
@@ -117,16 +108,6 @@ def test_rows_read_with_a_child_equal_rows_read_in_process(
         wb.close()
 
 
-def _outputs(out: Path) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
-    with zipfile.ZipFile(out / "normalized.xlsx") as zf:
-        members = [(i.filename, zf.read(i)) for i in zf.infolist()]
-    art = json.loads((out / "artifact.json").read_text())
-    for key in ("started_at", "finished_at", "passes"):
-        art.pop(key, None)
-    art["metrics"].pop("elapsed_ms", None)
-    return members, art
-
-
 def test_run_outputs_are_the_same_with_and_without_the_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,7 +127,9 @@ def test_run_outputs_are_the_same_with_and_without_the_child(
             m.setattr(csvchild, "MIN_BYTES", 1 << 40)
             alone = run(path, config, tmp_path / "alone" / path.stem)
         assert (with_child.status, alone.status) == ("succeeded", "succeeded"), with_child.error
-        assert _outputs(tmp_path / "child" / path.stem) == _outputs(tmp_path / "alone" / path.stem)
+        assert run_outputs(tmp_path / "child" / path.stem) == run_outputs(
+            tmp_path / "alone" / path.stem
+        )
     assert len(started) == len(csv_files(tmp_path))
     assert all(gone(child.pid) for child in started)
 
@@ -310,7 +293,7 @@ def test_python_m_ade_engine_reads_a_big_csv_in_a_child_before_the_guard(tmp_pat
     assert done.stdout.startswith("forked\n")
     alone = run(path, job / "config", tmp_path / "alone")
     assert alone.ok
-    assert _outputs(job / "output") == _outputs(tmp_path / "alone")
+    assert run_outputs(job / "output") == run_outputs(tmp_path / "alone")
 
 
 def test_a_reader_handed_with_a_spreadsheet_is_closed(

@@ -7,8 +7,6 @@ import csv
 import datetime as dt
 import io
 import itertools
-import json
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from ade_engine.read.csvtype import (
 )
 from ade_engine.read.sheet import Sheet, Workbook
 from ade_engine.read.spill import RowSpill, decode, encode
+from ade_engine.testing import run_outputs, write_csv
 
 MODES = [(type_text, DOT_KINDS), (type_text_decimal_comma, COMMA_KINDS)]
 
@@ -336,14 +335,6 @@ def roster_lines(n: int, *, tricky: bool) -> list[list[str]]:
     return rows
 
 
-def write_csv(
-    path: Path, rows: list[list[str]], *, delimiter: str = ",", encoding: str = "utf-8"
-) -> Path:
-    with path.open("w", newline="", encoding=encoding) as fh:
-        csv.writer(fh, delimiter=delimiter).writerows(rows)
-    return path
-
-
 def csv_files(tmp: Path) -> list[Path]:
     eu = [
         [v.replace(",", " ").replace(".", ",") for v in r] for r in roster_lines(300, tricky=True)
@@ -375,18 +366,6 @@ def test_csv_rows_equal_the_per_value_reader(tmp_path: Path) -> None:
         wb.close()
 
 
-def _outputs(out: Path) -> tuple[list[tuple[str, bytes]], dict[str, Any]]:
-    """normalized.xlsx's members (names, order and bytes; the zip's own timestamps vary by
-    the minute) and the artifact without times."""
-    with zipfile.ZipFile(out / "normalized.xlsx") as zf:
-        members = [(i.filename, zf.read(i)) for i in zf.infolist()]
-    art = json.loads((out / "artifact.json").read_text())
-    for key in ("started_at", "finished_at", "passes"):
-        art.pop(key, None)
-    art["metrics"].pop("elapsed_ms", None)
-    return members, art
-
-
 def test_run_outputs_equal_the_per_value_readers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -397,7 +376,9 @@ def test_run_outputs_equal_the_per_value_readers(
             m.setattr(open_module, "open_csv", reference_open_csv)
             old = run(path, config, tmp_path / "old" / path.stem)
         assert (new.status, old.status) == ("succeeded", "succeeded"), (path, new.error)
-        assert _outputs(tmp_path / "new" / path.stem) == _outputs(tmp_path / "old" / path.stem)
+        assert run_outputs(tmp_path / "new" / path.stem) == run_outputs(
+            tmp_path / "old" / path.stem
+        )
 
 
 def test_without_a_temporary_folder_every_read_reads_the_source(
@@ -447,4 +428,4 @@ def test_a_csv_run_on_a_full_disk_succeeds_with_the_same_output(
     assert run(path, config, tmp_path / "spilled").ok
     monkeypatch.setattr(spill_module, "_temporary_file", lambda: FullDisk(10_000))
     assert run(path, config, tmp_path / "full").ok
-    assert _outputs(tmp_path / "spilled") == _outputs(tmp_path / "full")
+    assert run_outputs(tmp_path / "spilled") == run_outputs(tmp_path / "full")
