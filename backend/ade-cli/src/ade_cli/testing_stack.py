@@ -207,21 +207,38 @@ class Started:
 SETUP_TOKEN_LINE = re.compile(r"use setup token (\S+)")
 
 
+#: Starts of `ade start` tried when its port was taken before the API could bind it.
+PORT_RACE_TRIES = 3
+
+
 @contextmanager
 def run_start(root: Path, env: dict[str, str]) -> Iterator[Started]:
-    """Run `ade start` (it migrates) in `root` until it is ready; Ctrl-C at the end."""
-    port = free_port()
+    """Run `ade start` (it migrates) in `root` until it is ready; Ctrl-C at the end.
+
+    `free_port()` only finds a port nothing listens on yet: another process (a parallel test,
+    the stack's own Redis) can take it before the API binds it, and then `ade start` exits.
+    That start is tried again on another port, up to :data:`PORT_RACE_TRIES` times."""
     log = root / "start.log"
     output = root / "start.out"
-    process = subprocess.Popen(
-        [*ADE, "start", "--port", str(port)],
-        env=env,
-        cwd=root,
-        stdout=output.open("w"),
-        stderr=log.open("w"),
-    )
+    for attempt in range(1, PORT_RACE_TRIES + 1):
+        port = free_port()
+        process = subprocess.Popen(
+            [*ADE, "start", "--port", str(port)],
+            env=env,
+            cwd=root,
+            stdout=output.open("w"),
+            stderr=log.open("w"),
+        )
+        try:
+            wait_ready(process, f"http://127.0.0.1:{port}/ready", timeout=60, log=log)
+            break
+        except AssertionError:
+            stop(process)
+            said = output.read_text(errors="replace") + log.read_text(errors="replace")
+            lost_the_port = "already in use" in said
+            if not lost_the_port or attempt == PORT_RACE_TRIES:
+                raise
     try:
-        wait_ready(process, f"http://127.0.0.1:{port}/ready", timeout=60, log=log)
         yield Started(process, root, port, output)
     finally:
         stop(process)
