@@ -52,7 +52,7 @@ def statements(migrated_engine: Engine) -> Iterator[list[str]]:
     event.remove(migrated_engine, "before_cursor_execute", record)
 
 
-async def test_a_submit_takes_three_threadpool_hops_five_selects_and_three_inserts(
+async def test_a_submit_takes_one_threadpool_hop_five_selects_and_three_inserts(
     app: FastAPI,
     client: httpx.AsyncClient,
     make_user: Callable[..., User],
@@ -73,10 +73,10 @@ async def test_a_submit_takes_three_threadpool_hops_five_selects_and_three_inser
     response = await client.post(f"/api/v1/workspaces/{ws}/jobs", json=body, headers=headers)
 
     assert response.status_code == 202, response.text
-    # Who is calling, their workspace access, and the submit itself with the session's end
-    # (commit, then the enqueue) in the same hop. Settings, the queue and the current user
-    # cost no hop.
-    assert sum(hops.values()) == 3, hops
+    # Who is calling, their workspace access and the submit itself with the session's end
+    # (commit, then the enqueue): all in one hop. Settings, the queue and the credential's
+    # check cost none.
+    assert sum(hops.values()) == 1, hops
     assert hops["run_and_end_session.<locals>.hop"] == 1
     assert hops["_end_session"] == 0
     kinds = Counter(kind for kind in statements if kind in {"SELECT", "INSERT", "UPDATE"})

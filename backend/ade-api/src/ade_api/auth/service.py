@@ -141,14 +141,9 @@ def _active_user(session: Session, user_id: str, detail: str) -> User:
     return user
 
 
-def authenticate_token(session: Session, settings: ApiSettings, token: str) -> Principal:
-    """The caller of a login token: signed with our key, unexpired, no longer-lived than
-    `access_token_ttl_seconds` allows, not revoked, active user."""
-    claims = security.decode_access_token(
-        token,
-        secret_key=settings.secret_key.get_secret_value(),
-        max_ttl_seconds=settings.access_token_ttl_seconds,
-    )
+def authenticate_token(session: Session, claims: security.TokenClaims) -> Principal:
+    """The caller of a login token whose signature, expiry and lifetime
+    `security.decode_access_token` has checked: not revoked, active user."""
     # One query for the user and the revocation (a revoked token's row goes with its user).
     revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
     found = session.execute(select(User, revoked).where(User.id == claims.user_id)).one_or_none()
