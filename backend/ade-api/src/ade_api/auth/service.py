@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,12 +141,20 @@ def _active_user(session: Session, user_id: str, detail: str) -> User:
     return user
 
 
+# One query for the user and the revocation (a revoked token's row goes with its user). Built
+# once, as the other look-ups of every request are: a statement object reused with new values
+# is neither built nor given a cache key again, which costs more than running it on SQLite.
+_TOKEN_CALLER = select(
+    User, select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti")).exists()
+).where(User.id == bindparam("user_id"))
+
+
 def authenticate_token(session: Session, claims: security.TokenClaims) -> Principal:
     """The caller of a login token whose signature, expiry and lifetime
     `security.decode_access_token` has checked: not revoked, active user."""
-    # One query for the user and the revocation (a revoked token's row goes with its user).
-    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.jti).exists()
-    found = session.execute(select(User, revoked).where(User.id == claims.user_id)).one_or_none()
+    found = session.execute(
+        _TOKEN_CALLER, {"user_id": claims.user_id, "jti": claims.jti}
+    ).one_or_none()
     if found is not None and found[1]:
         raise AuthenticationRequiredError("the token has been revoked; sign in again")
     user = found[0] if found is not None else None

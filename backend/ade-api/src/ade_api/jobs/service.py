@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import BindParameter, ScalarSelect, func, select, update
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
 import ade_engine
@@ -95,8 +95,9 @@ def get_job(session: Session, access: WorkspaceAccess, job_id: str) -> Job:
 # --------------------------------------------------------------------------- queue limit
 
 
-def queued_jobs(workspace_id: str) -> ScalarSelect[int]:
-    """The count of the workspace's queued jobs, as a subquery (a submit reads it with more)."""
+def queued_jobs(workspace_id: str | BindParameter[str]) -> ScalarSelect[int]:
+    """The count of the workspace's queued jobs, as a subquery (a submit reads it with more,
+    in a statement built once: `workspace_id` is then a bind parameter)."""
     return (
         select(func.count())
         .select_from(Job)

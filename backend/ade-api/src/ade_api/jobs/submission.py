@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import insert, null, select
+from sqlalchemy import bindparam, insert, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,33 +51,57 @@ _RUNNABLE_COLUMNS = (
     ConfigVersion.status,
 )
 
+# A submit's look-ups, built once and run with new values each time: building a statement
+# and computing its cache key cost more than running it on SQLite (see `ade_api.auth.service`).
+_EARLIER = select(Job).where(
+    Job.workspace_id == bindparam("workspace_id"),
+    Job.idempotency_key == bindparam("idempotency_key"),
+)
+_ACTIVE_CONFIG = select(WorkspaceActiveConfig.config_id).where(
+    WorkspaceActiveConfig.workspace_id == bindparam("workspace_id")
+)
+_PUBLISHED = select(*_RUNNABLE_COLUMNS).where(
+    ConfigVersion.config_id == bindparam("config_id"),
+    ConfigVersion.status == ConfigVersionStatus.PUBLISHED.value,
+)
+_VERSION = (
+    select(*_RUNNABLE_COLUMNS, Config.workspace_id)
+    .join(Config, Config.id == ConfigVersion.config_id)
+    .where(ConfigVersion.id == bindparam("version_id"))
+)
+_CACHED_ID = (
+    select(Job.id)
+    .where(
+        Job.workspace_id == bindparam("workspace_id"),
+        Job.run_key == bindparam("run_key"),
+        Job.status == SUCCEEDED,
+        Job.cache_hit_of_id.is_(None),
+    )
+    .order_by(Job.completed_at.desc(), Job.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# The workspace's queued jobs, and its latest job that ran with the run key and succeeded (or
+# NULL, for a forced run): one statement on the path every submit takes.
+_QUEUED_AND_CACHED = {
+    use_cache: select(queued_jobs(bindparam("workspace_id")), _CACHED_ID if use_cache else null())
+    for use_cache in (True, False)
+}
+
 
 def _version(session: Session, access: WorkspaceAccess, version_id: str | None) -> _Runnable:
     """The version to run: the one asked for, else the active config's published one."""
     if version_id is None:
-        config_id = session.scalar(
-            select(WorkspaceActiveConfig.config_id).where(
-                WorkspaceActiveConfig.workspace_id == access.workspace.id
-            )
-        )
+        config_id = session.scalar(_ACTIVE_CONFIG, {"workspace_id": access.workspace.id})
         if config_id is None:
             raise ConflictError(
                 "the workspace has no active config; pass config_version_id or activate one"
             )
-        published = session.execute(
-            select(*_RUNNABLE_COLUMNS).where(
-                ConfigVersion.config_id == config_id,
-                ConfigVersion.status == ConfigVersionStatus.PUBLISHED.value,
-            )
-        ).one_or_none()
+        published = session.execute(_PUBLISHED, {"config_id": config_id}).one_or_none()
         if published is None:
             raise ConflictError("the active config has no published version")
         return _Runnable(*published)
-    found = session.execute(
-        select(*_RUNNABLE_COLUMNS, Config.workspace_id)
-        .join(Config, Config.id == ConfigVersion.config_id)
-        .where(ConfigVersion.id == version_id.upper())
-    ).one_or_none()
+    found = session.execute(_VERSION, {"version_id": version_id.upper()}).one_or_none()
     if found is None or found[-1] != access.workspace.id:
         raise NotFoundError("config version not found")
     version = _Runnable(*found[:-1])
@@ -94,23 +118,10 @@ def _queued_and_cached(
     session: Session, workspace_id: str, key: str, *, use_cache: bool
 ) -> tuple[int, Job | None]:
     """The workspace's queued jobs, and (`use_cache`) its latest job that ran with this run
-    key and succeeded: one statement for both, on the path every submit takes (a cache hit,
-    the rare case, loads its job with a second)."""
-    cached_id = (
-        select(Job.id)
-        .where(
-            Job.workspace_id == workspace_id,
-            Job.run_key == key,
-            Job.status == SUCCEEDED,
-            Job.cache_hit_of_id.is_(None),
-        )
-        .order_by(Job.completed_at.desc(), Job.id.desc())
-        .limit(1)
-        .scalar_subquery()
-        if use_cache
-        else null()
-    )
-    queued, original_id = session.execute(select(queued_jobs(workspace_id), cached_id)).one()
+    key and succeeded (a cache hit, the rare case, loads its job with a second statement)."""
+    queued, original_id = session.execute(
+        _QUEUED_AND_CACHED[use_cache], {"workspace_id": workspace_id, "run_key": key}
+    ).one()
     original = session.get(Job, original_id) if original_id is not None else None
     return queued or 0, original
 
@@ -168,9 +179,7 @@ def submit(
     access.require(WorkspaceRole.EDITOR)
     if idempotency_key is not None:
         earlier = session.scalars(
-            select(Job).where(
-                Job.workspace_id == access.workspace.id, Job.idempotency_key == idempotency_key
-            )
+            _EARLIER, {"workspace_id": access.workspace.id, "idempotency_key": idempotency_key}
         ).one_or_none()
         if earlier is not None:
             return job_out(earlier), True

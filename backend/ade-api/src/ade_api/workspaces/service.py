@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ade_api.errors import (
@@ -56,16 +56,23 @@ class WorkspaceAccess:
             )
 
 
+# One query: the workspace and the caller's membership of it, if any. Built once (every
+# workspace-scoped request runs it): see `ade_api.auth.service`.
+_ACCESS = (
+    select(Workspace, WorkspaceMember.role)
+    .outerjoin(
+        WorkspaceMember,
+        (WorkspaceMember.workspace_id == Workspace.id)
+        & (WorkspaceMember.user_id == bindparam("user_id")),
+    )
+    .where(Workspace.id == bindparam("workspace_id"))
+)
+
+
 def get_access(session: Session, user: User, workspace_id: str) -> WorkspaceAccess:
     """The caller's access to a workspace; 404 when it is missing or not theirs."""
-    # One query: the workspace and the caller's membership of it, if any.
     found = session.execute(
-        select(Workspace, WorkspaceMember.role)
-        .outerjoin(
-            WorkspaceMember,
-            (WorkspaceMember.workspace_id == Workspace.id) & (WorkspaceMember.user_id == user.id),
-        )
-        .where(Workspace.id == workspace_id)
+        _ACCESS, {"user_id": user.id, "workspace_id": workspace_id}
     ).one_or_none()
     if found is None:
         raise NotFoundError(_NOT_FOUND)
