@@ -15,7 +15,13 @@ prints:
 - time from submit to `succeeded` (p50, p95), from the job's own `queued_at`/`completed_at`;
 - jobs per second: jobs / (last completion - first submit);
 - how many succeeded and failed;
-- then `--solo` jobs one at a time on the idle system: submit -> succeeded p50.
+- then `--solo` jobs one at a time on the idle system: submit -> succeeded p50;
+- the API's CPU per submit during the burst (user + system time of every API process, from
+  `/proc`).
+
+`--workers 0` measures the submit alone: the jobs stay queued, nothing is followed and plain
+RQ is not run. Run it with `PYTHONPATH` pointing at another tree's `backend/*/src` for that
+tree's figure (alternate the two: single runs on a shared machine vary).
 
 The baseline, measured in the same run on the same Redis with the same number of workers:
 plain RQ (`rq worker`, RQ's forking worker, and `--worker-class rq.SimpleWorker`) running
@@ -117,6 +123,7 @@ class Figures:
     throughput: float
     solo_p50: float
     submit_p95: float = float("nan")
+    api_cpu_ms: float = float("nan")  # per submit, during the burst
     rq_forking: float = float("nan")
     rq_simple: float = float("nan")
 
@@ -127,12 +134,17 @@ def table(mode: str, found: Figures, args: argparse.Namespace) -> None:
     print(f"issue 16 (ADE_SANDBOX={mode}, {db}, {args.workers} workers, {args.jobs} jobs):")
     print("| what | ADE | plain RQ, same Redis and workers | target |")
     print("| --- | --- | --- | --- |")
+    if not args.workers:  # the submit alone
+        print(f"| submit p95, no workers | {found.submit_p95 * 1000:.0f} ms | | < 100 ms |")
+        print(f"| the API's CPU per submit | {found.api_cpu_ms:.2f} ms | | |")
+        return
     print(
         f"| jobs, {args.workers} workers, burst | {found.throughput:.1f} jobs/s | "
         f"{found.rq_forking:.0f} jobs/s forking, {found.rq_simple:.0f} jobs/s SimpleWorker "
         "| >= 20 jobs/s |"
     )
     print(f"| submit p95 during that burst | {found.submit_p95 * 1000:.0f} ms | | < 100 ms |")
+    print(f"| the API's CPU per submit in that burst | {found.api_cpu_ms:.2f} ms | | |")
     print(
         f"| one small job, submit -> succeeded p50 | {found.solo_p50 * 1000:.0f} ms | | < 150 ms |"
     )
@@ -217,12 +229,15 @@ def run_stack(args: argparse.Namespace, sandbox: str) -> Figures:
                 str(args.api_processes),
             ],
         )
+        api_pid = procs[-1].pid
         for i in range(args.workers):
             spawn(f"worker-{i}", [*ade, "worker", "start", "--name", f"bench-{i}"])
         base = f"http://127.0.0.1:{api_port}"
         wait_for(f"{base}/health")
         db = "PostgreSQL" if args.postgres else "SQLite"
-        found = run(base, args.jobs, args.clients, args.workers, args.solo, db)
+        found = run(base, args.jobs, args.clients, args.workers, args.solo, db, api_pid)
+        if not args.workers:
+            return found
         redis_url = env["ADE_REDIS_URL"]
         found.rq_forking = plain_rq(redis_url, args.jobs, args.workers, logs, "rq.Worker")
         found.rq_simple = plain_rq(redis_url, args.jobs, args.workers, logs, "rq.SimpleWorker")
@@ -283,7 +298,23 @@ def plain_rq(redis_url: str, jobs: int, workers: int, logs: Path, worker_class: 
     return rate
 
 
-def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) -> Figures:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of process `pid` and of its living descendants (uvicorn's workers)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += cpu_seconds(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+def run(
+    base: str, jobs: int, clients: int, workers: int, solo: int, db: str, api_pid: int
+) -> Figures:
     http = httpx.Client(base_url=f"{base}/api/v1", timeout=60)
     token = http.post(
         "/auth/login", json={"email": "bench@example.org", "password": "bench-password-1"}
@@ -326,9 +357,17 @@ def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) ->
         return response.json()["id"], elapsed
 
     first_submit = time.time()
+    api_cpu = cpu_seconds(api_pid)
     with concurrent.futures.ThreadPoolExecutor(max_workers=clients, initializer=client) as pool:
         submitted = list(pool.map(submit, range(jobs)))
+    api_cpu_ms = (cpu_seconds(api_pid) - api_cpu) * 1000 / jobs
     latencies = [elapsed for _, elapsed in submitted]
+    if not workers:
+        p50, p95, p99 = (percentile(latencies, q) * 1000 for q in (50, 95, 99))
+        print(f"submits: {jobs} by {clients} concurrent clients, no workers ({db})")
+        print(f"  submit latency  p50 {p50:.0f} ms  p95 {p95:.0f} ms  p99 {p99:.0f} ms")
+        print(f"  the API's CPU per submit {api_cpu_ms:.2f} ms")
+        return Figures(float("nan"), float("nan"), submit_p95=p95 / 1000, api_cpu_ms=api_cpu_ms)
 
     pending = {job_id for job_id, _ in submitted}
     finished: dict[str, dict[str, object]] = {}
@@ -388,6 +427,7 @@ def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) ->
         )
     throughput = len(done) / max(last - first_submit, 1e-9)
     print(f"  throughput {throughput:.2f} jobs/s   (target >= 20)")
+    print(f"  the API's CPU per submit {api_cpu_ms:.2f} ms")
     solo_p50 = float("nan")
     once = [j for j in done if j["attempts"] == 1]
     print(f"  jobs that ran once: {len(once)}")
@@ -414,7 +454,9 @@ def run(base: str, jobs: int, clients: int, workers: int, solo: int, db: str) ->
             f"  submit->succeeded  p50 {solo_p50:.3f} s  "
             f"p95 {percentile(turnaround, 95):.3f} s   (target p50 < 0.15 s)"
         )
-    return Figures(throughput=throughput, solo_p50=solo_p50, submit_p95=submit_p95)
+    return Figures(
+        throughput=throughput, solo_p50=solo_p50, submit_p95=submit_p95, api_cpu_ms=api_cpu_ms
+    )
 
 
 if __name__ == "__main__":

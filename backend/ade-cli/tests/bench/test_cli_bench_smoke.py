@@ -97,6 +97,34 @@ def test_jobs_benchmark_runs_small() -> None:
     burst = r"\| jobs, 2 workers, burst \| [\d.]+ jobs/s \| \d+ jobs/s forking"
     assert re.search(burst, done.stdout)
     assert re.search(r"\| submit p95 during that burst \| \d+ ms \|", done.stdout)
+    assert re.search(r"\| the API's CPU per submit in that burst \| [\d.]+ ms \|", done.stdout)
+
+
+@pytest.mark.e2e
+@pytest.mark.redis
+def test_jobs_benchmark_measures_the_submit_alone_without_workers() -> None:
+    done = run_bench(
+        "bench/jobs.py",
+        "--jobs",
+        "6",
+        "--clients",
+        "2",
+        "--workers",
+        "0",
+        "--sandbox",
+        "none",
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "submits: 6 by 2 concurrent clients, no workers (SQLite)" in done.stdout
+    assert re.search(r"submit latency\s+p50 \d+ ms\s+p95 \d+ ms", done.stdout)
+    cpu = re.search(r"the API's CPU per submit ([\d.]+) ms", done.stdout)
+    assert cpu is not None
+    assert float(cpu.group(1)) > 0  # the API's process was found and did the work
+    assert re.search(r"\| submit p95, no workers \| \d+ ms \|", done.stdout)
+    # Nothing runs the jobs: no throughput, no plain-RQ baseline.
+    assert "rq.Worker" not in done.stdout
+    assert "burst |" not in done.stdout
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the jail needs root")
