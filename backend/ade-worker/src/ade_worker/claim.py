@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Update, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.enums import JobStatus
@@ -47,6 +49,71 @@ _CONFIG_SLUG = (
 )
 
 
+# The claim, built once and run with each job's values (statements here are built once: building
+# and keying this one for SQLAlchemy's statement cache cost more than running it on SQLite).
+_NOW = bindparam("claimed_at", type_=Job.__table__.c.started_at.type)
+_CLAIM = (
+    update(Job)
+    .where(
+        Job.id == bindparam("claim_id"),
+        Job.status == JobStatus.QUEUED.value,
+        Job.cancel_requested_at.is_(None),
+    )
+    .values(
+        status=JobStatus.RUNNING.value,
+        attempts=Job.attempts + 1,
+        started_at=_NOW,
+        heartbeat_at=_NOW,
+        worker_id=bindparam("claimed_by"),
+        completed_at=None,
+        error=None,
+        updated_at=_NOW,
+    )
+    .returning(
+        Job.attempts,
+        Job.workspace_id,
+        Job.document_id,
+        Job.config_version_id,
+        Job.request_id,
+        _CONFIG_SLUG.label("config_slug"),
+    )
+    .execution_options(synchronize_session=False)
+)
+# A job this worker owns: still running, by this worker, in this attempt. (An UPDATE's bind
+# parameters may not be named after its table's columns.)
+_OWNED = (
+    Job.id == bindparam("owned_id"),
+    Job.status == JobStatus.RUNNING.value,
+    Job.worker_id == bindparam("owned_by"),
+    Job.attempts == bindparam("owned_attempt"),
+)
+
+
+@functools.cache
+def _update_owned(columns: tuple[str, ...]) -> Update:
+    """The guarded UPDATE that sets `columns`, built once per set of columns (one per kind of
+    transition, and the heartbeat)."""
+    table = Job.__table__
+    return (
+        update(Job)
+        .where(*_OWNED)
+        .values({c: bindparam(f"set_{c}", type_=table.c[c].type) for c in columns})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def update_claimed(session: Session, claimed: ClaimedJob, values: dict[str, Any]) -> bool:
+    """Set `values` on the claimed job if this worker still owns it (running, by this worker,
+    in this attempt); whether it did. The caller commits."""
+    params = {f"set_{column}": value for column, value in values.items()}
+    params.update(
+        owned_id=claimed.job_id, owned_by=claimed.worker_id, owned_attempt=claimed.attempt
+    )
+    result = session.execute(_update_owned(tuple(values)), params)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
 def worker_identity() -> str:
     """`<hostname>:<pid>` of this process: names the owner of a running job (and the process
     to kill when it must be stopped by hand)."""
@@ -73,31 +140,7 @@ def claim_job(
         # One statement claims and reads what the later steps need (RETURNING: SQLite and
         # PostgreSQL both have it).
         row = session.execute(
-            update(Job)
-            .where(
-                Job.id == job_id,
-                Job.status == JobStatus.QUEUED.value,
-                Job.cancel_requested_at.is_(None),
-            )
-            .values(
-                status=JobStatus.RUNNING.value,
-                attempts=Job.attempts + 1,
-                started_at=now,
-                heartbeat_at=now,
-                worker_id=worker_id,
-                completed_at=None,
-                error=None,
-                updated_at=now,
-            )
-            .returning(
-                Job.attempts,
-                Job.workspace_id,
-                Job.document_id,
-                Job.config_version_id,
-                Job.request_id,
-                _CONFIG_SLUG.label("config_slug"),
-            )
-            .execution_options(synchronize_session=False)
+            _CLAIM, {"claim_id": job_id, "claimed_at": now, "claimed_by": worker_id}
         ).one_or_none()
         if row is None:
             session.rollback()

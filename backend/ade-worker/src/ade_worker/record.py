@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.enums import JobStatus
 from ade_db.models import Job
 from ade_db.types import utcnow
-from ade_worker.claim import ClaimedJob
+from ade_worker.claim import ClaimedJob, update_claimed
 from ade_worker.outcome import read_artifact
 from ade_worker.sandbox import SandboxOutcome
 from ade_worker.timeline import EventRow, append_events
@@ -43,6 +43,9 @@ class Recorded:
 def job_storage_keys(job_id: str) -> tuple[str, str]:
     """(artifact_path, output_path) of a job, as storage keys relative to the data dir."""
     return f"jobs/{job_id}/output/artifact.json", f"jobs/{job_id}/output/normalized.xlsx"
+
+
+_STATUS = select(Job.status).where(Job.id == bindparam("job_id"))
 
 
 def log_transition(
@@ -78,15 +81,6 @@ def safe_error(error: dict[str, Any] | None, default_type: str = "WorkerError") 
     return stored
 
 
-def _owned(claimed: ClaimedJob) -> list[Any]:
-    return [
-        Job.id == claimed.job_id,
-        Job.status == JobStatus.RUNNING.value,
-        Job.worker_id == claimed.worker_id,
-        Job.attempts == claimed.attempt,
-    ]
-
-
 def _transition(
     session: Session,
     claimed: ClaimedJob,
@@ -98,14 +92,7 @@ def _transition(
     """One transaction: the guarded UPDATE, then the run's last engine `events` and the
     transition's own event after them. When the job is no longer ours only `events` are
     written (they happened; the transition did not)."""
-    result = session.execute(
-        update(Job)
-        .where(*_owned(claimed))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    assert isinstance(result, CursorResult)
-    if result.rowcount != 1:
+    if not update_claimed(session, claimed, values):
         session.rollback()
         if events:
             append_events(session, claimed.job_id, events)
@@ -251,4 +238,4 @@ def _done(ok: bool, claimed: ClaimedJob, status: JobStatus, **extra: Any) -> Rec
 def job_status(session_factory: sessionmaker[Session], job_id: str) -> str | None:
     """The job's current status, or None if there is no such job."""
     with session_factory() as session:
-        return session.scalar(select(Job.status).where(Job.id == job_id))
+        return session.scalar(_STATUS, {"job_id": job_id})

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from rq import get_current_job
-from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db import DatabaseSettings, create_db_engine, create_session_factory
@@ -27,7 +27,7 @@ from ade_db.enums import JobStatus
 from ade_db.models import Job
 from ade_db.types import utcnow
 from ade_storage import BlobStore, StorageLayout, StorageSettings, build_blob_store
-from ade_worker.claim import ClaimedJob, claim_job, worker_identity
+from ade_worker.claim import ClaimedJob, claim_job, update_claimed, worker_identity
 from ade_worker.config_cache import ConfigCache
 from ade_worker.errors import MaterializeError
 from ade_worker.jail import JailProvider, JailUnavailableError
@@ -47,6 +47,7 @@ CANCEL_POLL_SECONDS = 0.5
 #: Seconds between event batches written to the timeline.
 EVENT_FLUSH_SECONDS = 0.25
 WORKER_ERROR_MESSAGE = "the worker failed while running the job; see the worker's logs"
+_CANCEL_REQUESTED = select(Job.cancel_requested_at).where(Job.id == bindparam("job_id"))
 
 
 @dataclass
@@ -182,26 +183,13 @@ class Heartbeat:
         claimed = self._claimed
         with self._sessions() as session:
             if beat:
-                result = session.execute(
-                    update(Job)
-                    .where(
-                        Job.id == claimed.job_id,
-                        Job.status == JobStatus.RUNNING.value,
-                        Job.worker_id == claimed.worker_id,
-                        Job.attempts == claimed.attempt,
-                    )
-                    .values(heartbeat_at=utcnow())
-                    .execution_options(synchronize_session=False)
-                )
+                ours = update_claimed(session, claimed, {"heartbeat_at": utcnow()})
                 session.commit()
-                assert isinstance(result, CursorResult)
-                if result.rowcount != 1:
+                if not ours:
                     log.warning("job %s is no longer ours; stopping its run", claimed.job_id)
                     self.lost.set()
                     return
-            requested = session.scalar(
-                select(Job.cancel_requested_at).where(Job.id == claimed.job_id)
-            )
+            requested = session.scalar(_CANCEL_REQUESTED, {"job_id": claimed.job_id})
         if requested is not None:
             self.cancel_requested.set()
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -69,14 +69,27 @@ _JOB_FIELDS = (
 )
 
 
+# Built once (every batch of every job runs them): building a statement and keying it for
+# SQLAlchemy's statement cache cost more than running it on SQLite.
+_LAST_SEQ = select(func.coalesce(func.max(JobEvent.seq), 0)).where(
+    JobEvent.job_id == bindparam("job_id")
+)
+_INSERT_EVENTS = insert(JobEvent)
+_LOCK_JOB = select(Job.id).where(Job.id == bindparam("job_id")).with_for_update(key_share=True)
+_JOB_STATE = (
+    select(*_JOB_FIELDS)
+    .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
+    .where(Job.id == bindparam("job_id"))
+)
+_INSERT_DOMAIN_EVENTS = insert(DomainEvent)
+
+
 def _insert_batch(session: Session, job_id: str, events: Sequence[EventRow]) -> None:
     """The events after the job's current last seq: one read, one multi-row INSERT."""
-    last = session.scalar(
-        select(func.coalesce(func.max(JobEvent.seq), 0)).where(JobEvent.job_id == job_id)
-    )
+    last = session.scalar(_LAST_SEQ, {"job_id": job_id})
     now = utcnow()
     session.execute(
-        insert(JobEvent),
+        _INSERT_EVENTS,
         [
             {
                 "id": new_id(),
@@ -114,9 +127,7 @@ def append_events(
                 if lock_job_row:
                     # Worker-side writers take turns per job (FOR NO KEY UPDATE does not block
                     # foreign-key checks); the retry covers writers that do not lock.
-                    session.execute(
-                        select(Job.id).where(Job.id == job_id).with_for_update(key_share=True)
-                    )
+                    session.execute(_LOCK_JOB, {"job_id": job_id})
                 _insert_batch(session, job_id, events)
             break
         except IntegrityError:
@@ -172,11 +183,7 @@ def record_job_changes(
         ]
     else:
         session.flush()  # changes made through the ORM count (sessions may not autoflush)
-        row = session.execute(
-            select(*_JOB_FIELDS)
-            .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
-            .where(Job.id == job_id)
-        ).one_or_none()
+        row = session.execute(_JOB_STATE, {"job_id": job_id}).one_or_none()
         if row is None:  # deleted meanwhile: nothing left to show
             return
         values = list(row)
@@ -188,7 +195,7 @@ def record_job_changes(
     state["job_id"] = job_id
     state["cache_hit"] = state.pop("cache_hit_of_id") is not None
     session.execute(
-        insert(DomainEvent),
+        _INSERT_DOMAIN_EVENTS,
         [
             {
                 "id": new_id(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ade_db.models import Config, ConfigVersion, Job
 from ade_db.types import utcnow
 from ade_storage import LocalBlobStore
-from ade_worker.claim import claim_job, worker_identity
+from ade_worker.claim import claim_job, update_claimed, worker_identity
 from ade_worker.testing import seed_job
 from ade_worker.timeline import job_events
 
@@ -138,3 +139,29 @@ def test_the_claim_reads_its_own_jobs_config_slug(
     assert claimed_first is not None
     assert claimed_second.config_name == "payroll-2027"
     assert claimed_first.config_name == "roster"
+
+
+def test_update_claimed_sets_only_the_job_this_worker_owns_in_this_attempt(
+    sessions: sessionmaker[Session], blobs: LocalBlobStore
+) -> None:
+    # The guarded UPDATE is built once per set of columns and reused with each job's values:
+    # two jobs, two workers, the same and then other columns, each write lands on its own job.
+    first, second = seed_job(sessions, blobs), seed_job(sessions, blobs)
+    mine = claim_job(sessions, first.job_id, worker_id="host:1")
+    theirs = claim_job(sessions, second.job_id, worker_id="host:2")
+    assert mine is not None
+    assert theirs is not None
+    beat_1, beat_2 = utcnow(), utcnow()
+    with sessions() as session:
+        assert update_claimed(session, mine, {"heartbeat_at": beat_1})
+        assert update_claimed(session, theirs, {"heartbeat_at": beat_2})
+        assert update_claimed(session, mine, {"status": "failed", "error": {"type": "X"}})
+        # Not ours: another worker's id, a past attempt, or a job no longer running.
+        assert not update_claimed(session, replace(theirs, worker_id="host:1"), {"error": None})
+        assert not update_claimed(session, replace(theirs, attempt=2), {"error": None})
+        assert not update_claimed(session, mine, {"heartbeat_at": beat_2})
+        session.commit()
+    with sessions() as session:
+        one, two = session.get_one(Job, first.job_id), session.get_one(Job, second.job_id)
+        assert (one.status, one.heartbeat_at, one.error) == ("failed", beat_1, {"type": "X"})
+        assert (two.status, two.heartbeat_at, two.error) == ("running", beat_2, None)
