@@ -10,7 +10,7 @@ import fakeredis
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_api.app import create_app
@@ -336,3 +336,17 @@ def make_job(app: FastAPI, db_connection: Connection, engine_outputs: Path) -> M
         return job_id
 
     return make
+
+
+@pytest.fixture
+def executed_sql(migrated_engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on the app's engine while the test runs (their text), to count
+    what a request costs."""
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        seen.append(str(args[2]).lstrip())
+
+    event.listen(migrated_engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(migrated_engine, "before_cursor_execute", record)

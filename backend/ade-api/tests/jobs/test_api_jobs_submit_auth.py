@@ -23,6 +23,8 @@ pytestmark = pytest.mark.anyio
 
 MakeUser = Callable[..., User]
 AuthHeaders = Callable[[User], dict[str, str]]
+#: A new workspace's owner, the workspace and a body that submits a job in it.
+SubmitTo = Callable[[], tuple[User, str, dict[str, Any]]]
 
 
 def _written(db: Connection) -> tuple[int, int, int]:
@@ -41,7 +43,7 @@ def submit_to(
     make_workspace: Callable[..., str],
     make_document: Callable[..., str],
     make_config_version: Callable[..., str],
-) -> Callable[[], tuple[User, str, dict[str, Any]]]:
+) -> SubmitTo:
     def make() -> tuple[User, str, dict[str, Any]]:
         owner = make_user()
         ws = make_workspace(owner)
@@ -67,7 +69,7 @@ def _assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
 async def test_a_missing_or_forged_credential_is_a_401_before_the_body_is_checked(
     client: httpx.AsyncClient,
     db_connection: Connection,
-    submit_to: Callable[[], tuple[User, str, dict[str, Any]]],
+    submit_to: SubmitTo,
     headers: dict[str, str],
 ) -> None:
     _, ws, _ = submit_to()
@@ -82,7 +84,7 @@ async def test_a_missing_or_forged_credential_is_a_401_before_the_body_is_checke
 async def test_an_expired_token_is_a_401_before_the_body_is_checked(
     app: FastAPI,
     client: httpx.AsyncClient,
-    submit_to: Callable[[], tuple[User, str, dict[str, Any]]],
+    submit_to: SubmitTo,
 ) -> None:
     owner, ws, _ = submit_to()
     now = int(datetime.now(UTC).timestamp())
@@ -100,7 +102,7 @@ async def test_a_revoked_token_or_an_inactive_user_cannot_submit(
     client: httpx.AsyncClient,
     db_connection: Connection,
     auth_headers: AuthHeaders,
-    submit_to: Callable[[], tuple[User, str, dict[str, Any]]],
+    submit_to: SubmitTo,
 ) -> None:
     owner, ws, body = submit_to()
     headers = auth_headers(owner)
@@ -122,7 +124,7 @@ async def test_an_api_key_submits_and_a_revoked_one_is_refused(
     client: httpx.AsyncClient,
     db_connection: Connection,
     auth_headers: AuthHeaders,
-    submit_to: Callable[[], tuple[User, str, dict[str, Any]]],
+    submit_to: SubmitTo,
 ) -> None:
     owner, ws, body = submit_to()
     created = await client.post(
@@ -185,7 +187,7 @@ async def test_a_submit_to_a_missing_workspace_is_404_even_with_a_bad_body(
 async def test_the_access_log_names_the_submits_caller_and_workspace(
     client: httpx.AsyncClient,
     auth_headers: AuthHeaders,
-    submit_to: Callable[[], tuple[User, str, dict[str, Any]]],
+    submit_to: SubmitTo,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     owner, ws, body = submit_to()

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine, event
 
 from ade_db.models import User
 
@@ -39,17 +38,9 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counted
 
 
-@pytest.fixture
-def statements(migrated_engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on the app's engine while the test runs."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(str(args[2]).lstrip().split(None, 1)[0].upper())
-
-    event.listen(migrated_engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(migrated_engine, "before_cursor_execute", record)
+def _kinds(executed_sql: list[str]) -> list[str]:
+    """SELECT, INSERT...: the kind of each statement run."""
+    return [text.split(None, 1)[0].upper() for text in executed_sql]
 
 
 async def test_a_submit_takes_one_threadpool_hop_five_selects_and_three_inserts(
@@ -61,14 +52,14 @@ async def test_a_submit_takes_one_threadpool_hop_five_selects_and_three_inserts(
     make_document: Callable[..., str],
     make_config_version: Callable[..., str],
     hops: Counter[str],
-    statements: list[str],
+    executed_sql: list[str],
 ) -> None:
     owner = make_user()
     ws = make_workspace(owner)
     body = {"document_id": make_document(ws), "config_version_id": make_config_version(ws)}
     headers = auth_headers(owner)
     hops.clear()
-    statements.clear()
+    executed_sql.clear()
 
     response = await client.post(f"/api/v1/workspaces/{ws}/jobs", json=body, headers=headers)
 
@@ -79,11 +70,11 @@ async def test_a_submit_takes_one_threadpool_hop_five_selects_and_three_inserts(
     assert sum(hops.values()) == 1, hops
     assert hops["run_and_end_session.<locals>.hop"] == 1
     assert hops["_end_session"] == 0
-    kinds = Counter(kind for kind in statements if kind in {"SELECT", "INSERT", "UPDATE"})
+    kinds = Counter(k for k in _kinds(executed_sql) if k in {"SELECT", "INSERT", "UPDATE"})
     # SELECTs: user and revocation, workspace and membership, document, version, the queue
     # count with the cache look-up; INSERTs: the job, its first timeline entry, the workspace
     # event.
-    assert kinds == {"SELECT": 5, "INSERT": 3}, statements
+    assert kinds == {"SELECT": 5, "INSERT": 3}, executed_sql
 
 
 async def test_a_refused_submit_rolls_back_in_one_hop(
@@ -93,18 +84,18 @@ async def test_a_refused_submit_rolls_back_in_one_hop(
     make_workspace: Callable[..., str],
     make_config_version: Callable[..., str],
     hops: Counter[str],
-    statements: list[str],
+    executed_sql: list[str],
 ) -> None:
     owner = make_user()
     ws = make_workspace(owner)
     body = {"document_id": "01" + "0" * 24, "config_version_id": make_config_version(ws)}
     headers = auth_headers(owner)
     hops.clear()
-    statements.clear()
+    executed_sql.clear()
 
     response = await client.post(f"/api/v1/workspaces/{ws}/jobs", json=body, headers=headers)
 
     assert response.status_code == 404
     assert hops["run_and_end_session.<locals>.hop"] == 1
     assert hops["_end_session"] == 0
-    assert "INSERT" not in statements
+    assert "INSERT" not in _kinds(executed_sql)
