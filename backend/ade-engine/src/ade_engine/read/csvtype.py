@@ -170,21 +170,67 @@ def _pattern(cell: str) -> Fits:
     return lambda values, joined: column.fullmatch(joined) is not None
 
 
-_TEXT_RE = _column_re(_CELL_TEXT)
+_TEXT_COLUMN_RE = _column_re(_CELL_TEXT)
 # _CELL_WORDS without the true/false look-ahead, which is checked on the lowered column at
 # once (as type_text checks it: ``value.lower()``); a third faster on a column of names
 _WORDS_RE = _column_re(r"[^\s0-9.\-][^\n]*(?<=\S)")
 _TRUE_FALSE_RE = re.compile(r"(?:^|\n)(?:true|false)(?:\n|$)")
 
 
+def _fixed_width(values: list[str], joined: str) -> int:
+    """The length every value has (read from where the line breaks are), or 0."""
+    n, width = len(values), len(values[0])
+    if (
+        width
+        and len(joined) == n * (width + 1) - 1
+        and joined[width :: width + 1] == "\n" * (n - 1)
+    ):
+        return width
+    return 0
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+# Digits and dashes that type_text reads as dates (when the date exists)
+_DATE_SHAPE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}")
+
+
 def _fits_text(values: list[str], joined: str) -> bool:
     if _WORDS_RE.fullmatch(joined):
         low = joined.lower()
         return ("true" not in low and "false" not in low) or not _TRUE_FALSE_RE.search(low)
-    return _TEXT_RE.fullmatch(joined) is not None
+    # Codes of one shape (``555-0101``): every value as long as the first, digits, and dashes
+    # where the first has them, one of them past its start (so no value is an integer) and
+    # the shape no date's: type_text leaves them all as they are.
+    n, width = len(values), _fixed_width(values, joined)
+    first = values[0]
+    dashes = [i for i, c in enumerate(first) if c == "-"] if width else []
+    if (
+        dashes
+        and dashes[-1] > 0
+        and joined.count("-") == len(dashes) * n
+        and all(joined[i :: width + 1] == "-" * n for i in dashes)
+        and not _DATE_SHAPE_RE.fullmatch(first)
+        and _ascii_digits(joined.replace("-", "").replace("\n", ""))
+    ):
+        return True
+    return _TEXT_COLUMN_RE.fullmatch(joined) is not None
 
 
-_DATE_RE = _column_re(_CELL_ISO_DATE)
+_INT_COLUMN_RE = _column_re(_CELL_INT)
+
+
+def _fits_int(values: list[str], joined: str) -> bool:
+    """Integers: when all as long (ids), ASCII digits with no leading zero, else the pattern."""
+    width = _fixed_width(values, joined)
+    if width and width <= 15 and _ascii_digits(joined.replace("\n", "")):
+        return width == 1 or "0" not in joined[:: width + 1]
+    return _INT_COLUMN_RE.fullmatch(joined) is not None
+
+
+_DATE_COLUMN_RE = _column_re(_CELL_ISO_DATE)
 
 
 def _fits_date(values: list[str], joined: str) -> bool:
@@ -199,10 +245,10 @@ def _fits_date(values: list[str], joined: str) -> bool:
     ):
         digits = joined.replace("-", "").replace("\n", "")
         return digits.isascii() and digits.isdigit()
-    return _DATE_RE.fullmatch(joined) is not None
+    return _DATE_COLUMN_RE.fullmatch(joined) is not None
 
 
-_DEC_RE = _column_re(_CELL_DEC)
+_DEC_COLUMN_RE = _column_re(_CELL_DEC)
 _DEC_CHARS_RE = re.compile(r"[0-9.\n\-]*")
 
 
@@ -211,7 +257,7 @@ def _fits_dec(values: list[str], joined: str) -> bool:
     (so none is an integer); :func:`_floats` then refuses any other shape (``1.2.3``, ``-.``,
     ``1-2.5``), as the pattern would. With an exponent, the pattern."""
     if "e" in joined or "E" in joined:
-        return _DEC_RE.fullmatch(joined) is not None
+        return _DEC_COLUMN_RE.fullmatch(joined) is not None
     filled = len(values) - values.count("")
     return joined.count(".") == filled and _DEC_CHARS_RE.fullmatch(joined) is not None
 
@@ -247,7 +293,7 @@ PLAIN, DATES, MIXED = 0, 1, 2
 #: converted value when no value is empty.
 Kind = tuple[Fits, Callable[[list[str]], list[Any]], int, type]
 _TEXT: Kind = (_fits_text, _texts, PLAIN, str)
-_INT: Kind = (_pattern(_CELL_INT), _ints, PLAIN, int)
+_INT: Kind = (_fits_int, _ints, PLAIN, int)
 _DATE: Kind = (_fits_date, _dates, DATES, dt.date)
 _DEC: Kind = (_fits_dec, _floats, PLAIN, float)
 _COMMA_DEC: Kind = (_pattern(_CELL_COMMA_DEC), _comma_floats, PLAIN, float)
