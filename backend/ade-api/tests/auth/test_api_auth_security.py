@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import jwt
 import pytest
 
 from ade_api.auth import security
@@ -39,6 +41,41 @@ def test_issued_tokens_verify_and_carry_the_claims() -> None:
     )
     with pytest.raises(AuthenticationRequiredError, match="invalid"):
         security.decode_access_token(fresh.token, secret_key="x" * 48, max_ttl_seconds=60)
+
+
+def test_a_token_is_verified_once_and_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    decode = jwt.decode
+
+    def counted(token: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    issued = security.issue_access_token("01CACHED", secret_key=KEY, ttl_seconds=600)
+    for _ in range(3):
+        claims = security.decode_access_token(issued.token, secret_key=KEY, max_ttl_seconds=600)
+        assert claims.user_id == "01CACHED"
+    assert len(calls) == 1
+    # the cached token is still checked against the clock and the lifetime allowed now
+    later = issued.expires_at + timedelta(seconds=1)
+    with pytest.raises(AuthenticationRequiredError, match="expired"):
+        security.decode_access_token(issued.token, secret_key=KEY, max_ttl_seconds=600, now=later)
+    with pytest.raises(AuthenticationRequiredError, match="invalid"):
+        security.decode_access_token(issued.token, secret_key=KEY, max_ttl_seconds=60)
+    # ... and only with the key it was verified with
+    with pytest.raises(AuthenticationRequiredError, match="invalid"):
+        security.decode_access_token(issued.token, secret_key="y" * 48, max_ttl_seconds=600)
+
+
+@pytest.mark.parametrize("bad", [{"exp": "soon"}, {"iat": "then"}, {"sub": 7}, {"jti": ""}])
+def test_a_signed_token_with_malformed_claims_is_invalid_every_time(bad: dict[str, Any]) -> None:
+    now = int(datetime.now(UTC).timestamp())
+    claims = {"sub": "01USER", "jti": "j1", "iat": now, "exp": now + 60, **bad}
+    token = jwt.encode(claims, KEY, algorithm=security.TOKEN_ALGORITHM)
+    for _ in range(2):  # a refusal is not cached
+        with pytest.raises(AuthenticationRequiredError, match="invalid"):
+            security.decode_access_token(token, secret_key=KEY, max_ttl_seconds=60)
 
 
 def test_api_keys_are_random_and_parse_back_to_their_prefix() -> None:
