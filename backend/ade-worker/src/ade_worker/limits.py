@@ -99,6 +99,17 @@ def _rlimit(limit: int, value: int) -> tuple[int, int]:
 SANDBOX_NICENESS = 10
 
 
+def lower_priority(niceness: int) -> int:
+    """Run this process, and every process it starts from now on, at a niceness of at least
+    ``niceness`` (a higher one it already has is kept: raising one's own niceness needs no
+    privilege, lowering it does). Returns the niceness in force."""
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if niceness > current:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+        return niceness
+    return current
+
+
 def rlimits(limits: SandboxLimits, *, jailed: bool) -> list[tuple[int, tuple[int, int]]]:
     """The rlimits of one run, in the order they are applied (RLIMIT_AS last: the forked child
     still maps its parent's memory, and later allocations could fail under a smaller limit).

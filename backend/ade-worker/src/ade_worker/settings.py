@@ -26,6 +26,15 @@ class WorkerSettings(BaseSettings):
     queue_name: str = "ade-jobs"
     worker_name: str | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    worker_niceness: int = Field(
+        5,
+        ge=0,
+        le=19,
+        description=(
+            "The worker's least niceness (CPU priority; its config runs are 10 lower still): "
+            "batch work yields the CPU to the API's requests on a shared machine."
+        ),
+    )
 
     # Jobs: retries, liveness and the reconciler.
     job_max_attempts: int = Field(

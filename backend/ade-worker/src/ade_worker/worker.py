@@ -16,6 +16,7 @@ from rq.utils import now
 from rq.worker import WorkerStatus
 
 from ade_worker import tasks
+from ade_worker.limits import lower_priority
 from ade_worker.queue import AdeJob, connect, enqueue_job, foreign_job_reason, job_queue
 from ade_worker.reconcile import Reconciler
 from ade_worker.settings import WorkerSettings
@@ -206,6 +207,8 @@ def run_worker(settings: WorkerSettings, *, burst: bool = False) -> bool:
     from ade_worker.reconcile import reconcile
     from ade_worker.tasks import runtime
 
+    # First, so that the zygote and every run inherit it (runs add SANDBOX_NICENESS).
+    niceness = lower_priority(settings.worker_niceness)
     rt = runtime()  # built once, before the first job
     # Set up (and test) the jail here, once, rather than at the first job.
     problem = rt.jail.problem()
@@ -213,7 +216,9 @@ def run_worker(settings: WorkerSettings, *, burst: bool = False) -> bool:
         logger.error("the sandbox jail is unavailable; jobs will fail until it is: %s", problem)
     connection = connect(settings.redis_dsn)
     worker = build_worker(settings, connection)
-    logger.info("worker %s listening on queue %s", worker.name, settings.queue_name)
+    logger.info(
+        "worker %s listening on queue %s (niceness %d)", worker.name, settings.queue_name, niceness
+    )
     reconciler: Reconciler | None = None
     try:
         if burst:

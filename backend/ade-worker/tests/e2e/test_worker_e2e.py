@@ -21,6 +21,7 @@ from ade_db.models import Job
 from ade_storage import LocalBlobStore
 from ade_worker.embedded_redis import EmbeddedRedis
 from ade_worker.jail import resolve_user
+from ade_worker.limits import SANDBOX_NICENESS
 from ade_worker.queue import ade_queue, connect, enqueue_job
 from ade_worker.testing import TEST_SANDBOX_USER, descendants, example_config, seed_job
 from ade_worker.timeline import job_events
@@ -192,6 +193,21 @@ def _engine_pid(worker_pid: int, timeout: float = 20) -> int:
                 return process.pid
         assert time.monotonic() < deadline, "the sandbox never started"
         time.sleep(0.05)
+
+
+def _niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_worker_and_its_runs_yield_the_cpu(setup: Setup, start_worker: StartWorker) -> None:
+    worker = start_worker(ADE_WORKER_NICENESS="7")
+    job_id = seed_job(setup.sessions, setup.blobs, files=example_config(SLOW)).job_id
+    enqueue_job(setup.redis, job_id, queue_name=setup.queue)
+    engine = _engine_pid(worker.pid)
+    expected = max(7, os.getpriority(os.PRIO_PROCESS, 0))
+    assert _niceness(worker.pid) == expected
+    assert _niceness(engine) == min(19, expected + SANDBOX_NICENESS)
+    assert setup.wait_for(job_id, {"succeeded", "failed"}).status == "succeeded"
 
 
 def test_a_killed_worker_loses_nothing(setup: Setup, start_worker: StartWorker) -> None:
