@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ade_engine.read.cells import col_letter
+from ade_engine.xmlrow import row_formatter
 
 _EPOCH = dt.date(1899, 12, 30).toordinal()
 _toordinal = dt.date.toordinal
@@ -341,8 +342,9 @@ class _SheetStream:
             return
         r0 = self.next_row
         rows = list(map(str, range(r0, r0 + n)))
-        # One template for every row of the chunk (one %-format per row, in C) and one join:
-        # each column puts in its piece and what the piece takes from each row.
+        # One template for every row of the chunk (compiled to one f-string function, see
+        # ade_engine.xmlrow) and one join: each column puts in its piece and what the piece
+        # takes from each row.
         pieces = ['<row r="%s">']
         args: list[Sequence[Any]] = [rows]
         for i, col in enumerate(columns):
@@ -350,8 +352,10 @@ class _SheetStream:
             pieces.append(piece)
             args += more
         pieces.append("</row>")
-        template = "".join(pieces)
-        text = "".join(map(template.__mod__, zip(*args, strict=True)))
+        format_row, distinct = row_formatter("".join(pieces), args)
+        if any(len(column) != n for column in distinct):  # (map would stop at the shortest)
+            raise ValueError("the columns of a chunk differ in length")
+        text = "".join(map(format_row, *distinct))
         self.write(text.encode("utf-8", "surrogatepass"))
         self.next_row += n
 

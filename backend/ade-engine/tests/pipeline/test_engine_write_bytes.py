@@ -193,6 +193,12 @@ def test_a_chunk_is_its_columns_cells_row_by_row() -> None:
     assert '<c r="D2" t="inlineStr"><is><t xml:space="preserve">0% of %s &amp; %(x)s' in expected
 
 
+def test_a_chunk_with_a_short_column_is_refused_not_cut() -> None:
+    stream = write._SheetStream(_Collect(), HEADERS, [], head=False)
+    with pytest.raises(ValueError, match="differ in length"):
+        stream.write_columns([[1, 2, 3], ["a", "b"]])
+
+
 @pytest.mark.parametrize(
     ("texts", "expected"),
     [
