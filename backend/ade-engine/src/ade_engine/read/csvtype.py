@@ -238,13 +238,11 @@ def _fits_date(values: list[str], joined: str) -> bool:
     dashes at 4 and 7, digits elsewhere: all C-level string operations), else by pattern."""
     n = len(values)
     if (
-        len(joined) == 11 * n - 1
+        _fixed_width(values, joined) == 10
         and joined.count("-") == 2 * n
         and joined[4::11] == joined[7::11] == "-" * n
-        and joined[10::11] == "\n" * (n - 1)
     ):
-        digits = joined.replace("-", "").replace("\n", "")
-        return digits.isascii() and digits.isdigit()
+        return _ascii_digits(joined.replace("-", "").replace("\n", ""))
     return _DATE_COLUMN_RE.fullmatch(joined) is not None
 
 
