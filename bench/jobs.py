@@ -243,16 +243,23 @@ def run_stack(args: argparse.Namespace, sandbox: str) -> Figures:
         found.rq_simple = plain_rq(redis_url, args.jobs, args.workers, logs, "rq.SimpleWorker")
         return found
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(list(reversed(procs)))
         stack.close()
         if keep is None:
             shutil.rmtree(data, ignore_errors=True)
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Ask each process to stop (SIGTERM), then kill what has not stopped within 15 s: a
+    worker slow to stop on a loaded machine must not abort the figures already measured."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def plain_rq(redis_url: str, jobs: int, workers: int, logs: Path, worker_class: str) -> float:
@@ -289,10 +296,7 @@ def plain_rq(redis_url: str, jobs: int, workers: int, logs: Path, worker_class: 
         elapsed = time.perf_counter() - started
         done = registry.count
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=15)
+        stop(procs)
     rate = done / elapsed
     print(f"plain RQ ({worker_class}), {workers} workers: {done} trivial jobs, {rate:.1f} jobs/s")
     return rate
