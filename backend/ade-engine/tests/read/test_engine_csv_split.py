@@ -94,6 +94,9 @@ def test_uniform_text_comes_as_columns_and_the_rest_as_rows() -> None:
     text = "Title\n\nid,name\n1,a\n2,b\r\n3,c\n"
     (block,) = split(text, block_rows=10)
     assert block.rows == [["Title"], [], ["id", "name"], ["1", "a"], ["2", "b"], ["3", "c"]]
+    # \r\n line ends alone: split in one pass, with the markers where the line breaks are
+    (block,) = split("id,name\r\n1,a\r\n2,b\r\n", block_rows=10)
+    assert block.columns == [["id", "1", "2"], ["name", "a", "b"]]
     blocks = split("id,name\n1,a\n2,b\r\n3,c\n4,d", block_rows=2)
     assert [(b.height, b.rows, b.columns) for b in blocks] == [
         (2, None, [["id", "1"], ["name", "a"]]),
@@ -113,6 +116,13 @@ def test_uniform_text_comes_as_columns_and_the_rest_as_rows() -> None:
         'a,b\n"1\n2",3\n',  # a quoted line break stays in its value
         "a,b\n1,2,3\n4\n",  # ragged
         "x\x00y,z\n",
+        "a,b\r\n1,2\r\n\r\n3,4\r\n",  # lines ended with \r\n, a blank one among them
+        # a line ended with \n alone among \r\n ones, whose fields line up as if it were
+        # two lines of the first one's width: read as the lines they are
+        "a,b\r\nc,d,\n,e,f\r\ng,h\r\n",
+        "a,b\r\nc,d\ne,f\r\n",
+        "a,b\r\nc\rd,e\r\n",  # a lone carriage return among \r\n line ends
+        "a,b\r\n1,2\n",  # the last line ended with \n alone
     ],
 )
 def test_edge_cases_equal_the_csv_modules(text: str) -> None:

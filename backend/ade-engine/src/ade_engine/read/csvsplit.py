@@ -9,7 +9,8 @@ blank line is a record of no fields), so :func:`record_blocks` reads the file a 
 
 - when every line of the chunk has the same number (two or more) of fields, the chunk is split
   once, with a marker field between lines, and each column is taken by slicing (no row lists
-  at all; the markers' positions prove that every line has that width);
+  at all; the markers' positions prove that every line has that width); lines ended with
+  ``\\r\\n`` get their markers in the same pass that removes the carriage returns;
 - otherwise each line is split on its own (the records as rows).
 
 A chunk holding a quote character (quoted values may hold delimiters and line breaks), a
@@ -78,31 +79,51 @@ def _split_plain(body: str, d: str, block_rows: int) -> list[Records] | None:
     quote character and no carriage return but before ``\\n``; else None."""
     if '"' in body:
         return None
+    width = body[: body.find("\n")].count(d) + 1
+    marker = f"{d}\n{d}"
     if "\r" in body:
+        if width >= 2 and body.endswith("\r\n"):
+            # Lines ended with \r\n (as Excel and the csv module write them): the markers go
+            # in where the line breaks are, in one pass. Each marker lengthens the text by
+            # the same count, so the text's length says how many line breaks were \r\n: if
+            # every \n left is one of them and no \r is left, there was no other line break.
+            marked = body[:-2].replace("\r\n", marker)
+            n = marked.count("\n")
+            if "\r" not in marked and n * (len(marker) - 2) == len(marked) - len(body) + 2:
+                blocks = _by_column(marked, n + 1, width, d, block_rows)
+                if blocks is not None:
+                    return blocks
         if body.count("\r") != body.count("\r\n"):
             return None
         body = body.replace("\r\n", "\n")
     n = body.count("\n")
-    width = body[: body.find("\n")].count(d) + 1
     if width >= 2:  # (a blank line is one empty field here, no field for the csv module)
-        step = width + 1
-        flat = body[:-1].replace("\n", f"{d}\n{d}").split(d)
-        # n - 1 markers, each where a line of `width` fields ends: every line has that width
-        if len(flat) == n * step - 1 and flat[width::step].count("\n") == n - 1:
-            return [
-                Records(
-                    min(block_rows, n - top),
-                    columns=[
-                        flat[top * step + i : (top + block_rows) * step : step]
-                        for i in range(width)
-                    ],
-                )
-                for top in range(0, n, block_rows)
-            ]
+        blocks = _by_column(body[:-1].replace("\n", marker), n, width, d, block_rows)
+        if blocks is not None:
+            return blocks
     rows = [line.split(d) if line else [] for line in body[:-1].split("\n")]
     return [
         Records(len(block), rows=block)
         for block in (rows[top : top + block_rows] for top in range(0, n, block_rows))
+    ]
+
+
+def _by_column(marked: str, n: int, width: int, d: str, block_rows: int) -> list[Records] | None:
+    """The ``n`` lines of ``marked`` (lines joined by a marker field, ``d + "\\n" + d``) as
+    columns, when every line has ``width`` fields; else None."""
+    step = width + 1
+    flat = marked.split(d)
+    # n - 1 markers, each where a line of `width` fields ends: every line has that width (a
+    # line break that is no marker, or a line of another width, puts the count or the
+    # markers' places out)
+    if len(flat) != n * step - 1 or flat[width::step].count("\n") != n - 1:
+        return None
+    return [
+        Records(
+            min(block_rows, n - top),
+            columns=[flat[top * step + i : (top + block_rows) * step : step] for i in range(width)],
+        )
+        for top in range(0, n, block_rows)
     ]
 
 
