@@ -1,7 +1,7 @@
 """A chunk's row template as a compiled function: the writer's hottest line.
 
 The writer builds one ``%``-template per chunk of rows (its pieces made by
-:func:`ade_engine.write.column_cells`: the row number several times, then each column's value)
+:func:`ade_engine.xmlcells.column_cells`: the row number several times, then each column's value)
 and formats it once per row. ``template % tuple`` needs a tuple of every argument for every row
 (the row number repeated for each cell); an f-string function of the distinct columns builds
 the same text about a sixth faster, which for a million rows of ten columns is a quarter of a

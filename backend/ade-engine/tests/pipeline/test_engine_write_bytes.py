@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from ade_engine import write
+from ade_engine import write, xmlcells
 from ade_engine.read.cells import col_letter
 from ade_engine.write import XlsxWriter
 
@@ -164,7 +164,7 @@ class _Collect:
 
 def test_a_chunk_is_its_columns_cells_row_by_row() -> None:
     """The chunk's row template (one-type columns formatted by it, '%' in texts included)
-    writes the cells :func:`write.column_xml` makes for each column, row after row."""
+    writes the cells :func:`xmlcells.column_xml` makes for each column, row after row."""
     n = 40
     columns: list[list[Any]] = [
         list(range(-5, n - 5)),
@@ -184,7 +184,7 @@ def test_a_chunk_is_its_columns_cells_row_by_row() -> None:
     letters = [col_letter(i) for i in range(len(columns))]
     rows = [str(r) for r in range(2, 2 + n)]
     cells = [
-        write.column_xml(letter, col, rows) for letter, col in zip(letters, columns, strict=True)
+        xmlcells.column_xml(letter, col, rows) for letter, col in zip(letters, columns, strict=True)
     ]
     expected = "".join(
         f'<row r="{r}">' + "".join(col[i] for col in cells) + "</row>" for i, r in enumerate(rows)
@@ -214,5 +214,5 @@ def test_a_chunk_with_a_short_column_is_refused_not_cut() -> None:
 def test_plain_texts_are_escaped_or_left_to_the_cell_path(
     texts: list[str], expected: list[str] | None
 ) -> None:
-    result = write._plain_texts(texts)
+    result = xmlcells._plain_texts(texts)
     assert (list(result) if result is not None else None) == expected
