@@ -17,6 +17,7 @@ header starts a new table, as before.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ade_engine.artifact_types import RowDecision
@@ -34,6 +35,9 @@ from ade_engine.tables.model import (
     Table,
 )
 from ade_engine.tables.profile import Profile
+
+#: A row code other than DATA, in a segment's codes.
+_NOT_DATA = re.compile(b"[^%c]" % DATA)
 
 
 def open_table(
@@ -75,9 +79,10 @@ def open_table(
     r = first_data
     while r <= r1:
         c = code(r)
-        if c == DATA:
-            last_data = r
-            r += 1
+        if c == DATA:  # the run of data rows from here, found at once (in C)
+            nxt = _NOT_DATA.search(codes, r - r0 + 1, r1 - r0 + 1)
+            r = r1 + 1 if nxt is None else nxt.start() + r0
+            last_data = r - 1
             continue
         if c == BLANK:
             if r + 1 <= r1 and code(r + 1) == DATA and code(r - 1) == DATA:

@@ -53,9 +53,11 @@ def propose_blocks(
     for t in tables:
         if not t.header_rows:
             continue
+        near = [k for k, seg in enumerate(segments) if _beside(seg, t, off)]
+        if not near:  # (the set of data rows below is a million ints for a million-row table)
+            continue
         h = t.header_rows[-1]
         rows = {r for r in range(t.data_start, t.data_end + 1) if r not in t.excluded}
-        near = [k for k, seg in enumerate(segments) if _beside(seg, t, off)]
         for k in near:
             seg = segments[k]
             if k in taken:
