@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ade_api.configs import history, service
+from ade_api.configs import history, lifecycle, service
 from ade_api.configs._package import PackageLimits
 from ade_api.configs.sandbox import Sandbox
 from ade_api.configs.schemas import ConfigCreate, PublishRequest
@@ -126,8 +126,8 @@ def test_concurrent_publishes_of_one_draft_publish_it_once(
         sessions,
         ids,
         [
-            lambda s, ctx: service.publish(s, ctx, PublishRequest(semver="1.0.0"), sandbox),
-            lambda s, ctx: service.publish(s, ctx, PublishRequest(semver="1.0.1"), sandbox),
+            lambda s, ctx: lifecycle.publish(s, ctx, PublishRequest(semver="1.0.0"), sandbox),
+            lambda s, ctx: lifecycle.publish(s, ctx, PublishRequest(semver="1.0.1"), sandbox),
         ],
     )
     assert outcomes == ["409", "ok"]
@@ -153,7 +153,7 @@ def test_publish_racing_a_revert_keeps_one_draft_and_one_published(
             files = service.file_contents(session, draft) | {"README.md": readme}
             service.replace_files(session, draft, files)
             if semver is not None:
-                published = service.publish(session, ctx, PublishRequest(semver=semver), sandbox)
+                published = lifecycle.publish(session, ctx, PublishRequest(semver=semver), sandbox)
                 versions.append(published.version_id)
             session.commit()
     outcomes = _race(
@@ -161,7 +161,7 @@ def test_publish_racing_a_revert_keeps_one_draft_and_one_published(
         ids,
         [
             lambda s, ctx: history.revert(s, ctx, versions[0]),
-            lambda s, ctx: service.publish(s, ctx, PublishRequest(semver="3.0.0"), sandbox),
+            lambda s, ctx: lifecycle.publish(s, ctx, PublishRequest(semver="3.0.0"), sandbox),
         ],
     )
     # Serialized either way: the revert first makes the publish 409 (the draft then equals

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from ade_api.configs import diff, history, service, transfer
+from ade_api.configs import diff, history, lifecycle, service, transfer
 from ade_api.configs.dependencies import (
     SLUG_PATTERN,
     ConfigAccessDep,
@@ -116,19 +116,19 @@ def update_config(session: SessionDep, ctx: ConfigAccessDep, body: ConfigUpdate)
 @router.delete("/{config_id}")
 def archive_config(session: SessionDep, ctx: ConfigAccessDep) -> ConfigOut:
     """Archive a config (owners): it becomes read-only. The active config cannot be archived."""
-    return service.archive_config(session, ctx)
+    return lifecycle.archive_config(session, ctx)
 
 
 @router.post("/{config_id}:unarchive")
 def unarchive_config(session: SessionDep, ctx: ConfigAccessDep) -> ConfigOut:
     """Make an archived config editable again (owners)."""
-    return service.unarchive_config(session, ctx)
+    return lifecycle.unarchive_config(session, ctx)
 
 
 @router.post("/{config_id}:activate")
 def activate_config(session: SessionDep, ctx: ConfigAccessDep) -> ConfigOut:
     """Make this the workspace's active config: jobs without a version run its published one."""
-    return service.activate_config(session, ctx)
+    return lifecycle.activate_config(session, ctx)
 
 
 @router.post("/{config_id}:duplicate", status_code=status.HTTP_201_CREATED)
@@ -201,7 +201,7 @@ def publish(
     session: SessionDep, ctx: ConfigAccessDep, body: PublishRequest, sandbox: SandboxDep
 ) -> VersionDetail:
     """Publish the draft as a new immutable version; the previous one becomes deprecated."""
-    return service.publish(session, ctx, body, sandbox)
+    return lifecycle.publish(session, ctx, body, sandbox)
 
 
 @router.post("/{config_id}/revert")

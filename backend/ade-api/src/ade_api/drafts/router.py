@@ -12,7 +12,7 @@ from ade_api.configs.dependencies import ConfigAccessDep, PackageLimitsDep, Sand
 from ade_api.configs.router import etag
 from ade_api.configs.schemas import FileInfo
 from ade_api.dependencies import SessionDep, SettingsDep, StorageDep
-from ade_api.drafts import columns, service
+from ade_api.drafts import columns, dryrun, service
 from ade_api.drafts.dependencies import IfMatchDep
 from ade_api.drafts.schemas import (
     ColumnCreate,
@@ -141,7 +141,7 @@ def patch_manifest(
 @router.post("/draft:plan")
 def plan(session: SessionDep, ctx: ConfigAccessDep, sandbox: SandboxDep) -> PlanOut:
     """Check the whole draft in the sandbox and list what a run would execute."""
-    return service.plan(session, ctx, sandbox)
+    return dryrun.plan(session, ctx, sandbox)
 
 
 @router.post("/draft:dry-run")
@@ -155,7 +155,7 @@ def dry_run(
     settings: SettingsDep,
 ) -> DryRunOut:
     """Run the draft on a document in the sandbox; answer with the mapping preview."""
-    preview = service.dry_run(
+    preview = dryrun.dry_run(
         session,
         ctx,
         body.document_id,
@@ -183,5 +183,5 @@ def dry_run(
 )
 def dry_run_output(ctx: ConfigAccessDep, run_id: str, sandbox: SandboxDep) -> FileResponse:
     """Download the preview workbook of a recent dry-run."""
-    path = service.dry_run_output(ctx, run_id, sandbox)
+    path = dryrun.dry_run_output(ctx, run_id, sandbox)
     return FileResponse(path, media_type=_XLSX, filename=f"{ctx.config.slug}-dry-run.xlsx")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ade_api.configs.sandbox import Sandbox
 from ade_api.configs.service import ConfigAccess
-from ade_api.drafts.service import dry_run_output
+from ade_api.drafts.dryrun import dry_run_output
 from ade_api.errors import ConflictError, NotFoundError
 from ade_api.previews.pages import Page, find_sheet, read_page
 from ade_api.previews.runner import Extracts
