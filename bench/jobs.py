@@ -427,7 +427,9 @@ def run(
     if turnaround:
         print(
             f"  submit->succeeded  p50 {statistics.median(turnaround):.2f} s  "
-            f"p95 {percentile(turnaround, 95):.2f} s   (target p50 <= 2 s)"
+            # (queueing behind the burst's other jobs included; the small job's own time is
+            # the one-at-a-time phase's figure below)
+            f"p95 {percentile(turnaround, 95):.2f} s   (the burst's queue included)"
         )
     throughput = len(done) / max(last - first_submit, 1e-9)
     print(f"  throughput {throughput:.2f} jobs/s   (target >= 20)")
