@@ -6,6 +6,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -100,6 +101,8 @@ def create_app(
         installer=queue_settings.installer,
     )
     app.state.previews = Extracts(ExtractLimits.from_settings(settings))
+    # The job submits' database hops (`dependencies.run_and_end_session`); FIFO.
+    app.state.submit_limiter = anyio.CapacityLimiter(settings.submit_max_concurrent)
     # Connects lazily; short timeouts so /ready answers fast when Redis is down.
     app.state.redis = Redis.from_url(
         queue_settings.redis_dsn, socket_connect_timeout=1, socket_timeout=2

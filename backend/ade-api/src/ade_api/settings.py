@@ -62,6 +62,11 @@ class ApiSettings(BaseSettings):
     # take and how many run at once in one API process (more answer 429).
     dry_run_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     dry_run_max_concurrent: int = Field(default=2, ge=1)
+    # Job submits whose database work (one threadpool hop each) runs at once in one API
+    # process; more wait their turn, in the order they came (never refused). A few keep a burst
+    # fair and cheap: every extra thread contends for the GIL (and, on SQLite, the one writer),
+    # and the waits then fall unevenly, so the slowest submits wait longest.
+    submit_max_concurrent: int = Field(default=3, ge=1, le=1000)
     # A dry-run's preview output can be downloaded for this long.
     dry_run_retention_seconds: int = Field(default=3600, ge=60)
     # Live streams (SSE): how often an open stream reads the database for news, and after how

@@ -99,3 +99,35 @@ async def test_a_refused_submit_rolls_back_in_one_hop(
     assert hops["run_and_end_session.<locals>.hop"] == 1
     assert hops["_end_session"] == 0
     assert "INSERT" not in _kinds(executed_sql)
+
+
+async def test_the_submits_hop_takes_its_turn_from_the_apps_limiter(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_user: Callable[..., User],
+    auth_headers: Callable[[User], dict[str, str]],
+    make_workspace: Callable[..., str],
+    make_document: Callable[..., str],
+    make_config_version: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    owner = make_user()
+    ws = make_workspace(owner)
+    body = {"document_id": make_document(ws), "config_version_id": make_config_version(ws)}
+    limiters: list[object] = []
+    real = anyio.to_thread.run_sync
+
+    async def recording(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        limiters.append(kwargs.get("limiter"))
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", recording)
+
+    response = await client.post(
+        f"/api/v1/workspaces/{ws}/jobs", json=body, headers=auth_headers(owner)
+    )
+
+    assert response.status_code == 202, response.text
+    assert limiters == [app.state.submit_limiter]
+    # ADE_SUBMIT_MAX_CONCURRENT's default: a few at once, the rest wait in order.
+    assert app.state.submit_limiter.total_tokens == 3

@@ -70,3 +70,15 @@ async def test_docs_in_production(
         assert (await client.get("/docs")).status_code == expected
         assert (await client.get("/api/v1/openapi.json")).status_code == expected
         assert (await client.get("/health")).status_code == 200
+
+
+def test_the_submits_concurrency_comes_from_the_environment_and_is_at_least_one(
+    monkeypatch: pytest.MonkeyPatch, migrated_engine: Engine
+) -> None:
+    monkeypatch.setenv("ADE_SUBMIT_MAX_CONCURRENT", "5")
+    settings = ApiSettings(_env_file=None)
+    assert settings.submit_max_concurrent == 5
+    assert create_app(settings, engine=migrated_engine).state.submit_limiter.total_tokens == 5
+    monkeypatch.setenv("ADE_SUBMIT_MAX_CONCURRENT", "0")
+    with pytest.raises(ValidationError, match="submit_max_concurrent"):
+        ApiSettings(_env_file=None)

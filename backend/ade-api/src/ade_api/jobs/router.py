@@ -8,7 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
 
-from ade_api.dependencies import SessionDep, SettingsDep, StorageDep, run_and_end_session
+from ade_api.dependencies import (
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+    SubmitLimiterDep,
+    run_and_end_session,
+)
 from ade_api.jobs import results, service, submission
 from ade_api.jobs.dependencies import JobDep, JobQueueDep
 from ade_api.jobs.results import TABLE_SORTS
@@ -38,6 +44,7 @@ async def submit_job(
     body: JobSubmit,
     queue: JobQueueDep,
     settings: SettingsDep,
+    limiter: SubmitLimiterDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> JobOut:
     """Queue a document for a run through a config version (202); a repeat is a cache hit."""
@@ -56,8 +63,8 @@ async def submit_job(
 
     # The hot path under a burst: one hop to the threadpool for all of its database work (the
     # caller, the workspace, the submit) and the commit, where a plain `def` route with its
-    # dependencies takes five.
-    job, replayed = await run_and_end_session(session, work)
+    # dependencies takes five. A few submits run it at once, the rest wait in order.
+    job, replayed = await run_and_end_session(session, work, limiter=limiter)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return job
