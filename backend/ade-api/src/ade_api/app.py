@@ -117,6 +117,11 @@ def create_app(
         app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
         app.include_router(metrics_router, include_in_schema=False)
 
+    # A request is matched against the routes one by one, in this order (about 50 regular
+    # expressions before the jobs' routes, a tenth of a submit's CPU under a burst): the jobs
+    # first, as the hottest path. No two routes match the same request (a test checks), so
+    # the order changes nothing else.
+    app.include_router(jobs_router, prefix=API_PREFIX)
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(setup_router, prefix=API_PREFIX)
     app.include_router(auth_router, prefix=API_PREFIX)
@@ -125,7 +130,6 @@ def create_app(
     app.include_router(configs_router, prefix=API_PREFIX)
     app.include_router(drafts_router, prefix=API_PREFIX)
     app.include_router(documents_router, prefix=API_PREFIX)
-    app.include_router(jobs_router, prefix=API_PREFIX)
     app.include_router(events_router, prefix=API_PREFIX)
     app.include_router(previews_router, prefix=API_PREFIX)
     # Load balancers and container health checks probe the bare paths.
