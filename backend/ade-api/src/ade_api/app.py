@@ -101,7 +101,7 @@ def create_app(
         installer=queue_settings.installer,
     )
     app.state.previews = Extracts(ExtractLimits.from_settings(settings))
-    # The job submits' database hops (`dependencies.run_and_end_session`); FIFO.
+    # The job submits' database hops (`dependencies.run_in_session`); FIFO.
     app.state.submit_limiter = anyio.CapacityLimiter(settings.submit_max_concurrent)
     # Connects lazily; short timeouts so /ready answers fast when Redis is down.
     app.state.redis = Redis.from_url(

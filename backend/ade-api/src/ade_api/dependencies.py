@@ -15,7 +15,7 @@ import anyio
 import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from ade_api.persistence import run_after_commit
@@ -24,7 +24,6 @@ from ade_api.storage import Storage
 from redis import Redis
 
 T = TypeVar("T")
-_ENDED = "ade_session_ended"
 
 
 async def get_settings(request: Request) -> ApiSettings:
@@ -53,20 +52,23 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     Work registered with `persistence.after_commit` (enqueueing a job, removing a blob) runs
     once the commit has succeeded, never for a request that rolled back. Making a session does
     no I/O, so it happens on the event loop; its end (commit or rollback, then close) is one
-    hop to the threadpool, shielded so that a cancelled request still ends its transaction,
-    unless the route already ended it with `run_and_end_session`.
+    hop to the threadpool, shielded so that a cancelled request still ends its transaction.
+    A hot write route takes no session from here: `run_in_session` makes and ends its own.
     """
     session: Session = request.app.state.session_factory()
     try:
         yield session
     except BaseException:
-        if not session.info.get(_ENDED):
-            with anyio.CancelScope(shield=True):
-                await run_in_threadpool(_end_session, session, commit=False)
-        raise
-    if not session.info.get(_ENDED):
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_end_session, session, commit=True)
+            await run_in_threadpool(_end_session, session, commit=False)
+        raise
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(_end_session, session, commit=True)
+
+
+async def get_session_factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
 
 
 async def get_submit_limiter(request: Request) -> anyio.CapacityLimiter:
@@ -74,29 +76,34 @@ async def get_submit_limiter(request: Request) -> anyio.CapacityLimiter:
     return limiter
 
 
-async def run_and_end_session(
-    session: Session, work: Callable[[], T], *, limiter: anyio.CapacityLimiter
+async def run_in_session(
+    sessions: sessionmaker[Session],
+    work: Callable[[Session], T],
+    *,
+    limiter: anyio.CapacityLimiter,
 ) -> T:
-    """Run a route's database `work` and end the request's session in the same threadpool
-    hop: commit (then the after-commit actions) if it returns, roll back if it raises.
+    """Run a route's database `work` in a session of its own, made and ended in one threadpool
+    hop: committed (then the after-commit actions) if `work` returns, rolled back if it raises,
+    closed either way. For the hot write paths (a job's submit), in place of `SessionDep`.
+
+    One hop for all of it, and no session until the hop: the session dependency costs a
+    generator, an exit stack and a hop of its own to end, and a SQLite write transaction
+    (with the process's write gate, `ade_db.engine`) must not stay open while the request
+    waits for the event loop. The thread always runs to its end, so a cancelled request still
+    ends its transaction.
 
     `limiter` bounds how many of these hops run at once (`ADE_SUBMIT_MAX_CONCURRENT`); the
     rest wait for a turn in the order they came. Measured under a burst of submits, with the
     default 40 threads every waiting request's thread contended for the GIL and for SQLite's
-    one writer (the process's write gate), neither of which hands over in order: the holder of
-    the write gate waited for the GIL behind threads that would then wait for the gate, and
-    some requests lost many rounds in a row (the p95 and p99 of a submit).
-
-    For the hot write paths (a job's submit). Ending the session in the route's own hop
-    saves a hop, and above all it keeps a SQLite write transaction (and the process's write
-    gate, `ade_db.engine`) from staying open while the request waits for the event loop to
-    schedule the dependency's end: under a burst every other writer queued behind that wait.
-    The thread always runs to its end, so a cancelled request still ends its transaction.
+    one writer (the write gate), neither of which hands over in order: the holder of the
+    write gate waited for the GIL behind threads that would then wait for the gate, and some
+    requests lost many rounds in a row (the p95 and p99 of a submit).
     """
 
     def hop() -> T:
+        session = sessions()
         try:
-            result = work()
+            result = work(session)
         except BaseException:
             _end_session(session, commit=False)
             raise
@@ -107,7 +114,6 @@ async def run_and_end_session(
 
 
 def _end_session(session: Session, *, commit: bool) -> None:
-    session.info[_ENDED] = True
     try:
         if not commit:
             session.rollback()
@@ -130,6 +136,7 @@ StorageDep = Annotated[Storage, Depends(get_storage)]
 # scope="function": commit before the response is sent, so a client never sees a success
 # whose writes are not yet (or never) saved.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
 
 # The signed-in user (Bearer token or X-API-Key; else 401). Defined with the auth rules and
 # imported last, because the resolver itself needs `SessionDep` and `SettingsDep` above.

@@ -68,7 +68,7 @@ async def test_a_submit_takes_one_threadpool_hop_five_selects_and_three_inserts(
     # (commit, then the enqueue): all in one hop. Settings, the queue and the credential's
     # check cost none.
     assert sum(hops.values()) == 1, hops
-    assert hops["run_and_end_session.<locals>.hop"] == 1
+    assert hops["run_in_session.<locals>.hop"] == 1
     assert hops["_end_session"] == 0
     kinds = Counter(k for k in _kinds(executed_sql) if k in {"SELECT", "INSERT", "UPDATE"})
     # SELECTs: user and revocation, workspace and membership, document, version, the queue
@@ -96,7 +96,7 @@ async def test_a_refused_submit_rolls_back_in_one_hop(
     response = await client.post(f"/api/v1/workspaces/{ws}/jobs", json=body, headers=headers)
 
     assert response.status_code == 404
-    assert hops["run_and_end_session.<locals>.hop"] == 1
+    assert hops["run_in_session.<locals>.hop"] == 1
     assert hops["_end_session"] == 0
     assert "INSERT" not in _kinds(executed_sql)
 

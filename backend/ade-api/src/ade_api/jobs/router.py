@@ -7,13 +7,15 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy.orm import Session
 
 from ade_api.dependencies import (
     SessionDep,
+    SessionFactoryDep,
     SettingsDep,
     StorageDep,
     SubmitLimiterDep,
-    run_and_end_session,
+    run_in_session,
 )
 from ade_api.jobs import results, service, submission
 from ade_api.jobs.dependencies import JobDep, JobQueueDep
@@ -39,7 +41,7 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
 async def submit_job(
     response: Response,
-    session: SessionDep,
+    sessions: SessionFactoryDep,
     access: DeferredWorkspaceAccessDep,
     body: JobSubmit,
     queue: JobQueueDep,
@@ -50,10 +52,10 @@ async def submit_job(
     """Queue a document for a run through a config version (202); a repeat is a cache hit."""
     request_id = request_id_var.get()
 
-    def work() -> tuple[JobOut, bool]:
+    def work(session: Session) -> tuple[JobOut, bool]:
         return submission.submit(
             session,
-            access(),
+            access(session),
             body,
             idempotency_key=idempotency_key,
             request_id=request_id,
@@ -62,9 +64,10 @@ async def submit_job(
         )
 
     # The hot path under a burst: one hop to the threadpool for all of its database work (the
-    # caller, the workspace, the submit) and the commit, where a plain `def` route with its
-    # dependencies takes five. A few submits run it at once, the rest wait in order.
-    job, replayed = await run_and_end_session(session, work, limiter=limiter)
+    # caller, the workspace, the submit) in a session of its own, committed in the same hop,
+    # where a plain `def` route with its dependencies takes five. A few submits run it at
+    # once, the rest wait in order.
+    job, replayed = await run_in_session(sessions, work, limiter=limiter)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return job

@@ -3,7 +3,7 @@ idempotency, and the writes (the job, its first timeline entry, the workspace's 
 
 The hot path under a burst of submits: every look-up comes first, then the writes back to
 back, so the write transaction that the route's own hop commits stays short
-(`ade_api.dependencies.run_and_end_session`). The job's id goes on the queue after the commit.
+(`ade_api.dependencies.run_in_session`). The job's id goes on the queue after the commit.
 """
 
 from __future__ import annotations

@@ -37,20 +37,22 @@ def get_workspace_access(
 
 
 async def defer_workspace_access(
-    request: Request, session: SessionDep, credentials: CredentialsDep, workspace_id: WorkspaceId
-) -> Callable[[], WorkspaceAccess]:
-    """`get_workspace_access`, left for the route to call in its own hop.
+    request: Request, credentials: CredentialsDep, workspace_id: WorkspaceId
+) -> Callable[[Session], WorkspaceAccess]:
+    """`get_workspace_access`, left for the route to call in its own hop, with its session.
 
-    For a hot route that does all its database work in one hop (`run_and_end_session`, a job's
+    For a hot route that does all its database work in one hop (`run_in_session`, a job's
     submit): each hop to the threadpool costs the API process a thread wake-up and a GIL
     hand-off, and under a burst a wait for the event loop. The credential itself is checked
     here (`get_credentials`), so a missing, forged or expired one is still a 401 before the
     body is validated; an unknown user or workspace is answered by the route's hop (401, 404).
     """
-    return functools.partial(resolve_access, request, session, credentials, workspace_id)
+    return functools.partial(
+        resolve_access, request, credentials=credentials, workspace_id=workspace_id
+    )
 
 
 WorkspaceAccessDep = Annotated[WorkspaceAccess, Depends(get_workspace_access)]
 DeferredWorkspaceAccessDep = Annotated[
-    Callable[[], WorkspaceAccess], Depends(defer_workspace_access)
+    Callable[[Session], WorkspaceAccess], Depends(defer_workspace_access)
 ]
