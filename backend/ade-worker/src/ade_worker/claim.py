@@ -33,6 +33,11 @@ class ClaimedJob:
     config_name: str | None = None
 
 
+# The statements below UPDATE the table, not the mapped class: an ORM-enabled UPDATE goes
+# through the ORM's bulk-update bookkeeping, which cost more than the statement itself, inside
+# the write transaction (with SQLite's lock held).
+_JOBS = Job.metadata.tables[Job.__tablename__]
+
 # The claimed job's config slug, read by the claim's own statement (a correlated subquery in
 # RETURNING: SQLite and PostgreSQL both allow it). Nested, one table a level, not a join:
 # RETURNING renders column names without their tables, which a join would make ambiguous.
@@ -41,8 +46,8 @@ _CONFIG_SLUG = (
     .where(
         Config.id
         == select(ConfigVersion.config_id)
-        .where(ConfigVersion.id == Job.config_version_id)
-        .correlate(Job)
+        .where(ConfigVersion.id == _JOBS.c.config_version_id)
+        .correlate(_JOBS)
         .scalar_subquery()
     )
     .scalar_subquery()
@@ -51,17 +56,17 @@ _CONFIG_SLUG = (
 
 # The claim, built once and run with each job's values (statements here are built once: building
 # and keying this one for SQLAlchemy's statement cache cost more than running it on SQLite).
-_NOW = bindparam("claimed_at", type_=Job.__table__.c.started_at.type)
+_NOW = bindparam("claimed_at", type_=_JOBS.c.started_at.type)
 _CLAIM = (
-    update(Job)
+    update(_JOBS)
     .where(
-        Job.id == bindparam("claim_id"),
-        Job.status == JobStatus.QUEUED.value,
-        Job.cancel_requested_at.is_(None),
+        _JOBS.c.id == bindparam("claim_id"),
+        _JOBS.c.status == JobStatus.QUEUED.value,
+        _JOBS.c.cancel_requested_at.is_(None),
     )
     .values(
         status=JobStatus.RUNNING.value,
-        attempts=Job.attempts + 1,
+        attempts=_JOBS.c.attempts + 1,
         started_at=_NOW,
         heartbeat_at=_NOW,
         worker_id=bindparam("claimed_by"),
@@ -70,22 +75,21 @@ _CLAIM = (
         updated_at=_NOW,
     )
     .returning(
-        Job.attempts,
-        Job.workspace_id,
-        Job.document_id,
-        Job.config_version_id,
-        Job.request_id,
+        _JOBS.c.attempts,
+        _JOBS.c.workspace_id,
+        _JOBS.c.document_id,
+        _JOBS.c.config_version_id,
+        _JOBS.c.request_id,
         _CONFIG_SLUG.label("config_slug"),
     )
-    .execution_options(synchronize_session=False)
 )
 # A job this worker owns: still running, by this worker, in this attempt. (An UPDATE's bind
 # parameters may not be named after its table's columns.)
 _OWNED = (
-    Job.id == bindparam("owned_id"),
-    Job.status == JobStatus.RUNNING.value,
-    Job.worker_id == bindparam("owned_by"),
-    Job.attempts == bindparam("owned_attempt"),
+    _JOBS.c.id == bindparam("owned_id"),
+    _JOBS.c.status == JobStatus.RUNNING.value,
+    _JOBS.c.worker_id == bindparam("owned_by"),
+    _JOBS.c.attempts == bindparam("owned_attempt"),
 )
 
 
@@ -93,12 +97,10 @@ _OWNED = (
 def _update_owned(columns: tuple[str, ...]) -> Update:
     """The guarded UPDATE that sets `columns`, built once per set of columns (one per kind of
     transition, and the heartbeat)."""
-    table = Job.__table__
     return (
-        update(Job)
+        update(_JOBS)
         .where(*_OWNED)
-        .values({c: bindparam(f"set_{c}", type_=table.c[c].type) for c in columns})
-        .execution_options(synchronize_session=False)
+        .values({c: bindparam(f"set_{c}", type_=_JOBS.c[c].type) for c in columns})
     )
 
 
