@@ -98,10 +98,11 @@ def get_job(session: Session, access: WorkspaceAccess, job_id: str) -> Job:
 def queued_jobs(workspace_id: str | BindParameter[str]) -> ScalarSelect[int]:
     """The count of the workspace's queued jobs, as a subquery (a submit reads it with more,
     in a statement built once: `workspace_id` is then a bind parameter)."""
+    jobs = Job.metadata.tables[Job.__tablename__]  # the table's columns: a Core statement
     return (
         select(func.count())
-        .select_from(Job)
-        .where(Job.workspace_id == workspace_id, Job.status == QUEUED)
+        .select_from(jobs)
+        .where(jobs.c.workspace_id == workspace_id, jobs.c.status == QUEUED)
         .scalar_subquery()
     )
 
