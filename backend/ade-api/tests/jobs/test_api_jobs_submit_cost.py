@@ -43,25 +43,34 @@ def _kinds(executed_sql: list[str]) -> list[str]:
     return [text.split(None, 1)[0].upper() for text in executed_sql]
 
 
-async def test_a_submit_takes_one_threadpool_hop_five_selects_and_three_inserts(
-    app: FastAPI,
-    client: httpx.AsyncClient,
+@pytest.fixture
+def submit_request(
     make_user: Callable[..., User],
     auth_headers: Callable[[User], dict[str, str]],
     make_workspace: Callable[..., str],
     make_document: Callable[..., str],
     make_config_version: Callable[..., str],
+) -> dict[str, Any]:
+    """A valid submit's URL, body and headers (an owner's workspace, a document, a version)."""
+    owner = make_user()
+    ws = make_workspace(owner)
+    return {
+        "url": f"/api/v1/workspaces/{ws}/jobs",
+        "json": {"document_id": make_document(ws), "config_version_id": make_config_version(ws)},
+        "headers": auth_headers(owner),
+    }
+
+
+async def test_a_submit_takes_one_threadpool_hop_five_selects_and_three_inserts(
+    client: httpx.AsyncClient,
+    submit_request: dict[str, Any],
     hops: Counter[str],
     executed_sql: list[str],
 ) -> None:
-    owner = make_user()
-    ws = make_workspace(owner)
-    body = {"document_id": make_document(ws), "config_version_id": make_config_version(ws)}
-    headers = auth_headers(owner)
     hops.clear()
     executed_sql.clear()
 
-    response = await client.post(f"/api/v1/workspaces/{ws}/jobs", json=body, headers=headers)
+    response = await client.post(**submit_request)
 
     assert response.status_code == 202, response.text
     # Who is calling, their workspace access and the submit itself with the session's end
@@ -104,16 +113,9 @@ async def test_a_refused_submit_rolls_back_in_one_hop(
 async def test_the_submits_hop_takes_its_turn_from_the_apps_limiter(
     app: FastAPI,
     client: httpx.AsyncClient,
-    make_user: Callable[..., User],
-    auth_headers: Callable[[User], dict[str, str]],
-    make_workspace: Callable[..., str],
-    make_document: Callable[..., str],
-    make_config_version: Callable[..., str],
+    submit_request: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    owner = make_user()
-    ws = make_workspace(owner)
-    body = {"document_id": make_document(ws), "config_version_id": make_config_version(ws)}
     limiters: list[object] = []
     real = anyio.to_thread.run_sync
 
@@ -123,9 +125,7 @@ async def test_the_submits_hop_takes_its_turn_from_the_apps_limiter(
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", recording)
 
-    response = await client.post(
-        f"/api/v1/workspaces/{ws}/jobs", json=body, headers=auth_headers(owner)
-    )
+    response = await client.post(**submit_request)
 
     assert response.status_code == 202, response.text
     assert limiters == [app.state.submit_limiter]
