@@ -4,28 +4,33 @@ A package is a folder or a zip of one. :func:`check_package` returns every probl
 path or file and line, and a message); :func:`load_config` returns a :class:`LoadedConfig` whose
 modules are imported under a namespace unique to that load (``_ade_cfg_<hex>``), registered in
 ``sys.modules`` only while it is open, so two runs with different configs in one process never
-see each other's modules.
+see each other's modules (:mod:`ade_engine.config_import`). Calling the loaded code is
+:mod:`ade_engine.config_calls`, re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import inspect
 import shutil
-import sys
 import tempfile
 import types
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from ade_engine.errors import ConfigCodeError, ConfigError, from_config_exception
+from ade_engine.config_calls import (
+    call_column_function,
+    call_config,
+    config_location,
+    contract_error,
+)
+from ade_engine.config_import import Importer, import_checked
+from ade_engine.errors import ConfigCodeError, ConfigError
 from ade_engine.manifest import (
     BUILTIN_ROW_TYPES,
     ENGINE_DEFAULTS,
@@ -115,98 +120,12 @@ def _file_digest(path: Path) -> bytes:
     return digest.digest()
 
 
-def config_location(fn: Callable[..., Any], root: Path) -> tuple[str | None, int | None]:
-    """(file relative to the package, first line) of a config function."""
-    return _func_location(fn, root)
-
-
-def _func_location(fn: Callable[..., Any], root: Path) -> tuple[str | None, int | None]:
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return None, None
-    try:
-        rel = Path(code.co_filename).resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        rel = None
-    return rel, code.co_firstlineno
-
-
 def accepts_var_keyword(fn: Callable[..., Any]) -> bool:
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return False
     return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
-
-
-class _Importer:
-    """Imports package files under one unique namespace and can remove them again."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.namespace = f"_ade_cfg_{uuid.uuid4().hex[:12]}"
-        self.import_errors: dict[ConfigProblem, str] = {}
-        pkg = types.ModuleType(self.namespace)
-        pkg.__path__ = [str(root)]
-        pkg.__package__ = self.namespace
-        sys.modules[self.namespace] = pkg
-
-    def _ensure_package(self, dotted: str, folder: Path) -> None:
-        if dotted in sys.modules:
-            return
-        mod = types.ModuleType(dotted)
-        mod.__path__ = [str(folder)]
-        mod.__package__ = dotted
-        sys.modules[dotted] = mod
-
-    def import_file(self, rel: str) -> types.ModuleType:
-        parts = PurePosixPath(rel).with_suffix("").parts
-        dotted = self.namespace
-        folder = self.root
-        for part in parts[:-1]:
-            dotted = f"{dotted}.{part}"
-            folder = folder / part
-            self._ensure_package(dotted, folder)
-        name = f"{dotted}.{parts[-1]}"
-        if name in sys.modules:
-            return sys.modules[name]
-        spec = importlib.util.spec_from_file_location(name, self.root / rel)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot import {rel}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        # A config package is the author's folder (or a job's snapshot): leave no
-        # __pycache__ litter in it, and never run a stale cached copy of its code.
-        writes_bytecode = not sys.dont_write_bytecode
-        sys.dont_write_bytecode = True
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            sys.modules.pop(name, None)
-            raise
-        finally:
-            sys.dont_write_bytecode = not writes_bytecode
-        return module
-
-    def close(self) -> None:
-        prefix = self.namespace + "."
-        for name in [n for n in sys.modules if n == self.namespace or n.startswith(prefix)]:
-            sys.modules.pop(name, None)
-        importlib.invalidate_caches()
-
-
-def _import_checked(
-    importer: _Importer, rel: str, problems: list[ConfigProblem], root: Path
-) -> types.ModuleType | None:
-    try:
-        return importer.import_file(rel)
-    except Exception as exc:
-        err = from_config_exception(exc, root, f"importing {rel}", fallback_file=rel)
-        problem = ConfigProblem(message=err.message, file=err.file, line=err.line)
-        problems.append(problem)
-        # Kept so that a run failing on this import reports the exception's type too.
-        importer.import_errors[problem] = type(exc).__name__
-        return None
 
 
 def _public_callable(module: types.ModuleType, name: str) -> Callable[..., Any] | None:
@@ -221,7 +140,7 @@ def _check_callable(
     names the module only when the function is defined elsewhere (the problem's file and line
     say where): `columns/x.py:3: detect_y must ...`, not `columns/x.py:3: columns/x.py: ...`."""
     if not accepts_var_keyword(fn):
-        file, line = _func_location(fn, root)
+        file, line = config_location(fn, root)
         label = name if file == rel else f"{rel}: {name}"
         problems.append(
             ConfigProblem(
@@ -233,7 +152,7 @@ def _check_callable(
 
 
 def _load_modules(
-    root: Path, manifest: Manifest, importer: _Importer, problems: list[ConfigProblem]
+    root: Path, manifest: Manifest, importer: Importer, problems: list[ConfigProblem]
 ) -> tuple[
     list[ColumnModule],
     list[tuple[RowTypeSpec, Callable[..., Any]]],
@@ -241,7 +160,7 @@ def _load_modules(
 ]:
     columns: list[ColumnModule] = []
     for spec in manifest.columns:
-        module = _import_checked(importer, spec.path, problems, root)
+        module = import_checked(importer, spec.path, problems, root)
         if module is None:
             continue
         detectors = [
@@ -261,7 +180,7 @@ def _load_modules(
         )
     row_types: list[tuple[RowTypeSpec, Callable[..., Any]]] = []
     for rt in manifest.row_types:
-        module = _import_checked(importer, rt.path, problems, root)
+        module = import_checked(importer, rt.path, problems, root)
         if module is None:
             continue
         fn = _public_callable(module, "classify")
@@ -277,7 +196,7 @@ def _load_modules(
     hooks: dict[str, list[tuple[str, Callable[..., Any]]]] = {s: [] for s in HOOK_STAGES}
     for stage, paths in manifest.hooks.items():
         for rel in paths:
-            module = _import_checked(importer, rel, problems, root)
+            module = import_checked(importer, rel, problems, root)
             if module is None:
                 continue
             fn = _public_callable(module, "run")
@@ -374,7 +293,7 @@ def inspect_package(path: Path) -> Iterator[PackageCheck]:
             manifest, problems = parse_manifest(data, root)
         check = PackageCheck(root=root, problems=problems, manifest=manifest)
         if manifest is not None:
-            importer = _Importer(root)
+            importer = Importer(root)
             stack.callback(importer.close)
             check.columns, check.row_types, check.hooks = _load_modules(
                 root, manifest, importer, problems
@@ -406,7 +325,7 @@ def load_config(path: Path) -> Iterator[LoadedConfig]:
                 file=_first_file(problems),
                 line=_first_line(problems),
             )
-        importer = _Importer(root)
+        importer = Importer(root)
         try:
             columns, row_types, hooks = _load_modules(root, manifest, importer, problems)
             if problems:
@@ -454,51 +373,3 @@ def _first_file(problems: list[ConfigProblem]) -> str | None:
 
 def _first_line(problems: list[ConfigProblem]) -> int | None:
     return problems[0].line if problems else None
-
-
-def call_config(
-    config: LoadedConfig, fn: Callable[..., Any], what: str, kwargs: dict[str, Any]
-) -> Any:
-    """Call config code with keyword arguments; wrap anything it raises with file and line."""
-    try:
-        return fn(**kwargs)
-    except ConfigCodeError:
-        raise
-    except Exception as exc:
-        file, line = _func_location(fn, config.root)
-        raise from_config_exception(
-            exc, config.root, what, fallback_file=file, fallback_line=line
-        ) from exc
-
-
-def contract_error(config: LoadedConfig, fn: Callable[..., Any], message: str) -> ConfigCodeError:
-    """A config callable broke the contract (e.g. returned the wrong shape)."""
-    file, line = _func_location(fn, config.root)
-    return ConfigCodeError(message, file=file, line=line, exc_type="ContractError")
-
-
-def call_column_function(
-    config: LoadedConfig,
-    module: ColumnModule,
-    fn: Callable[..., Any],
-    name: str,
-    values: list[Any],
-    extra: dict[str, Any],
-    state: dict[str, Any],
-    logger: Any,
-) -> list[Any]:
-    """Call a column-wise function (transform, validate) and check it returned one item per
-    value."""
-    what = f"{module.spec.path}: {name}()"
-    kwargs = {"values": values, "field": module.spec.field, "state": state, "logger": logger}
-    result = call_config(config, fn, what, {**kwargs, **extra})
-    if isinstance(result, tuple):
-        result = list(result)
-    if not isinstance(result, list) or len(result) != len(values):
-        got = f"a list of {len(result)}" if isinstance(result, list) else type(result).__name__
-        raise contract_error(
-            config,
-            fn,
-            f"{what} must return a list of the same length as values ({len(values)}); got {got}",
-        )
-    return result
