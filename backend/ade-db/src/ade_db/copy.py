@@ -30,21 +30,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
     Connection,
-    Engine,
     Integer,
     MetaData,
     Table,
     and_,
     bindparam,
-    create_engine,
-    event,
     func,
     literal,
     null,
@@ -53,21 +49,26 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, StatementError
+from sqlalchemy.exc import StatementError
 
 import ade_db.models  # noqa: F401  (registers every table on the metadata)
-from ade_db import migrate
-from ade_db.engine import create_db_engine, normalize_url
+from ade_db.copy_endpoints import (
+    CopyError,
+    check_file,
+    check_revisions,
+    first_line,
+    identity,
+    parse_endpoint,
+    read_revision,
+    source_engine,
+)
+from ade_db.copy_endpoints import display_url as display_url  # re-exported
+from ade_db.engine import create_db_engine
 from ade_db.metadata import metadata as ade_metadata
 
+__all__ = ["CopyError", "CopyResult", "TableCopy", "copy_database", "copy_tables", "display_url"]
+
 DEFAULT_BATCH_SIZE = 1000
-SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
-
-
-class CopyError(Exception):
-    """Why a copy was refused or failed, in one line that holds no password."""
 
 
 @dataclass(frozen=True)
@@ -93,120 +94,6 @@ class CopyResult:
         return sum(table.target_rows for table in self.tables)
 
 
-@dataclass(frozen=True)
-class _Endpoint:
-    role: str  # "source" or "target"
-    url: URL
-    display: str
-
-
-def display_url(url: str | URL) -> str:
-    """A database URL as it may be printed: the password replaced by `***`."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
-def _parse(role: str, url: str) -> _Endpoint:
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        # The parser's message repeats the URL, password included: say nothing of it.
-        raise CopyError(f"the {role} is not a database URL (expected {URL_FORMS})") from None
-    backend = parsed.get_backend_name()
-    if backend == "postgres":
-        backend = "postgresql"
-    if backend not in SUPPORTED_BACKENDS:
-        raise CopyError(
-            f"the {role} database {display_url(parsed)} is not supported: ADE runs on SQLite "
-            f"and PostgreSQL ({URL_FORMS})"
-        )
-    return _Endpoint(role, normalize_url(parsed), display_url(parsed))
-
-
-def _sqlite_path(url: URL) -> Path | None:
-    """The file of a SQLite URL, or None for an in-memory or `file:` URI database."""
-    database = url.database
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return None
-    if database.startswith("file:"):
-        return None
-    return Path(database).resolve()
-
-
-def _identity(endpoint: _Endpoint) -> str:
-    path = _sqlite_path(endpoint.url)
-    if path is not None:
-        return f"sqlite:{path}"
-    url = endpoint.url  # who connects does not matter, where does
-    return f"{url.get_backend_name()}://{url.host}:{url.port or 5432}/{url.database}"
-
-
-def _check_file(endpoint: _Endpoint) -> None:
-    path = _sqlite_path(endpoint.url)
-    if path is not None and not path.is_file():
-        hint = "" if endpoint.role == "source" else ": create it with `ade db migrate` first"
-        raise CopyError(f"the {endpoint.role} database file {path} does not exist{hint}")
-
-
-def _source_engine(endpoint: _Endpoint) -> Engine:
-    """An engine that only reads, each connection in one consistent snapshot."""
-    if endpoint.url.get_backend_name() != "sqlite":
-        engine = create_db_engine(endpoint.url)
-        return engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-    engine = create_engine(endpoint.url, connect_args={"check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # The driver's own transaction handling never BEGINs before a SELECT: do it ourselves,
-        # so every read of one connection sees the same snapshot; and refuse any write.
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA query_only = ON")
-        dbapi_connection.execute("PRAGMA busy_timeout = 15000")
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
-
-    return engine
-
-
-def _revision(engine: Engine, endpoint: _Endpoint) -> str | None:
-    try:
-        return migrate.current_revision(engine)
-    except StatementError as exc:
-        verb = "reach" if isinstance(exc, OperationalError) else "read"
-        raise CopyError(
-            f"cannot {verb} the {endpoint.role} database {endpoint.display}: {_first_line(exc)}"
-        ) from None
-
-
-def _check_revisions(source: str | None, target: str | None) -> str:
-    head = migrate.head_revision()
-    if target != head:
-        raise CopyError(
-            f"the target database is at revision {target or 'none'}, not head {head}: run "
-            "`ade db migrate` with ADE_DATABASE_URL set to the target first"
-        )
-    if source is not None and source not in {r.revision for r in migrate.history()}:
-        raise CopyError(
-            f"the source database is at revision {source}, which this ADE does not know (the "
-            f"target is at {head}): copy with the ADE version that made the source"
-        )
-    if source != head:
-        raise CopyError(
-            f"the source database is at revision {source or 'none'} and the target at {head}: "
-            "both must be at head; run `ade db migrate` with ADE_DATABASE_URL set to the "
-            "source first (with the ADE version that will use the target)"
-        )
-    return head
-
-
-def _first_line(exc: BaseException) -> str:
-    """The driver's message (never the URL), first line only."""
-    cause = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
-    message = str(cause).strip()
-    return message.splitlines()[0] if message else type(cause).__name__
-
-
 def copy_database(
     source_url: str,
     target_url: str,
@@ -224,33 +111,33 @@ def copy_database(
     """
     if batch_size < 1:
         raise CopyError("the batch size must be at least 1")
-    source = _parse("source", source_url)
-    target = _parse("target", target_url)
-    if _identity(source) == _identity(target):
+    source = parse_endpoint("source", source_url)
+    target = parse_endpoint("target", target_url)
+    if identity(source) == identity(target):
         raise CopyError("the source and the target are the same database")
-    _check_file(source)
-    _check_file(target)
+    check_file(source)
+    check_file(target)
 
-    source_engine = _source_engine(source)
+    reader_engine = source_engine(source)
     target_engine = create_db_engine(target.url)
     try:
-        revision = _check_revisions(
-            _revision(source_engine, source), _revision(target_engine, target)
+        revision = check_revisions(
+            read_revision(reader_engine, source), read_revision(target_engine, target)
         )
         with target_engine.connect() as connection:
             _check_empty(connection, list(ade_metadata.sorted_tables))  # again in the copy
         if on_start is not None:
             on_start(source.display, target.display, revision)
         try:
-            with source_engine.connect() as reader, target_engine.begin() as writer:
+            with reader_engine.connect() as reader, target_engine.begin() as writer:
                 tables = copy_tables(reader, writer, batch_size=batch_size, on_table=on_table)
         except StatementError as exc:
             raise CopyError(
-                f"the copy failed and the target was rolled back: {_first_line(exc)}"
+                f"the copy failed and the target was rolled back: {first_line(exc)}"
             ) from None
         return CopyResult(source.display, target.display, revision, tables)
     finally:
-        source_engine.dispose()
+        reader_engine.dispose()
         target_engine.dispose()
 
 
@@ -283,7 +170,7 @@ def copy_tables(
             copied = _copy_table(reader, writer, table, deferred.get(table.name, ()), batch_size)
         except StatementError as exc:
             raise CopyError(
-                f"copying table {table.name} failed, the target was rolled back: {_first_line(exc)}"
+                f"copying table {table.name} failed, the target was rolled back: {first_line(exc)}"
             ) from None
         if copied != source_rows:
             raise CopyError(
@@ -303,7 +190,7 @@ def copy_tables(
             except StatementError as exc:
                 raise CopyError(
                     f"setting {table.name}.{', '.join(c.name for c in columns)} failed, the "
-                    f"target was rolled back: {_first_line(exc)}"
+                    f"target was rolled back: {first_line(exc)}"
                 ) from None
     if writer.dialect.name == "postgresql":
         _reset_sequences(writer, tables)
