@@ -225,15 +225,27 @@ run_engine(
 
 
 def wait_until_ready(launcher: subprocess.Popen[str], seconds: float) -> None:
-    """Read the launcher's relayed events until the config's "ready"."""
+    """Read the launcher's relayed events until the config's "ready".
+
+    From the pipe itself, a line at a time out of what each read brings: `readline()` on the
+    file object would leave the lines after the first of a read in its buffer, where `select`
+    cannot see them; a "ready" that arrived with an earlier event then waited for the run's
+    next output, the end of its 60 s sleep (seen once, on a loaded machine)."""
     assert launcher.stdout is not None
+    fd = launcher.stdout.fileno()
     deadline = time.monotonic() + seconds
+    pending = b""
     with selectors.DefaultSelector() as selector:
-        selector.register(launcher.stdout, selectors.EVENT_READ)
+        selector.register(fd, selectors.EVENT_READ)
         while True:
             left = deadline - time.monotonic()
             assert left > 0, "the config never said it was ready"
-            if selector.select(left) and is_ready(json.loads(launcher.stdout.readline())):
+            if not selector.select(left):
+                continue
+            chunk = os.read(fd, 1 << 16)
+            assert chunk, "the launcher ended before the config said it was ready"
+            *lines, pending = (pending + chunk).split(b"\n")
+            if any(is_ready(json.loads(line)) for line in lines if line.strip()):
                 return
 
 
