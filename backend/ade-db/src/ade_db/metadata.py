@@ -7,7 +7,7 @@ renames.
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION: dict[str, str] = {
@@ -25,3 +25,10 @@ class Base(DeclarativeBase):
     """Base class of every ADE model."""
 
     metadata = metadata
+
+
+def table_of(model: type[Base]) -> Table:
+    """The `Table` behind a model, typed as one: for the Core statements of hot paths, which
+    skip the ORM's bookkeeping (bulk insert and update, compile state) for rows that need none.
+    """
+    return model.metadata.tables[model.__tablename__]

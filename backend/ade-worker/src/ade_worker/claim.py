@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, Update, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ade_db.enums import JobStatus
+from ade_db.metadata import table_of
 from ade_db.models import Config, ConfigVersion, Job
 from ade_db.types import utcnow
 from ade_worker.timeline import append_event
@@ -36,7 +37,7 @@ class ClaimedJob:
 # The statements below UPDATE the table, not the mapped class: an ORM-enabled UPDATE goes
 # through the ORM's bulk-update bookkeeping, which cost more than the statement itself, inside
 # the write transaction (with SQLite's lock held).
-_JOBS = Job.metadata.tables[Job.__tablename__]
+_JOBS = table_of(Job)
 
 # The claimed job's config slug, read by the claim's own statement (a correlated subquery in
 # RETURNING: SQLite and PostgreSQL both allow it). Nested, one table a level, not a join:

@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ade_db.metadata import table_of
 from ade_db.models import ConfigVersion, DomainEvent, Job, JobEvent
 from ade_db.types import new_id, utcnow
 
@@ -77,14 +78,14 @@ _LAST_SEQ = select(func.coalesce(func.max(JobEvent.seq), 0)).where(
 # INSERTs of the tables, not the mapped classes: an ORM-enabled INSERT of a list of rows goes
 # through the ORM's bulk-insert bookkeeping, which cost more than the statement (a tenth of
 # the API's work for a submit, and more of a worker's write transaction, with the lock held).
-_INSERT_EVENTS = insert(JobEvent.metadata.tables[JobEvent.__tablename__])
+_INSERT_EVENTS = insert(table_of(JobEvent))
 _LOCK_JOB = select(Job.id).where(Job.id == bindparam("job_id")).with_for_update(key_share=True)
 _JOB_STATE = (
     select(*_JOB_FIELDS)
     .join(ConfigVersion, ConfigVersion.id == Job.config_version_id)
     .where(Job.id == bindparam("job_id"))
 )
-_INSERT_DOMAIN_EVENTS = insert(DomainEvent.metadata.tables[DomainEvent.__tablename__])
+_INSERT_DOMAIN_EVENTS = insert(table_of(DomainEvent))
 
 
 def _insert_batch(session: Session, job_id: str, events: Sequence[EventRow]) -> None:

@@ -25,6 +25,7 @@ from ade_api.queue import JobQueue
 from ade_api.sse import Batch, Message
 from ade_api.workspaces.service import WorkspaceAccess
 from ade_db.enums import JobStatus, WorkspaceRole
+from ade_db.metadata import table_of
 from ade_db.models import ConfigVersion, Job, JobEvent
 from ade_db.types import utcnow
 from ade_worker.timeline import append_event
@@ -98,7 +99,7 @@ def get_job(session: Session, access: WorkspaceAccess, job_id: str) -> Job:
 def queued_jobs(workspace_id: str | BindParameter[str]) -> ScalarSelect[int]:
     """The count of the workspace's queued jobs, as a subquery (a submit reads it with more,
     in a statement built once: `workspace_id` is then a bind parameter)."""
-    jobs = Job.metadata.tables[Job.__tablename__]  # the table's columns: a Core statement
+    jobs = table_of(Job)  # the table's columns: a Core statement
     return (
         select(func.count())
         .select_from(jobs)

@@ -29,6 +29,7 @@ from ade_api.persistence import after_commit
 from ade_api.queue import JobQueue
 from ade_api.workspaces.service import WorkspaceAccess
 from ade_db.enums import ConfigVersionStatus, WorkspaceRole
+from ade_db.metadata import table_of
 from ade_db.models import Config, ConfigVersion, Job, JobEvent, WorkspaceActiveConfig
 from ade_db.types import new_id, utcnow
 from ade_worker.timeline import EventRow, record_job_changes
@@ -48,10 +49,10 @@ class _Runnable(NamedTuple):
 # and computing its cache key cost more than running it on SQLite (see `ade_api.auth.service`).
 # The columns are the tables' (Core statements): a select of mapped attributes goes through
 # the ORM's compile state, 18 us more each, for rows that are read as tuples anyway.
-_JOBS = Job.metadata.tables[Job.__tablename__]
-_VERSIONS = ConfigVersion.metadata.tables[ConfigVersion.__tablename__]
-_CONFIGS = Config.metadata.tables[Config.__tablename__]
-_ACTIVE = WorkspaceActiveConfig.metadata.tables[WorkspaceActiveConfig.__tablename__]
+_JOBS = table_of(Job)
+_VERSIONS = table_of(ConfigVersion)
+_CONFIGS = table_of(Config)
+_ACTIVE = table_of(WorkspaceActiveConfig)
 _RUNNABLE_COLUMNS = (
     _VERSIONS.c.id,
     _VERSIONS.c.config_id,
@@ -134,7 +135,7 @@ def _queued_and_cached(
 # The tables themselves: a Core INSERT skips the ORM's bulk-insert bookkeeping.
 _JOB_COLUMNS = tuple(column.key for column in _JOBS.columns)
 _INSERT_JOB = insert(_JOBS)
-_INSERT_JOB_EVENT = insert(JobEvent.metadata.tables[JobEvent.__tablename__])
+_INSERT_JOB_EVENT = insert(table_of(JobEvent))
 
 
 def _insert_new_job(session: Session, job: Job, first: EventRow) -> None:
